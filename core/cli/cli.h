@@ -1,0 +1,53 @@
+/*
+ * The heapcore command-line tool: a table of commands, each in its own
+ * cmd_<name>.c, sharing option parsing and the mapping from library errors
+ * to exit statuses.
+ */
+#ifndef HC_CLI_H
+#define HC_CLI_H
+
+#include <stdbool.h>
+
+#include "heapcore.h"
+
+/* Exit statuses (documented in `heapcore --help` and README.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,  /* bad command line */
+	EXIT_INPUT = 2,  /* bad input: not a core, truncated, mismatched, corrupt, missing debug info */
+	EXIT_OS = 3,     /* a file could not be opened or read */
+	EXIT_INTERNAL = 4, /* out of memory or a bug */
+};
+
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Options most commands share. */
+struct cli_common {
+	bool json;
+	bool force;
+	bool by_size;
+	const char *core;
+	const char *exe;
+};
+
+/*
+ * Parse [--json] [--force] CORE [EXE] (plus --by-size where @p allow_by_size).
+ * Returns -1 to go on, else the exit status (after --help or a usage error).
+ */
+int cli_parse_common(int argc, char **argv, const char *usage,
+		     bool allow_by_size, struct cli_common *ret);
+/** Print "heapcore: error: MESSAGE" and return the exit status for @p err. */
+int cli_fail(struct hc_error *err);
+/** Open the program named by the common options, or print the error. */
+int cli_open(const struct cli_common *opts, struct hc_program **ret);
+/** Print a report text and free it. */
+int cli_print(char *text);
+
+int cmd_info(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+#endif /* HC_CLI_H */

@@ -1,0 +1,132 @@
+/*
+ * heapcore: the command table and the pieces every command shares.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{"info", cmd_info, "the core, its executable, threads and mappings"},
+	{"stats", cmd_stats, "runtime.MemStats of the Go heap, rebuilt from the core"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: heapcore COMMAND [OPTIONS] CORE [EXE]\n"
+		   "       heapcore --version | --help\n\n"
+		   "Inspect the heap of a crashed process from its core dump.  EXE is\n"
+		   "found from the core when not given.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n`heapcore COMMAND --help` describes a command.\n\n"
+		   "exit status: 0 success, 1 usage error, 2 bad input (not a core, truncated,\n"
+		   "mismatched executable, corrupt or unsupported data, missing debug info),\n"
+		   "3 a file could not be opened or read, 4 internal error (out of memory).\n");
+}
+
+int cli_fail(struct hc_error *err)
+{
+	fprintf(stderr, "heapcore: error: %s\n", hc_error_message(err));
+	int status;
+	switch (hc_error_code(err)) {
+	case HC_ERROR_OS:
+		status = EXIT_OS;
+		break;
+	case HC_ERROR_NO_MEMORY:
+	case HC_ERROR_INVALID_ARGUMENT:
+		status = EXIT_INTERNAL;
+		break;
+	default:
+		status = EXIT_INPUT;
+		break;
+	}
+	hc_error_destroy(err);
+	return status;
+}
+
+int cli_parse_common(int argc, char **argv, const char *help,
+		     bool allow_by_size, struct cli_common *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	const char *pos[2];
+	int npos = 0;
+	bool dashdash = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!dashdash && a[0] == '-' && a[1]) {
+			if (strcmp(a, "--") == 0)
+				dashdash = true;
+			else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+				fputs(help, stdout);
+				return EXIT_OK;
+			} else if (strcmp(a, "--json") == 0)
+				ret->json = true;
+			else if (strcmp(a, "--force") == 0)
+				ret->force = true;
+			else if (allow_by_size && strcmp(a, "--by-size") == 0)
+				ret->by_size = true;
+			else {
+				fprintf(stderr, "heapcore %s: unknown option %s\n%s",
+					argv[0], a, help);
+				return EXIT_USAGE;
+			}
+			continue;
+		}
+		if (npos == 2) {
+			fprintf(stderr, "heapcore %s: too many arguments\n%s", argv[0], help);
+			return EXIT_USAGE;
+		}
+		pos[npos++] = a;
+	}
+	if (npos == 0) {
+		fprintf(stderr, "heapcore %s: no core file given\n%s", argv[0], help);
+		return EXIT_USAGE;
+	}
+	ret->core = pos[0];
+	ret->exe = npos > 1 ? pos[1] : NULL;
+	return -1;
+}
+
+int cli_open(const struct cli_common *opts, struct hc_program **ret)
+{
+	struct hc_error *err = hc_program_open_core(
+		opts->core, opts->exe, opts->force ? HC_OPEN_FORCE : 0, ret);
+	return err ? cli_fail(err) : EXIT_OK;
+}
+
+int cli_print(char *text)
+{
+	int status = EXIT_OK;
+	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+		perror("heapcore: error: writing output");
+		status = EXIT_OS;
+	}
+	hc_free(text);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("heapcore %s\n", hc_version());
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "heapcore: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

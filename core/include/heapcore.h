@@ -1,0 +1,206 @@
+/**
+ * @file heapcore.h
+ * heapcore: post-mortem heap inspection of process core dumps.
+ *
+ * The library opens a core dump and the executable that produced it,
+ * rebuilds the crashed process's allocator state (the Go runtime heap
+ * first) and formats reports.  It never prints, exits or aborts: every
+ * fallible call returns a struct hc_error (NULL on success), and every
+ * report is returned as text the caller prints, so the command-line tool
+ * and the gdb commands show byte-identical output.
+ *
+ * Threading: an hc_program may be used by one thread at a time.
+ */
+#ifndef HEAPCORE_H
+#define HEAPCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define HC_PUBLIC __attribute__((visibility("default")))
+#else
+#define HC_PUBLIC
+#endif
+
+/** Library version, also returned by hc_version(). */
+#define HC_VERSION_STRING "0.1.0"
+
+/** The kinds of error the library reports. */
+enum hc_error_code {
+	/** Out of memory. */
+	HC_ERROR_NO_MEMORY = 1,
+	/** An operating-system call failed; hc_error_errno() and hc_error_path() tell more. */
+	HC_ERROR_OS = 2,
+	/** An address of the target could not be read; hc_error_address() tells which. */
+	HC_ERROR_FAULT = 3,
+	/** The input is malformed: truncated, corrupted, or not what it should be. */
+	HC_ERROR_BAD_DATA = 4,
+	/** The executable lacks the symbols or DWARF the analysis needs. */
+	HC_ERROR_MISSING_DEBUG_INFO = 5,
+	/** The input is valid but of a kind heapcore does not handle (yet). */
+	HC_ERROR_UNSUPPORTED = 6,
+	/** The executable does not belong to the core. */
+	HC_ERROR_MISMATCH = 7,
+	/** Something asked for does not exist (an address outside every object, a name). */
+	HC_ERROR_NOT_FOUND = 8,
+	/** The caller passed an invalid argument. */
+	HC_ERROR_INVALID_ARGUMENT = 9,
+};
+
+/** An error: a code and a one-line message.  Free with hc_error_destroy(). */
+struct hc_error;
+
+/** The error's code. */
+HC_PUBLIC enum hc_error_code hc_error_code(const struct hc_error *err);
+/** The error's one-line message (no trailing newline); valid until the error is destroyed. */
+HC_PUBLIC const char *hc_error_message(const struct hc_error *err);
+/** For HC_ERROR_OS: the errno value; 0 otherwise. */
+HC_PUBLIC int hc_error_errno(const struct hc_error *err);
+/** For HC_ERROR_FAULT: the address that could not be read; 0 otherwise. */
+HC_PUBLIC uint64_t hc_error_address(const struct hc_error *err);
+/** Free an error.  NULL is a no-op. */
+HC_PUBLIC void hc_error_destroy(struct hc_error *err);
+
+/** The library's version string. */
+HC_PUBLIC const char *hc_version(void);
+
+/** Free memory the library handed to the caller (report texts). NULL is a no-op. */
+HC_PUBLIC void hc_free(void *ptr);
+
+/** A core dump opened together with its executable. */
+struct hc_program;
+
+/** Flags for hc_program_open_core(). */
+enum hc_open_flags {
+	/**
+	 * Go on where heapcore would otherwise refuse: an executable that does
+	 * not match the core, a truncated core (the missing bytes read as
+	 * "not saved in core").  Each overridden problem becomes a warning.
+	 */
+	HC_OPEN_FORCE = 1u << 0,
+};
+
+/**
+ * Open a core dump.
+ *
+ * @param core_path the core file.
+ * @param exe_path the executable, or NULL to find it from the core: the
+ *        file the core's NT_FILE note maps at the entry point, else a file
+ *        of that name in the core's directory.
+ * @param flags a combination of enum hc_open_flags.
+ * @param ret on success, the program; free with hc_program_destroy().
+ */
+HC_PUBLIC struct hc_error *hc_program_open_core(const char *core_path,
+						const char *exe_path,
+						unsigned flags,
+						struct hc_program **ret);
+
+/** Close a program and free everything it owns.  NULL is a no-op. */
+HC_PUBLIC void hc_program_destroy(struct hc_program *prog);
+
+/** Path of the executable in use; valid while the program lives. */
+HC_PUBLIC const char *hc_program_exe_path(const struct hc_program *prog);
+
+/**
+ * The Go runtime version with experiments (runtime.buildVersion, e.g.
+ * "go1.27.3-X:nogreenteagc"), or NULL when the program is not Go.
+ */
+HC_PUBLIC const char *hc_program_go_version(const struct hc_program *prog);
+
+/** Number of warnings collected so far (e.g. overridden checks, inconsistent heap data). */
+HC_PUBLIC size_t hc_program_num_warnings(const struct hc_program *prog);
+/** Warning @p i (0-based); valid while the program lives. */
+HC_PUBLIC const char *hc_program_warning(const struct hc_program *prog, size_t i);
+
+/** Flags for the report functions. */
+enum hc_report_flags {
+	/** Format as one JSON document instead of text. */
+	HC_REPORT_JSON = 1u << 0,
+	/** stats: add the per-size-class table. */
+	HC_REPORT_BY_SIZE = 1u << 1,
+};
+
+/**
+ * Format the `info` report: executable and how it was found, Go version,
+ * architecture, signal, threads, mappings, files that could not be opened.
+ *
+ * @param ret on success, a NUL-terminated text ending in a newline; free it
+ *        with hc_free().
+ */
+HC_PUBLIC struct hc_error *hc_report_info(struct hc_program *prog,
+					  unsigned flags, char **ret);
+
+/** Number of BySize entries in runtime.MemStats. */
+#define HC_MEMSTATS_BY_SIZE 61
+
+/**
+ * runtime.MemStats, field for field and named as in Go, as ReadMemStats
+ * would have returned it at the moment of the crash.
+ */
+struct hc_memstats {
+	uint64_t Alloc, TotalAlloc, Sys, Lookups, Mallocs, Frees;
+	uint64_t HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, HeapObjects;
+	uint64_t StackInuse, StackSys;
+	uint64_t MSpanInuse, MSpanSys, MCacheInuse, MCacheSys;
+	uint64_t BuckHashSys, GCSys, OtherSys;
+	uint64_t NextGC, LastGC, PauseTotalNs;
+	uint64_t PauseNs[256];
+	uint64_t PauseEnd[256];
+	uint32_t NumGC, NumForcedGC;
+	double GCCPUFraction;
+	struct {
+		uint32_t Size;
+		uint64_t Mallocs, Frees;
+	} BySize[HC_MEMSTATS_BY_SIZE];
+};
+
+/**
+ * Rebuild runtime.MemStats from the core (Go programs only).  Heap problems
+ * found on the way (a corrupted span, counters that disagree with the span
+ * walk) become warnings, see hc_program_warning().
+ *
+ * @param ret on success, the statistics; valid while the program lives.
+ */
+HC_PUBLIC struct hc_error *hc_go_memstats(struct hc_program *prog,
+					  const struct hc_memstats **ret);
+
+/** One heap object: an allocated slot of the Go heap. */
+struct hc_object {
+	uint64_t address;
+	uint64_t size;       /**< the slot size (the size class), or the span size for large objects */
+	unsigned span_class; /**< size class << 1 | noscan; size class 0 is a large object */
+};
+
+/** An iterator over the allocated heap objects, in address order. */
+struct hc_object_iterator;
+
+/** Start iterating over the heap's allocated objects; free with hc_object_iterator_destroy(). */
+HC_PUBLIC struct hc_error *hc_object_iterator_create(struct hc_program *prog,
+						     struct hc_object_iterator **ret);
+/**
+ * The next object.  @p ret is set to NULL at the end; otherwise it points to
+ * storage valid until the next call.
+ */
+HC_PUBLIC struct hc_error *hc_object_iterator_next(struct hc_object_iterator *it,
+						   const struct hc_object **ret);
+/** Free an iterator.  NULL is a no-op. */
+HC_PUBLIC void hc_object_iterator_destroy(struct hc_object_iterator *it);
+
+/**
+ * Format the `stats` report: runtime.MemStats with a readable summary first,
+ * or (HC_REPORT_JSON) {"go_version", "MemStats", "warnings"}; with
+ * HC_REPORT_BY_SIZE also the per-size-class table of the span walk.
+ */
+HC_PUBLIC struct hc_error *hc_report_stats(struct hc_program *prog,
+					   unsigned flags, char **ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HEAPCORE_H */

@@ -1,0 +1,269 @@
+/*
+ * The DWARF index (see dwarf.h).  Go writes its debug sections compressed
+ * (SHF_COMPRESSED) and libdw decompresses them on load.  Go also emits
+ * variable locations as DW_FORM_block1 expressions, which dwarf_getlocation
+ * in libdw 0.188 rejects; heapcore takes global addresses from the ELF symbol
+ * table instead and uses DWARF only for types, fields and constants.
+ */
+#include <dwarf.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "dwarf_index.h"
+#include "program.h"
+
+static struct hc_error *build_index(struct hc_dwarf_index *dw)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw->dwarf, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		if (!dwarf_offdie(dw->dwarf, off + hsize, &cu))
+			break;
+		off = next;
+		if (dwarf_child(&cu, &child) != 0)
+			continue;
+		do {
+			const char *name = dwarf_diename(&child);
+			if (!name)
+				continue;
+			struct hc_strmap *map;
+			switch (dwarf_tag(&child)) {
+			case DW_TAG_variable:
+				map = &dw->variables;
+				break;
+			case DW_TAG_constant:
+				map = &dw->constants;
+				break;
+			case DW_TAG_structure_type:
+			case DW_TAG_typedef:
+			case DW_TAG_base_type:
+			case DW_TAG_pointer_type:
+			case DW_TAG_array_type:
+			case DW_TAG_subroutine_type:
+			case DW_TAG_interface_type:
+			case DW_TAG_union_type:
+				map = &dw->types;
+				break;
+			default:
+				continue;
+			}
+			if (!hc_strmap_put(map, name, dwarf_dieoffset(&child), false))
+				return &hc_enomem;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	return NULL;
+}
+
+struct hc_error *hc_dwarf_index_get(struct hc_program *prog,
+				    struct hc_dwarf_index **ret)
+{
+	if (prog->dwarf) {
+		*ret = prog->dwarf;
+		return NULL;
+	}
+	if (!prog->exe->dwarf)
+		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+				       "%s has no DWARF debug information (was it built with -ldflags=-w or stripped?)",
+				       prog->exe->path);
+	struct hc_dwarf_index *dw = calloc(1, sizeof(*dw));
+	if (!dw)
+		return &hc_enomem;
+	dw->dwarf = prog->exe->dwarf;
+	hc_strmap_init(&dw->types);
+	hc_strmap_init(&dw->variables);
+	hc_strmap_init(&dw->constants);
+	struct hc_error *err = build_index(dw);
+	if (err) {
+		hc_dwarf_index_destroy(dw);
+		return err;
+	}
+	prog->dwarf = dw;
+	*ret = dw;
+	return NULL;
+}
+
+void hc_dwarf_index_destroy(struct hc_dwarf_index *dw)
+{
+	if (!dw)
+		return;
+	hc_strmap_deinit(&dw->types);
+	hc_strmap_deinit(&dw->variables);
+	hc_strmap_deinit(&dw->constants);
+	free(dw);
+}
+
+struct hc_error *hc_dwarf_type(struct hc_dwarf_index *dw, const char *name,
+			       Dwarf_Die *ret)
+{
+	uint64_t off;
+	if (!hc_strmap_get(&dw->types, name, &off) ||
+	    !dwarf_offdie(dw->dwarf, off, ret))
+		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+				       "type %s is not in the executable's DWARF", name);
+	return NULL;
+}
+
+static void strip_typedefs(Dwarf_Die *die)
+{
+	for (int i = 0; i < 16 && dwarf_tag(die) == DW_TAG_typedef; i++) {
+		Dwarf_Attribute attr;
+		if (!dwarf_attr(die, DW_AT_type, &attr) ||
+		    !dwarf_formref_die(&attr, die))
+			return;
+	}
+}
+
+struct hc_error *hc_dwarf_die_size(Dwarf_Die *type, uint64_t *ret)
+{
+	Dwarf_Die die = *type;
+	strip_typedefs(&die);
+	Dwarf_Word size;
+	if (dwarf_aggregate_size(&die, &size) != 0) {
+		Dwarf_Attribute attr;
+		if (!dwarf_attr(&die, DW_AT_byte_size, &attr) ||
+		    dwarf_formudata(&attr, &size) != 0) {
+			const char *name = dwarf_diename(type);
+			return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+					       "DWARF gives no size for type %s",
+					       name ? name : "(anonymous)");
+		}
+	}
+	*ret = size;
+	return NULL;
+}
+
+struct hc_error *hc_dwarf_sizeof(struct hc_dwarf_index *dw, const char *name,
+				 uint64_t *ret)
+{
+	Dwarf_Die die;
+	struct hc_error *err = hc_dwarf_type(dw, name, &die);
+	if (err)
+		return err;
+	return hc_dwarf_die_size(&die, ret);
+}
+
+static bool member(Dwarf_Die *st, const char *name, size_t len,
+		   struct hc_field *ret)
+{
+	Dwarf_Die child;
+	if (dwarf_child(st, &child) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		const char *n = dwarf_diename(&child);
+		if (!n || strlen(n) != len || memcmp(n, name, len) != 0)
+			continue;
+		Dwarf_Attribute attr;
+		Dwarf_Word off = 0;
+		if (dwarf_attr(&child, DW_AT_data_member_location, &attr) &&
+		    dwarf_formudata(&attr, &off) != 0)
+			return false;
+		if (!dwarf_attr(&child, DW_AT_type, &attr) ||
+		    !dwarf_formref_die(&attr, &ret->type))
+			return false;
+		ret->offset = off;
+		uint64_t size;
+		struct hc_error *err = hc_dwarf_die_size(&ret->type, &size);
+		if (err) {
+			hc_error_destroy(err);
+			size = 0;
+		}
+		ret->size = size;
+		return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+struct hc_error *hc_dwarf_die_field(Dwarf_Die *die, const char *field,
+				    struct hc_field *ret)
+{
+	Dwarf_Die cur = *die;
+	uint64_t base = 0;
+	const char *p = field;
+	struct hc_field f;
+	for (int depth = 0; depth < 16; depth++) {
+		strip_typedefs(&cur);
+		const char *dot = strchr(p, '.');
+		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+		if (!member(&cur, p, len, &f)) {
+			const char *tn = dwarf_diename(die);
+			return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+					       "DWARF type %s has no field %s",
+					       tn ? tn : "(anonymous)", field);
+		}
+		base += f.offset;
+		if (!dot) {
+			f.offset = base;
+			*ret = f;
+			return NULL;
+		}
+		cur = f.type;
+		p = dot + 1;
+	}
+	return hc_error_format(HC_ERROR_INVALID_ARGUMENT, "field path %s is too deep", field);
+}
+
+struct hc_error *hc_dwarf_field(struct hc_dwarf_index *dw, const char *type,
+				const char *field, struct hc_field *ret)
+{
+	Dwarf_Die die;
+	struct hc_error *err = hc_dwarf_type(dw, type, &die);
+	if (err)
+		return err;
+	return hc_dwarf_die_field(&die, field, ret);
+}
+
+bool hc_dwarf_has_field(struct hc_dwarf_index *dw, const char *type,
+			const char *field)
+{
+	struct hc_field f;
+	struct hc_error *err = hc_dwarf_field(dw, type, field, &f);
+	hc_error_destroy(err);
+	return err == NULL;
+}
+
+struct hc_error *hc_dwarf_constant(struct hc_dwarf_index *dw, const char *name,
+				   int64_t *ret)
+{
+	uint64_t off;
+	Dwarf_Die die;
+	Dwarf_Attribute attr;
+	Dwarf_Sword v;
+	if (!hc_strmap_get(&dw->constants, name, &off) ||
+	    !dwarf_offdie(dw->dwarf, off, &die) ||
+	    !dwarf_attr(&die, DW_AT_const_value, &attr) ||
+	    dwarf_formsdata(&attr, &v) != 0)
+		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+				       "constant %s is not in the executable's DWARF", name);
+	*ret = v;
+	return NULL;
+}
+
+struct hc_error *hc_dwarf_array_length(Dwarf_Die *type, uint64_t *ret)
+{
+	Dwarf_Die die = *type, child;
+	strip_typedefs(&die);
+	if (dwarf_tag(&die) != DW_TAG_array_type || dwarf_child(&die, &child) != 0)
+		return hc_error_create(HC_ERROR_MISSING_DEBUG_INFO,
+				       "DWARF type is not an array");
+	do {
+		if (dwarf_tag(&child) != DW_TAG_subrange_type)
+			continue;
+		Dwarf_Attribute attr;
+		Dwarf_Word v;
+		if (dwarf_attr(&child, DW_AT_count, &attr) &&
+		    dwarf_formudata(&attr, &v) == 0) {
+			*ret = v;
+			return NULL;
+		}
+		if (dwarf_attr(&child, DW_AT_upper_bound, &attr) &&
+		    dwarf_formudata(&attr, &v) == 0) {
+			*ret = v + 1;
+			return NULL;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return hc_error_create(HC_ERROR_MISSING_DEBUG_INFO,
+			       "DWARF array type has no length");
+}

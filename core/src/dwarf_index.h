@@ -1,0 +1,56 @@
+/*
+ * Names to DWARF: one pass over the executable's compile units indexes every
+ * top-level type, variable and constant by name, so that runtime structures
+ * are read by field name (never by hard-coded offset).
+ */
+#ifndef HC_DWARF_INDEX_H
+#define HC_DWARF_INDEX_H
+
+#include <elfutils/libdw.h>
+
+#include "internal.h"
+
+struct hc_program;
+
+struct hc_dwarf_index {
+	Dwarf *dwarf;
+	struct hc_strmap types;     /* name -> DIE offset */
+	struct hc_strmap variables; /* name -> DIE offset */
+	struct hc_strmap constants; /* name -> DIE offset */
+};
+
+/** A struct field: where it is and what it is. */
+struct hc_field {
+	uint64_t offset;
+	uint64_t size;
+	Dwarf_Die type;
+};
+
+/** Build (once) and return the program's DWARF index. */
+struct hc_error *hc_dwarf_index_get(struct hc_program *prog,
+				    struct hc_dwarf_index **ret);
+void hc_dwarf_index_destroy(struct hc_dwarf_index *dw);
+
+struct hc_error *hc_dwarf_type(struct hc_dwarf_index *dw, const char *name,
+			       Dwarf_Die *ret);
+/** sizeof(type) for a named type. */
+struct hc_error *hc_dwarf_sizeof(struct hc_dwarf_index *dw, const char *name,
+				 uint64_t *ret);
+/** Field @p field of the struct type @p die (a dotted path "a.b" descends). */
+struct hc_error *hc_dwarf_die_field(Dwarf_Die *die, const char *field,
+				    struct hc_field *ret);
+/** Field of the named struct type. */
+struct hc_error *hc_dwarf_field(struct hc_dwarf_index *dw, const char *type,
+				const char *field, struct hc_field *ret);
+/** Whether the named struct type has the field. */
+bool hc_dwarf_has_field(struct hc_dwarf_index *dw, const char *type,
+			const char *field);
+/** Value of a DW_TAG_constant. */
+struct hc_error *hc_dwarf_constant(struct hc_dwarf_index *dw, const char *name,
+				   int64_t *ret);
+/** Number of elements of an array type (through typedefs). */
+struct hc_error *hc_dwarf_array_length(Dwarf_Die *type, uint64_t *ret);
+/** Size of a type DIE. */
+struct hc_error *hc_dwarf_die_size(Dwarf_Die *type, uint64_t *ret);
+
+#endif /* HC_DWARF_INDEX_H */

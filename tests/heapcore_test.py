@@ -1,0 +1,78 @@
+"""Shared helpers for the Python tests: where the tool and the decompressed
+fixtures are (from the environment ctest sets), and how to run the CLI."""
+import json
+import os
+import subprocess
+
+HEAPCORE = os.environ.get("HEAPCORE", "heapcore")
+FIXTURES = os.environ.get("HEAPCORE_FIXTURES", "")
+SOURCE = os.environ.get("HEAPCORE_SOURCE", os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SANITIZE = os.environ.get("HEAPCORE_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
+
+
+class Fixture:
+    def __init__(self, program, toolchain):
+        self.program = program
+        self.toolchain = toolchain
+        self.dir = os.path.join(FIXTURES, program, toolchain)
+        self.core = os.path.join(self.dir, "core")
+        self.exe = os.path.join(self.dir, program)
+        with open(os.path.join(self.dir, "truth.json")) as f:
+            self.truth = json.load(f)
+
+    def __repr__(self):
+        return "%s/%s" % (self.program, self.toolchain)
+
+
+def fixtures(program=None):
+    """Every decompressed fixture, optionally of one program."""
+    out = []
+    if not FIXTURES or not os.path.isdir(FIXTURES):
+        raise RuntimeError("HEAPCORE_FIXTURES is not set or missing: %r" % FIXTURES)
+    for prog in sorted(os.listdir(FIXTURES)):
+        if program and prog != program:
+            continue
+        for tc in sorted(os.listdir(os.path.join(FIXTURES, prog))):
+            if os.path.exists(os.path.join(FIXTURES, prog, tc, "truth.json")):
+                out.append(Fixture(prog, tc))
+    if not out:
+        raise RuntimeError("no fixtures found under %s" % FIXTURES)
+    return out
+
+
+def run(*args, check=True, timeout=300):
+    """Run heapcore; returns (status, stdout, stderr)."""
+    p = subprocess.run([HEAPCORE] + [str(a) for a in args], capture_output=True,
+                       text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError("heapcore %s failed (%d): %s" % (
+            " ".join(map(str, args)), p.returncode, p.stderr))
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_json(*args):
+    _, out, err = run(*args)
+    return json.loads(out), err
+
+
+GDB_LOADER = os.environ.get("HEAPCORE_GDB_LOADER", "")
+
+
+def run_gdb(args, commands, loader=None, cwd=None):
+    """Run gdb in batch mode with the heapcore module loaded; returns the text
+    each command printed (between markers) and gdb's whole stderr."""
+    argv = ["gdb", "-nx", "-batch", "-iex", "set auto-load no",
+            "-iex", "set pagination off", "-x", loader or GDB_LOADER]
+    for i, cmd in enumerate(commands):
+        argv += ["-ex", "echo @@BEGIN %d\\n" % i, "-ex", cmd,
+                 "-ex", "echo @@END %d\\n" % i]
+    argv += list(args)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300,
+                       cwd=cwd)
+    outs = []
+    for i in range(len(commands)):
+        b, e = "@@BEGIN %d\n" % i, "@@END %d\n" % i
+        start, end = p.stdout.find(b), p.stdout.find(e)
+        outs.append(p.stdout[start + len(b):end] if 0 <= start < end else None)
+    return outs, p.stderr

@@ -1,0 +1,83 @@
+"""The gdb commands print exactly the CLI's text, however gdb was started:
+gdb -c CORE, gdb EXE CORE, core-file inside a session, and gdb -ex CMD CORE
+(which gdb 13 refuses as a program; the command finds the core itself)."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from heapcore_test import SANITIZE, fixtures, run, run_gdb
+
+
+# An ASan-built library can only be loaded into a process whose first library
+# is libasan, and gdb 13 hangs at start when libasan is preloaded.  The
+# sanitizer build therefore runs the library's code under ASan through the CLI
+# tests, and these tests in the ordinary build.
+@unittest.skipIf(SANITIZE, "gdb cannot load an ASan-instrumented library")
+class GdbTest(unittest.TestCase):
+    def check_all_invocations(self, fx, gdb_cmd, cli_args):
+        # gdb EXE CORE hands the library the executable, as `heapcore CMD
+        # CORE EXE` does; the other ways let it find the executable itself.
+        ways = {
+            "gdb -c CORE": (["-c", fx.core], [], []),
+            "gdb EXE CORE": ([fx.exe, fx.core], [], [fx.exe]),
+            "core-file": ([], ["core-file " + fx.core], []),
+            "gdb -ex CMD CORE": ([fx.core], [], []),
+        }
+        for name, (args, pre, cli_exe) in ways.items():
+            with self.subTest(fixture=repr(fx), way=name, cmd=gdb_cmd):
+                _, want, _ = run(*cli_args, fx.core, *cli_exe)
+                outs, err = run_gdb(args, pre + [gdb_cmd])
+                self.assertEqual(outs[-1], want, err)
+
+    def test_heap_stats_identical_to_cli(self):
+        for fx in fixtures("sizes"):
+            self.check_all_invocations(fx, "heap-stats", ["stats"])
+
+    def test_other_commands_and_flags(self):
+        fx = fixtures("goroutines")[0]
+        self.check_all_invocations(fx, "heap-stats --json --by-size",
+                                   ["stats", "--json", "--by-size"])
+        self.check_all_invocations(fx, "heap-info", ["info"])
+
+    def test_errors_are_one_line(self):
+        outs, err = run_gdb([], ["heap-stats"])
+        self.assertEqual(outs[0], "")
+        lines = [l for l in err.splitlines() if "heap" in l]
+        self.assertEqual(lines, ["heapcore: no core file is loaded; start gdb as "
+                                 "`gdb EXE CORE` or use `core-file CORE`"])
+        outs, err = run_gdb([], ["heap-stats --bogus"])
+        self.assertIn("heap-stats: unknown argument --bogus", err)
+        fx = fixtures("sizes")[0]
+        outs, err = run_gdb(["-c", fx.core], ["heap-stats --force"])
+        self.assertTrue(outs[0].startswith("Go heap of sizes"))
+
+    def test_help(self):
+        outs, _ = run_gdb([], ["help heap-stats"])
+        self.assertTrue(outs[0].startswith("Show runtime.MemStats of the Go heap"))
+
+    def test_installed_loader(self):
+        build = os.environ["HEAPCORE_BUILD"]
+        tmp = tempfile.mkdtemp(prefix="heapcore-install-")
+        try:
+            env = dict(os.environ, HEAPCORE_GDBINIT_DIR=os.path.join(tmp, "gdbinit.d"))
+            subprocess.run(["cmake", "--install", build, "--prefix", os.path.join(tmp, "usr")],
+                           check=True, capture_output=True, env=env)
+            loader = os.path.join(tmp, "gdbinit.d", "heapcore.py")
+            self.assertTrue(os.path.exists(loader))
+            fx = fixtures("sizes")[0]
+            _, want, _ = run("stats", fx.core)
+            saved = os.environ.pop("HEAPCORE_LIB", None)
+            try:
+                outs, err = run_gdb(["-c", fx.core], ["heap-stats"], loader=loader)
+            finally:
+                if saved is not None:
+                    os.environ["HEAPCORE_LIB"] = saved
+            self.assertEqual(outs[0], want, err)
+        finally:
+            shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    unittest.main()

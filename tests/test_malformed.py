@@ -1,0 +1,129 @@
+"""Bad input gets a clear one-line error, a non-zero status and nothing else:
+no crash, no hang, no sanitizer report (the suite also runs under ASan+UBSan,
+where any report makes stderr longer than one line)."""
+import os
+import shutil
+import struct
+import tempfile
+import unittest
+
+from heapcore_test import fixtures, run, run_json
+
+
+def nt_file_names(data):
+    """(offset, name) of every NT_FILE path in a core's bytes."""
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    out = []
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(
+            "<IIQQQQ", data, phoff + i * phentsize)
+        if p_type != 4:
+            continue
+        off = p_offset
+        while off < p_offset + p_filesz:
+            namesz, descsz, ntype = struct.unpack_from("<III", data, off)
+            desc = off + 12 + ((namesz + 3) & ~3)
+            if ntype == 0x46494c45:
+                count, = struct.unpack_from("<Q", data, desc)
+                pos = desc + 16 + 24 * count
+                for _ in range(count):
+                    end = data.index(b"\0", pos)
+                    out.append((pos, data[pos:end].decode()))
+                    pos = end + 1
+            off = desc + ((descsz + 3) & ~3)
+    return out
+
+
+class MalformedTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="heapcore-test-")
+        self.fx = fixtures("sizes")[0]
+        with open(self.fx.core, "rb") as f:
+            self.core_bytes = f.read()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def write(self, name, data):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def expect_error(self, args, status, fragment):
+        code, out, err = run(*args, check=False, timeout=60)
+        self.assertEqual(code, status, err)
+        self.assertEqual(out, "")
+        self.assertTrue(err.startswith("heapcore: error: "), err)
+        self.assertEqual(err.count("\n"), 1, "more than one line: %r" % err)
+        self.assertIn(fragment, err)
+        return err
+
+    def test_not_elf(self):
+        path = self.write("notes.txt", b"this is not a core file\n" * 10)
+        self.expect_error(("info", path), 2, "is not a core file: it is not an ELF file")
+        self.expect_error(("info", self.write("empty", b"")), 2, "is not a core file: it is empty")
+        self.expect_error(("info", self.write("tiny", b"\x7fELF")), 2, "is not a core file")
+
+    def test_missing_file(self):
+        self.expect_error(("info", os.path.join(self.tmp, "nope")), 3,
+                          "No such file or directory")
+
+    def test_executable_as_core(self):
+        self.expect_error(("info", self.fx.exe), 2, "is not a core file: it is an executable")
+
+    def test_core_as_executable(self):
+        self.expect_error(("info", self.fx.core, self.fx.core), 2, "is a core file")
+
+    def test_truncated(self):
+        size = len(self.core_bytes)
+        for cut in (10, 64, 100, 1000, 4096, size // 3, size // 2, size - 1):
+            with self.subTest(cut=cut):
+                path = self.write("core", self.core_bytes[:cut])
+                shutil.copy(self.fx.exe, self.tmp)
+                err = self.expect_error(("info", path), 2, path)
+                self.assertRegex(err, "truncated|not a core file|too short")
+
+    def test_truncated_forced(self):
+        path = self.write("core", self.core_bytes[:len(self.core_bytes) * 2 // 3])
+        shutil.copy(self.fx.exe, self.tmp)
+        info, err = run_json("info", "--json", "--force", path)
+        self.assertEqual(len(info["threads"]), len(self.fx.truth["threads"]))
+        self.assertTrue(any("core is truncated" in w for w in info["warnings"]))
+
+    def test_executable_not_found(self):
+        path = self.write("core", self.core_bytes)
+        self.expect_error(("info", path), 2, "cannot find the executable")
+
+    def test_nt_file_names_missing_files(self):
+        data = bytearray(self.core_bytes)
+        names = nt_file_names(data)
+        self.assertGreaterEqual(len(names), 2)
+        # Rename the second mapping (the executable's read-only data, where Go
+        # keeps the version string) to a file that does not exist.
+        pos, name = names[1]
+        data[pos + len(name) - 1] = ord("~")
+        path = self.write("core", bytes(data))
+        shutil.copy(self.fx.exe, self.tmp)
+        info, err = run_json("info", "--json", path)
+        missing = [m["path"] for m in info["unopened_files"]]
+        self.assertEqual(missing, [name[:-1] + "~"])
+        self.assertIsNone(info["go_version"])
+        self.assertTrue(any("runtime.buildVersion" in w and "could not be opened" in w
+                            for w in info["warnings"]), info["warnings"])
+
+    def test_mismatched_executable(self):
+        other = [f for f in fixtures("sizes") if f.toolchain != self.fx.toolchain][0]
+        self.expect_error(("info", self.fx.core, other.exe), 2,
+                          "does not match %s: the core's Go build ID is" % self.fx.core)
+        info, _ = run_json("info", "--json", "--force", self.fx.core, other.exe)
+        self.assertEqual(info["executable"]["verified_by"], "mismatch overridden by --force")
+        self.assertTrue(any("does not match" in w for w in info["warnings"]))
+
+    def test_foreign_executable(self):
+        self.expect_error(("info", self.fx.core, "/bin/sh"), 2, "does not match")
+
+
+if __name__ == "__main__":
+    unittest.main()

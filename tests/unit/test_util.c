@@ -1,0 +1,98 @@
+/* Unit tests of the shared utilities (util.c, error.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+static void test_strmap(void **state)
+{
+	(void)state;
+	struct hc_strmap m;
+	hc_strmap_init(&m);
+	uint64_t v;
+	assert_false(hc_strmap_get(&m, "missing", &v));
+	static char keys[1000][16];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "key%d", i);
+		assert_true(hc_strmap_put(&m, keys[i], (uint64_t)i * 3, false));
+	}
+	assert_int_equal(m.count, 1000);
+	for (int i = 0; i < 1000; i++) {
+		assert_true(hc_strmap_get(&m, keys[i], &v));
+		assert_int_equal(v, (uint64_t)i * 3);
+	}
+	/* First insertion wins unless replacing. */
+	assert_true(hc_strmap_put(&m, "key7", 1, false));
+	assert_true(hc_strmap_get(&m, "key7", &v));
+	assert_int_equal(v, 21);
+	assert_true(hc_strmap_put(&m, "key7", 1, true));
+	assert_true(hc_strmap_get(&m, "key7", &v));
+	assert_int_equal(v, 1);
+	hc_strmap_deinit(&m);
+}
+
+static void test_strbuf(void **state)
+{
+	(void)state;
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	for (int i = 0; i < 1000; i++)
+		hc_strbuf_printf(&sb, "%d,", i);
+	hc_strbuf_bytes(&sb, 1023);
+	hc_strbuf_puts(&sb, "|");
+	hc_strbuf_bytes(&sb, 1536);
+	hc_strbuf_puts(&sb, "|");
+	hc_strbuf_bytes(&sb, 3ULL << 30);
+	char *s;
+	assert_null(hc_strbuf_finish(&sb, &s));
+	assert_true(strncmp(s, "0,1,2,", 6) == 0);
+	const char *tail = strstr(s, "999,");
+	assert_non_null(tail);
+	assert_string_equal(tail, "999,1023 B|1.5 KiB|3.0 GiB");
+	free(s);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	hc_error_destroy(NULL);
+	struct hc_error *err = hc_error_format(HC_ERROR_BAD_DATA, "bad %d", 7);
+	err = hc_error_prefix(err, "reading %s", "x");
+	assert_string_equal(hc_error_message(err), "reading x: bad 7");
+	assert_int_equal(hc_error_code(err), HC_ERROR_BAD_DATA);
+	hc_error_destroy(err);
+	err = hc_error_os(2, "/nope", "cannot open");
+	assert_int_equal(hc_error_errno(err), 2);
+	assert_string_equal(hc_error_message(err),
+			    "cannot open /nope: No such file or directory");
+	hc_error_destroy(err);
+	hc_error_destroy(&hc_enomem); /* the static error is never freed */
+	assert_string_equal(hc_error_message(&hc_enomem), "out of memory");
+}
+
+static void test_warnings_dedup(void **state)
+{
+	(void)state;
+	struct hc_warnings w = {0};
+	hc_warn(&w, "span %d is odd", 1);
+	hc_warn(&w, "span %d is odd", 1);
+	hc_warn(&w, "span %d is odd", 2);
+	assert_int_equal(w.count, 2);
+	hc_warnings_deinit(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strmap),
+		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_warnings_dedup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
