@@ -7,7 +7,8 @@ heapcore command's.  Loaded at gdb start from /etc/gdb/gdbinit.d (see
 `cmake --install`) or with `source heapcore_gdb.py`.
 
 Commands (all prefixed heap- so they never clash with GEF's or pwndbg's
-`heap`): heap-info, heap-stats.
+`heap`): heap-info, heap-stats, heap-types, heap-roots, heap-top, heap-path,
+heap-object.
 """
 import ctypes
 import os
@@ -21,6 +22,8 @@ LIBRARY = "libheapcore.so.0"
 HC_OPEN_FORCE = 1
 HC_REPORT_JSON = 1
 HC_REPORT_BY_SIZE = 2
+HC_REPORT_SORT_COUNT = 4
+HC_REPORT_SORT_BYTES = 8
 
 _lib = None
 _open = {"key": None, "prog": None}
@@ -46,9 +49,20 @@ def _library():
         lib.hc_error_destroy.restype = None
         lib.hc_free.argtypes = [vp]
         lib.hc_free.restype = None
-        for name in ("hc_report_info", "hc_report_stats"):
+        u, sz, u64 = ctypes.c_uint, ctypes.c_size_t, ctypes.c_uint64
+        out = ctypes.POINTER(vp)
+        signatures = {
+            "hc_report_info": [vp, u, out],
+            "hc_report_stats": [vp, u, out],
+            "hc_report_types": [vp, u, sz, out],
+            "hc_report_roots": [vp, u, sz, out],
+            "hc_report_top": [vp, u, sz, u, out],
+            "hc_report_path": [vp, u, u64, out],
+            "hc_report_object": [vp, u, u64, out],
+        }
+        for name, args in signatures.items():
             fn = getattr(lib, name)
-            fn.argtypes = [vp, ctypes.c_uint, ctypes.POINTER(vp)]
+            fn.argtypes = args
             fn.restype = vp
         _lib = lib
     return _lib
@@ -135,29 +149,68 @@ def _program(force=False):
     return prog.value
 
 
-def _report(fn_name, flags, force):
+def _report(fn_name, flags, force, *args):
     lib = _library()
     prog = _program(force)
     text = ctypes.c_void_p()
-    _check(getattr(lib, fn_name)(prog, flags, ctypes.byref(text)))
+    _check(getattr(lib, fn_name)(prog, flags, *args, ctypes.byref(text)))
     try:
         gdb.write(ctypes.string_at(text.value).decode(errors="replace"))
     finally:
         lib.hc_free(text)
 
 
-def _parse(command, arg, allowed):
+def _number(command, option, word):
+    try:
+        value = int(word, 0)
+    except (TypeError, ValueError):
+        raise gdb.GdbError("%s: %s needs a number" % (command, option))
+    if value < 0:
+        raise gdb.GdbError("%s: %s needs a number" % (command, option))
+    return value
+
+
+def _parse(command, arg, allowed, address=False):
+    """Options as the CLI takes them; returns (flags, force, options)."""
     flags, force = 0, False
-    for word in gdb.string_to_argv(arg):
+    opts = {"top": 20, "depth": 1, "address": None}
+    # Split on blanks only, keeping quotes: an address is a gdb expression
+    # such as 'main.cache' (Go names need gdb's quotes).
+    words = arg.split()
+    i = 0
+    while i < len(words):
+        word = words[i]
+        value = words[i + 1] if i + 1 < len(words) else None
         if word == "--json":
             flags |= HC_REPORT_JSON
         elif word == "--force":
             force = True
-        elif word in allowed:
+        elif word in allowed and allowed[word] is not None:
             flags |= allowed[word]
+        elif word in ("--top", "--depth") and word in allowed:
+            opts[word[2:]] = _number(command, word, value)
+            i += 1
+        elif word == "--sort" and word in allowed:
+            sorts = {"count": HC_REPORT_SORT_COUNT, "bytes": HC_REPORT_SORT_BYTES,
+                     "retained": 0}
+            if value not in sorts:
+                raise gdb.GdbError("%s: --sort takes retained, count or bytes" % command)
+            flags |= sorts[value]
+            i += 1
+        elif address and opts["address"] is None and not word.startswith("--"):
+            # An expression, as gdb users write it: 0xc000123456, $rax, &var.
+            try:
+                opts["address"] = int(gdb.parse_and_eval(word)) & (2 ** 64 - 1)
+            except gdb.error as e:
+                raise gdb.GdbError("%s: %s" % (command, e))
         else:
             raise gdb.GdbError("%s: unknown argument %s" % (command, word))
-    return flags, force
+        i += 1
+    if address and opts["address"] is None:
+        raise gdb.GdbError("%s: an address is needed" % command)
+    if opts["depth"] == 0:
+        raise gdb.GdbError("%s: --depth must be at least 1" % command)
+    return flags, force, opts
 
 
 class HeapInfo(gdb.Command):
@@ -169,7 +222,7 @@ Usage: heap-info [--json] [--force]"""
         super().__init__("heap-info", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        flags, force = _parse("heap-info", arg, {})
+        flags, force, _ = _parse("heap-info", arg, {})
         _report("hc_report_info", flags, force)
 
 
@@ -183,9 +236,76 @@ The same text as `heapcore stats`; see `heapcore stats --help`."""
         super().__init__("heap-stats", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        flags, force = _parse("heap-stats", arg, {"--by-size": HC_REPORT_BY_SIZE})
+        flags, force, _ = _parse("heap-stats", arg, {"--by-size": HC_REPORT_BY_SIZE})
         _report("hc_report_stats", flags, force)
 
 
-HeapInfo()
-HeapStats()
+class HeapTypes(gdb.Command):
+    """Show heap objects by type: count, bytes, retained.
+
+Usage: heap-types [--json] [--top N] [--sort retained|count|bytes] [--force]"""
+
+    def __init__(self):
+        super().__init__("heap-types", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        flags, force, o = _parse("heap-types", arg, {"--top": None, "--sort": None})
+        _report("hc_report_types", flags, force, o["top"])
+
+
+class HeapRoots(gdb.Command):
+    """Show the roots (globals, goroutine stacks, threads) by retained size.
+
+Usage: heap-roots [--json] [--top N] [--force]"""
+
+    def __init__(self):
+        super().__init__("heap-roots", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        flags, force, o = _parse("heap-roots", arg, {"--top": None})
+        _report("hc_report_roots", flags, force, o["top"])
+
+
+class HeapTop(gdb.Command):
+    """Show the dominator tree: the objects that retain the most memory.
+
+Usage: heap-top [--json] [--top N] [--depth N] [--force]"""
+
+    def __init__(self):
+        super().__init__("heap-top", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        flags, force, o = _parse("heap-top", arg, {"--top": None, "--depth": None})
+        _report("hc_report_top", flags, force, o["top"], o["depth"])
+
+
+class HeapPath(gdb.Command):
+    """Show the shortest path from a root to the object containing ADDR.
+
+Usage: heap-path [--json] [--force] ADDR
+ADDR is any gdb expression: 0xc000123456, $rax, a variable."""
+
+    def __init__(self):
+        super().__init__("heap-path", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        flags, force, o = _parse("heap-path", arg, {}, address=True)
+        _report("hc_report_path", flags, force, o["address"])
+
+
+class HeapObject(gdb.Command):
+    """Show the object containing ADDR: type, size, retained, pointers, referrers.
+
+Usage: heap-object [--json] [--force] ADDR
+ADDR is any gdb expression: 0xc000123456, $rax, a variable."""
+
+    def __init__(self):
+        super().__init__("heap-object", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        flags, force, o = _parse("heap-object", arg, {}, address=True)
+        _report("hc_report_object", flags, force, o["address"])
+
+
+for _cls in (HeapInfo, HeapStats, HeapTypes, HeapRoots, HeapTop, HeapPath, HeapObject):
+    _cls()

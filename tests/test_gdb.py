@@ -41,6 +41,27 @@ class GdbTest(unittest.TestCase):
                                    ["stats", "--json", "--by-size"])
         self.check_all_invocations(fx, "heap-info", ["info"])
 
+    def test_graph_commands_identical_to_cli(self):
+        fx = fixtures("graph")[-1]
+        for gdb_cmd, cli in (("heap-types --top 0", ["types", "--top", "0"]),
+                             ("heap-types --json --sort count", ["types", "--json", "--sort", "count"]),
+                             ("heap-roots", ["roots"]),
+                             ("heap-top --depth 3 --top 4", ["top", "--depth", "3", "--top", "4"])):
+            self.check_all_invocations(fx, gdb_cmd, cli)
+        # ADDR is a gdb expression in gdb, a number on the command line.
+        _, want, _ = run("path", "0x%x" % self.list_head(fx), fx.core, fx.exe)
+        outs, err = run_gdb([fx.exe, fx.core], ["heap-path 'main.list'"])
+        self.assertEqual(outs[0], want, err)
+        _, want, _ = run("object", "--json", "0x%x" % self.list_head(fx), fx.core, fx.exe)
+        outs, err = run_gdb([fx.exe, fx.core], ["heap-object --json 'main.list'"])
+        self.assertEqual(outs[0], want, err)
+
+    @staticmethod
+    def list_head(fx):
+        p = subprocess.run(["gdb", "-nx", "-batch", "-iex", "set auto-load no", "-ex",
+                            "p/x 'main.list'", fx.exe, fx.core], capture_output=True, text=True)
+        return int(p.stdout.strip().splitlines()[-1].split()[-1], 16)
+
     def test_errors_are_one_line(self):
         outs, err = run_gdb([], ["heap-stats"])
         self.assertEqual(outs[0], "")

@@ -91,6 +91,13 @@ class MalformedTest(unittest.TestCase):
         info, err = run_json("info", "--json", "--force", path)
         self.assertEqual(len(info["threads"]), len(self.fx.truth["threads"]))
         self.assertTrue(any("core is truncated" in w for w in info["warnings"]))
+        # Every other command either reports with warnings or fails cleanly.
+        for cmd in ("stats", "roots", "types", "top"):
+            code, out, err = run(cmd, "--force", path, check=False)
+            self.assertIn(code, (0, 2), err)
+            if code:
+                self.assertEqual(err.count("\n"), 1, err)
+                self.assertTrue(err.startswith("heapcore: error: "), err)
 
     def test_executable_not_found(self):
         path = self.write("core", self.core_bytes)

@@ -184,6 +184,10 @@ class CorruptedSpanTest(unittest.TestCase):
                 self.assertEqual(doc["MemStats"][f], want[f], f)
             _, text, _ = run("stats", core)
             self.assertIn("warning: span at 0x%x" % base, text)
+            # The graph commands go on without that span's objects.
+            for cmd in ("roots", "types", "top"):
+                doc, _ = run_json(cmd, "--json", core)
+                self.assertTrue(any("span at 0x%x" % base in w for w in doc["warnings"]))
         finally:
             shutil.rmtree(tmp)
 

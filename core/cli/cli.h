@@ -25,21 +25,34 @@ struct cli_command {
 	const char *summary;
 };
 
-/* Options most commands share. */
+/* Options beyond --json and --force that a command accepts. */
+enum {
+	OPT_BY_SIZE = 1 << 0,
+	OPT_TOP = 1 << 1,
+	OPT_DEPTH = 1 << 2,
+	OPT_SORT = 1 << 3,
+	OPT_ADDRESS = 1 << 4, /* a leading ADDR argument */
+};
+
+/* Options the commands share. */
 struct cli_common {
 	bool json;
 	bool force;
 	bool by_size;
+	unsigned long top;   /* --top N */
+	unsigned depth;      /* --depth N */
+	unsigned sort_flags; /* --sort count|bytes|retained */
+	unsigned long long address;
 	const char *core;
 	const char *exe;
 };
 
 /*
- * Parse [--json] [--force] CORE [EXE] (plus --by-size where @p allow_by_size).
+ * Parse [--json] [--force] [options in @p allowed] [ADDR] CORE [EXE].
  * Returns -1 to go on, else the exit status (after --help or a usage error).
  */
 int cli_parse_common(int argc, char **argv, const char *usage,
-		     bool allow_by_size, struct cli_common *ret);
+		     unsigned allowed, struct cli_common *ret);
 /** Print "heapcore: error: MESSAGE" and return the exit status for @p err. */
 int cli_fail(struct hc_error *err);
 /** Open the program named by the common options, or print the error. */
@@ -49,5 +62,10 @@ int cli_print(char *text);
 
 int cmd_info(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_types(int argc, char **argv);
+int cmd_roots(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_path(int argc, char **argv);
+int cmd_object(int argc, char **argv);
 
 #endif /* HC_CLI_H */

@@ -15,7 +15,7 @@ static const char help[] =
 int cmd_info(int argc, char **argv)
 {
 	struct cli_common opts;
-	int status = cli_parse_common(argc, argv, help, false, &opts);
+	int status = cli_parse_common(argc, argv, help, 0, &opts);
 	if (status >= 0)
 		return status;
 	struct hc_program *prog;

@@ -27,7 +27,7 @@ static const char help[] =
 int cmd_stats(int argc, char **argv)
 {
 	struct cli_common opts;
-	int status = cli_parse_common(argc, argv, help, true, &opts);
+	int status = cli_parse_common(argc, argv, help, OPT_BY_SIZE, &opts);
 	if (status >= 0)
 		return status;
 	struct hc_program *prog;

@@ -1,6 +1,7 @@
 /*
  * heapcore: the command table and the pieces every command shares.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,11 @@
 static const struct cli_command commands[] = {
 	{"info", cmd_info, "the core, its executable, threads and mappings"},
 	{"stats", cmd_stats, "runtime.MemStats of the Go heap, rebuilt from the core"},
+	{"types", cmd_types, "heap objects by type: count, bytes, retained"},
+	{"roots", cmd_roots, "roots (globals, goroutines, threads) by retained size"},
+	{"top", cmd_top, "the dominator tree: the biggest retainers"},
+	{"path", cmd_path, "the shortest path from a root to an object"},
+	{"object", cmd_object, "one object: type, size, retained, pointers, referrers"},
 };
 
 static void usage(FILE *f)
@@ -46,46 +52,95 @@ int cli_fail(struct hc_error *err)
 	return status;
 }
 
+static bool parse_number(const char *s, unsigned long long *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s || *end)
+		return false;
+	*ret = v;
+	return true;
+}
+
 int cli_parse_common(int argc, char **argv, const char *help,
-		     bool allow_by_size, struct cli_common *ret)
+		     unsigned allowed, struct cli_common *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	const char *pos[2];
-	int npos = 0;
+	ret->top = 20;
+	ret->depth = 1;
+	const char *pos[3];
+	int npos = 0, maxpos = (allowed & OPT_ADDRESS) ? 3 : 2;
 	bool dashdash = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!dashdash && a[0] == '-' && a[1]) {
-			if (strcmp(a, "--") == 0)
+			unsigned long long n;
+			const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+			if (strcmp(a, "--") == 0) {
 				dashdash = true;
-			else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 				fputs(help, stdout);
 				return EXIT_OK;
-			} else if (strcmp(a, "--json") == 0)
+			} else if (strcmp(a, "--json") == 0) {
 				ret->json = true;
-			else if (strcmp(a, "--force") == 0)
+			} else if (strcmp(a, "--force") == 0) {
 				ret->force = true;
-			else if (allow_by_size && strcmp(a, "--by-size") == 0)
+			} else if ((allowed & OPT_BY_SIZE) && strcmp(a, "--by-size") == 0) {
 				ret->by_size = true;
-			else {
+			} else if ((allowed & OPT_TOP) && strcmp(a, "--top") == 0) {
+				if (!val || !parse_number(val, &n))
+					goto bad_value;
+				ret->top = (unsigned long)n;
+				i++;
+			} else if ((allowed & OPT_DEPTH) && strcmp(a, "--depth") == 0) {
+				if (!val || !parse_number(val, &n) || n == 0 || n > 1000)
+					goto bad_value;
+				ret->depth = (unsigned)n;
+				i++;
+			} else if ((allowed & OPT_SORT) && strcmp(a, "--sort") == 0) {
+				if (!val)
+					goto bad_value;
+				if (strcmp(val, "count") == 0)
+					ret->sort_flags = HC_REPORT_SORT_COUNT;
+				else if (strcmp(val, "bytes") == 0)
+					ret->sort_flags = HC_REPORT_SORT_BYTES;
+				else if (strcmp(val, "retained") == 0)
+					ret->sort_flags = 0;
+				else
+					goto bad_value;
+				i++;
+			} else {
 				fprintf(stderr, "heapcore %s: unknown option %s\n%s",
 					argv[0], a, help);
 				return EXIT_USAGE;
 			}
 			continue;
+bad_value:
+			fprintf(stderr, "heapcore %s: %s needs a valid value\n%s", argv[0], a, help);
+			return EXIT_USAGE;
 		}
-		if (npos == 2) {
+		if (npos == maxpos) {
 			fprintf(stderr, "heapcore %s: too many arguments\n%s", argv[0], help);
 			return EXIT_USAGE;
 		}
 		pos[npos++] = a;
 	}
-	if (npos == 0) {
+	int first = 0;
+	if (allowed & OPT_ADDRESS) {
+		if (npos == 0 || !parse_number(pos[0], &ret->address)) {
+			fprintf(stderr, "heapcore %s: %s\n%s", argv[0],
+				npos ? "ADDR must be a number (0x... for hex)" : "no address given", help);
+			return EXIT_USAGE;
+		}
+		first = 1;
+	}
+	if (npos <= first) {
 		fprintf(stderr, "heapcore %s: no core file given\n%s", argv[0], help);
 		return EXIT_USAGE;
 	}
-	ret->core = pos[0];
-	ret->exe = npos > 1 ? pos[1] : NULL;
+	ret->core = pos[first];
+	ret->exe = npos > first + 1 ? pos[first + 1] : NULL;
 	return -1;
 }
 

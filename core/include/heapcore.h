@@ -123,6 +123,10 @@ enum hc_report_flags {
 	HC_REPORT_JSON = 1u << 0,
 	/** stats: add the per-size-class table. */
 	HC_REPORT_BY_SIZE = 1u << 1,
+	/** types: sort by count (default: retained). */
+	HC_REPORT_SORT_COUNT = 1u << 2,
+	/** types: sort by bytes. */
+	HC_REPORT_SORT_BYTES = 1u << 3,
 };
 
 /**
@@ -198,6 +202,29 @@ HC_PUBLIC void hc_object_iterator_destroy(struct hc_object_iterator *it);
  */
 HC_PUBLIC struct hc_error *hc_report_stats(struct hc_program *prog,
 					   unsigned flags, char **ret);
+
+/*
+ * Reports over the object graph (built on first use: every allocated object,
+ * its pointers, the named roots, the dominator tree and retained sizes).
+ * @p top limits the rows (0: all).  Each returns text (or JSON with
+ * HC_REPORT_JSON) to free with hc_free().
+ */
+
+/** Per type: count, bytes, retained (the bytes freed if every object of the type were). */
+HC_PUBLIC struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags,
+					   size_t top, char **ret);
+/** Roots (globals, goroutine stacks, thread registers) by retained size. */
+HC_PUBLIC struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags,
+					   size_t top, char **ret);
+/** The dominator tree, biggest retainers first, unfolded @p depth levels. */
+HC_PUBLIC struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags,
+					 size_t top, unsigned depth, char **ret);
+/** The shortest path from a root to the object containing @p address. */
+HC_PUBLIC struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags,
+					  uint64_t address, char **ret);
+/** One object: type, size, retained, its pointers and who points to it. */
+HC_PUBLIC struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags,
+					    uint64_t address, char **ret);
 
 #ifdef __cplusplus
 }

@@ -23,14 +23,8 @@
 
 #include "dwarf_index.h"
 #include "go.h"
+#include "go_layout.h"
 #include "program.h"
-
-/* A struct field's place and width (1, 2, 4 or 8 bytes). */
-struct gf {
-	uint32_t off;
-	uint8_t size;
-	bool present;
-};
 
 struct go_layout {
 	uint64_t mheap, memstats, gcc, allp, gomaxprocs, emptymspan, gcphase, allm;
@@ -61,232 +55,109 @@ struct go_layout {
 	int64_t fixed_stack, headroom_percent, min_headroom;
 };
 
-struct init {
-	struct hc_program *prog;
-	struct hc_dwarf_index *dw;
-	struct hc_error *err;
-};
-
-static uint64_t get(const uint8_t *p, struct gf f)
-{
-	switch (f.size) {
-	case 1:
-		return p[f.off];
-	case 2: {
-		uint16_t v;
-		memcpy(&v, p + f.off, 2);
-		return v;
-	}
-	case 4: {
-		uint32_t v;
-		memcpy(&v, p + f.off, 4);
-		return v;
-	}
-	default: {
-		uint64_t v;
-		memcpy(&v, p + f.off, 8);
-		return v;
-	}
-	}
-}
-
-/*
- * Resolve TYPE.PATH; a field of one of the runtime's atomic wrapper types
- * (atomic.Uint64 and friends: structs whose payload is `value`) resolves to
- * the payload.
- */
-static struct gf field_opt(struct init *in, const char *type, const char *path,
-			   bool required)
-{
-	struct gf out = {0};
-	if (in->err)
-		return out;
-	struct hc_field f;
-	struct hc_error *err = hc_dwarf_field(in->dw, type, path, &f);
-	if (err) {
-		if (required)
-			in->err = err;
-		else
-			hc_error_destroy(err);
-		return out;
-	}
-	uint64_t off = f.offset;
-	struct hc_field inner;
-	for (int i = 0; i < 4; i++) {
-		struct hc_error *e = hc_dwarf_die_field(&f.type, "value", &inner);
-		if (e) {
-			hc_error_destroy(e);
-			break;
-		}
-		off += inner.offset;
-		f = inner;
-	}
-	out.off = (uint32_t)off;
-	out.size = (uint8_t)(f.size <= 8 ? f.size : 8);
-	out.present = true;
-	return out;
-}
-
-static struct gf field(struct init *in, const char *type, const char *path)
-{
-	return field_opt(in, type, path, true);
-}
-
-static uint64_t type_size(struct init *in, const char *type)
-{
-	uint64_t size = 0;
-	if (in->err)
-		return 0;
-	in->err = hc_dwarf_sizeof(in->dw, type, &size);
-	return size;
-}
-
-static uint64_t array_len(struct init *in, const char *type, const char *path)
-{
-	uint64_t n = 0;
-	struct hc_field f;
-	if (in->err)
-		return 0;
-	in->err = hc_dwarf_field(in->dw, type, path, &f);
-	if (!in->err)
-		in->err = hc_dwarf_array_length(&f.type, &n);
-	return n;
-}
-
-static int64_t constant(struct init *in, const char *name, int64_t fallback,
-			bool required)
-{
-	int64_t v = fallback;
-	if (in->err)
-		return v;
-	struct hc_error *err = hc_dwarf_constant(in->dw, name, &v);
-	if (err) {
-		if (required)
-			in->err = err;
-		else
-			hc_error_destroy(err);
-		return fallback;
-	}
-	return v;
-}
-
-static uint64_t symbol(struct init *in, const char *name, const char *alt)
-{
-	if (in->err)
-		return 0;
-	uint64_t addr = hc_program_symbol_addr(in->prog, name, NULL);
-	if (!addr && alt)
-		addr = hc_program_symbol_addr(in->prog, alt, NULL);
-	if (!addr)
-		in->err = hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
-					  "symbol %s is not in %s", name,
-					  in->prog->exe->path);
-	return addr;
-}
-
 static struct hc_error *load_layout(struct hc_program *prog, struct go_layout *L)
 {
-	struct init in = {.prog = prog};
+	struct gl_init in = {.prog = prog};
 	struct hc_error *err = hc_dwarf_index_get(prog, &in.dw);
 	if (err)
 		return err;
-	L->mheap = symbol(&in, "runtime.mheap_", NULL);
-	L->memstats = symbol(&in, "runtime.memstats", NULL);
-	L->gcc = symbol(&in, "runtime.gcController", NULL);
-	L->allp = symbol(&in, "runtime.allp", NULL);
-	L->gomaxprocs = symbol(&in, "runtime.gomaxprocs", NULL);
-	L->emptymspan = symbol(&in, "runtime.emptymspan", NULL);
-	L->gcphase = symbol(&in, "runtime.gcphase", NULL);
-	L->allm = symbol(&in, "runtime.allm", NULL);
+	L->mheap = gl_symbol(&in, "runtime.mheap_", NULL);
+	L->memstats = gl_symbol(&in, "runtime.memstats", NULL);
+	L->gcc = gl_symbol(&in, "runtime.gcController", NULL);
+	L->allp = gl_symbol(&in, "runtime.allp", NULL);
+	L->gomaxprocs = gl_symbol(&in, "runtime.gomaxprocs", NULL);
+	L->emptymspan = gl_symbol(&in, "runtime.emptymspan", NULL);
+	L->gcphase = gl_symbol(&in, "runtime.gcphase", NULL);
+	L->allm = gl_symbol(&in, "runtime.allm", NULL);
 	/* The size-class tables moved to internal/runtime/gc in Go 1.26. */
-	L->class_to_size = symbol(&in, "runtime.class_to_size",
+	L->class_to_size = gl_symbol(&in, "runtime.class_to_size",
 				  "internal/runtime/gc.SizeClassToSize");
-	L->class_to_npages = symbol(&in, "runtime.class_to_allocnpages",
+	L->class_to_npages = gl_symbol(&in, "runtime.class_to_allocnpages",
 				    "internal/runtime/gc.SizeClassToNPages");
 
-	L->h_sweepgen = field(&in, "runtime.mheap", "sweepgen");
-	L->h_allspans = field(&in, "runtime.mheap", "allspans");
-	L->h_spanalloc_inuse = field(&in, "runtime.mheap", "spanalloc.inuse");
-	L->h_cachealloc_inuse = field(&in, "runtime.mheap", "cachealloc.inuse");
+	L->h_sweepgen = gl_field(&in, "runtime.mheap", "sweepgen");
+	L->h_allspans = gl_field(&in, "runtime.mheap", "allspans");
+	L->h_spanalloc_inuse = gl_field(&in, "runtime.mheap", "spanalloc.inuse");
+	L->h_cachealloc_inuse = gl_field(&in, "runtime.mheap", "cachealloc.inuse");
 
-	L->span_size = type_size(&in, "runtime.mspan");
-	L->s_startAddr = field(&in, "runtime.mspan", "startAddr");
-	L->s_npages = field(&in, "runtime.mspan", "npages");
-	L->s_manualFreeList = field(&in, "runtime.mspan", "manualFreeList");
-	L->s_freeindex = field(&in, "runtime.mspan", "freeindex");
-	L->s_nelems = field(&in, "runtime.mspan", "nelems");
-	L->s_allocBits = field(&in, "runtime.mspan", "allocBits");
-	L->s_sweepgen = field(&in, "runtime.mspan", "sweepgen");
-	L->s_allocCount = field(&in, "runtime.mspan", "allocCount");
-	L->s_spanclass = field(&in, "runtime.mspan", "spanclass");
-	L->s_state = field(&in, "runtime.mspan", "state.s");
-	L->s_allocCountBeforeCache = field(&in, "runtime.mspan", "allocCountBeforeCache");
-	L->s_elemsize = field(&in, "runtime.mspan", "elemsize");
+	L->span_size = gl_type_size(&in, "runtime.mspan");
+	L->s_startAddr = gl_field(&in, "runtime.mspan", "startAddr");
+	L->s_npages = gl_field(&in, "runtime.mspan", "npages");
+	L->s_manualFreeList = gl_field(&in, "runtime.mspan", "manualFreeList");
+	L->s_freeindex = gl_field(&in, "runtime.mspan", "freeindex");
+	L->s_nelems = gl_field(&in, "runtime.mspan", "nelems");
+	L->s_allocBits = gl_field(&in, "runtime.mspan", "allocBits");
+	L->s_sweepgen = gl_field(&in, "runtime.mspan", "sweepgen");
+	L->s_allocCount = gl_field(&in, "runtime.mspan", "allocCount");
+	L->s_spanclass = gl_field(&in, "runtime.mspan", "spanclass");
+	L->s_state = gl_field(&in, "runtime.mspan", "state.s");
+	L->s_allocCountBeforeCache = gl_field(&in, "runtime.mspan", "allocCountBeforeCache");
+	L->s_elemsize = gl_field(&in, "runtime.mspan", "elemsize");
 
-	L->mstats_size = type_size(&in, "runtime.mstats");
-	L->stats_off = field(&in, "runtime.mstats", "heapStats.stats").off;
-	L->nshards = array_len(&in, "runtime.consistentHeapStats", "stats");
-	L->delta_size = type_size(&in, "runtime.heapStatsDelta");
-	L->nclasses = array_len(&in, "runtime.heapStatsDelta", "smallAllocCount");
+	L->mstats_size = gl_type_size(&in, "runtime.mstats");
+	L->stats_off = gl_field(&in, "runtime.mstats", "heapStats.stats").off;
+	L->nshards = gl_array_len(&in, "runtime.consistentHeapStats", "stats");
+	L->delta_size = gl_type_size(&in, "runtime.heapStatsDelta");
+	L->nclasses = gl_array_len(&in, "runtime.heapStatsDelta", "smallAllocCount");
 	const char *d = "runtime.heapStatsDelta";
-	L->d_inStacks = field(&in, d, "inStacks");
-	L->d_inWorkBufs = field(&in, d, "inWorkBufs");
+	L->d_inStacks = gl_field(&in, d, "inStacks");
+	L->d_inWorkBufs = gl_field(&in, d, "inWorkBufs");
 	/* Removed in Go 1.26 with GC programs. */
-	L->d_inPtrScalarBits = field_opt(&in, d, "inPtrScalarBits", false);
-	L->d_tinyAllocCount = field(&in, d, "tinyAllocCount");
-	L->d_largeAlloc = field(&in, d, "largeAlloc");
-	L->d_largeAllocCount = field(&in, d, "largeAllocCount");
-	L->d_smallAllocCount = field(&in, d, "smallAllocCount");
-	L->d_largeFree = field(&in, d, "largeFree");
-	L->d_largeFreeCount = field(&in, d, "largeFreeCount");
-	L->d_smallFreeCount = field(&in, d, "smallFreeCount");
+	L->d_inPtrScalarBits = gl_field_opt(&in, d, "inPtrScalarBits", false);
+	L->d_tinyAllocCount = gl_field(&in, d, "tinyAllocCount");
+	L->d_largeAlloc = gl_field(&in, d, "largeAlloc");
+	L->d_largeAllocCount = gl_field(&in, d, "largeAllocCount");
+	L->d_smallAllocCount = gl_field(&in, d, "smallAllocCount");
+	L->d_largeFree = gl_field(&in, d, "largeFree");
+	L->d_largeFreeCount = gl_field(&in, d, "largeFreeCount");
+	L->d_smallFreeCount = gl_field(&in, d, "smallFreeCount");
 	const char *m = "runtime.mstats";
-	L->m_stacks_sys = field(&in, m, "stacks_sys");
-	L->m_mspan_sys = field(&in, m, "mspan_sys");
-	L->m_mcache_sys = field(&in, m, "mcache_sys");
-	L->m_buckhash_sys = field(&in, m, "buckhash_sys");
-	L->m_gcMiscSys = field(&in, m, "gcMiscSys");
-	L->m_other_sys = field(&in, m, "other_sys");
-	L->m_last_gc_unix = field(&in, m, "last_gc_unix");
-	L->m_pause_total_ns = field(&in, m, "pause_total_ns");
-	L->m_pause_ns = field(&in, m, "pause_ns");
-	L->m_pause_end = field(&in, m, "pause_end");
-	L->m_numgc = field(&in, m, "numgc");
-	L->m_numforcedgc = field(&in, m, "numforcedgc");
-	L->m_gc_cpu_fraction = field(&in, m, "gc_cpu_fraction");
+	L->m_stacks_sys = gl_field(&in, m, "stacks_sys");
+	L->m_mspan_sys = gl_field(&in, m, "mspan_sys");
+	L->m_mcache_sys = gl_field(&in, m, "mcache_sys");
+	L->m_buckhash_sys = gl_field(&in, m, "buckhash_sys");
+	L->m_gcMiscSys = gl_field(&in, m, "gcMiscSys");
+	L->m_other_sys = gl_field(&in, m, "other_sys");
+	L->m_last_gc_unix = gl_field(&in, m, "last_gc_unix");
+	L->m_pause_total_ns = gl_field(&in, m, "pause_total_ns");
+	L->m_pause_ns = gl_field(&in, m, "pause_ns");
+	L->m_pause_end = gl_field(&in, m, "pause_end");
+	L->m_numgc = gl_field(&in, m, "numgc");
+	L->m_numforcedgc = gl_field(&in, m, "numforcedgc");
+	L->m_gc_cpu_fraction = gl_field(&in, m, "gc_cpu_fraction");
 
 	const char *c = "runtime.gcControllerState";
-	L->gcc_size = type_size(&in, c);
-	L->c_gcPercentHeapGoal = field(&in, c, "gcPercentHeapGoal");
-	L->c_memoryLimit = field(&in, c, "memoryLimit");
-	L->c_sweepDistMinTrigger = field(&in, c, "sweepDistMinTrigger");
-	L->c_triggered = field(&in, c, "triggered");
-	L->c_heapMarked = field(&in, c, "heapMarked");
-	L->c_heapInUse = field(&in, c, "heapInUse");
-	L->c_heapReleased = field(&in, c, "heapReleased");
-	L->c_heapFree = field(&in, c, "heapFree");
-	L->c_totalAlloc = field(&in, c, "totalAlloc");
-	L->c_totalFree = field(&in, c, "totalFree");
-	L->c_mappedReady = field(&in, c, "mappedReady");
+	L->gcc_size = gl_type_size(&in, c);
+	L->c_gcPercentHeapGoal = gl_field(&in, c, "gcPercentHeapGoal");
+	L->c_memoryLimit = gl_field(&in, c, "memoryLimit");
+	L->c_sweepDistMinTrigger = gl_field(&in, c, "sweepDistMinTrigger");
+	L->c_triggered = gl_field(&in, c, "triggered");
+	L->c_heapMarked = gl_field(&in, c, "heapMarked");
+	L->c_heapInUse = gl_field(&in, c, "heapInUse");
+	L->c_heapReleased = gl_field(&in, c, "heapReleased");
+	L->c_heapFree = gl_field(&in, c, "heapFree");
+	L->c_totalAlloc = gl_field(&in, c, "totalAlloc");
+	L->c_totalFree = gl_field(&in, c, "totalFree");
+	L->c_mappedReady = gl_field(&in, c, "mappedReady");
 
-	L->p_mcache = field(&in, "runtime.p", "mcache");
-	L->p_mspancache_len = field(&in, "runtime.p", "mspancache.len");
-	L->p_statsSeq = field(&in, "runtime.p", "statsSeq");
-	L->mspancache_cap = array_len(&in, "runtime.p", "mspancache.buf");
-	L->mc_tinyAllocs = field(&in, "runtime.mcache", "tinyAllocs");
-	L->mc_alloc = field(&in, "runtime.mcache", "alloc");
-	L->nspanclasses = array_len(&in, "runtime.mcache", "alloc");
-	L->mc_stackcache = field(&in, "runtime.mcache", "stackcache");
-	L->nstackorders = array_len(&in, "runtime.mcache", "stackcache");
-	L->stackfreelist_size = type_size(&in, "runtime.stackfreelist");
-	L->sf_list = field(&in, "runtime.stackfreelist", "list");
-	L->mm_procid = field(&in, "runtime.m", "procid");
-	L->mm_p = field(&in, "runtime.m", "p");
-	L->mm_alllink = field(&in, "runtime.m", "alllink");
-	L->fixed_stack = constant(&in, "runtime.fixedStack", 0, true);
+	L->p_mcache = gl_field(&in, "runtime.p", "mcache");
+	L->p_mspancache_len = gl_field(&in, "runtime.p", "mspancache.len");
+	L->p_statsSeq = gl_field(&in, "runtime.p", "statsSeq");
+	L->mspancache_cap = gl_array_len(&in, "runtime.p", "mspancache.buf");
+	L->mc_tinyAllocs = gl_field(&in, "runtime.mcache", "tinyAllocs");
+	L->mc_alloc = gl_field(&in, "runtime.mcache", "alloc");
+	L->nspanclasses = gl_array_len(&in, "runtime.mcache", "alloc");
+	L->mc_stackcache = gl_field(&in, "runtime.mcache", "stackcache");
+	L->nstackorders = gl_array_len(&in, "runtime.mcache", "stackcache");
+	L->stackfreelist_size = gl_type_size(&in, "runtime.stackfreelist");
+	L->sf_list = gl_field(&in, "runtime.stackfreelist", "list");
+	L->mm_procid = gl_field(&in, "runtime.m", "procid");
+	L->mm_p = gl_field(&in, "runtime.m", "p");
+	L->mm_alllink = gl_field(&in, "runtime.m", "alllink");
+	L->fixed_stack = gl_constant(&in, "runtime.fixedStack", 0, true);
 	/* mgcpacer.go:memoryLimitHeapGoal's headroom constants. */
-	L->headroom_percent = constant(&in, "runtime.memoryLimitHeapGoalHeadroomPercent", 3, false);
-	L->min_headroom = constant(&in, "runtime.memoryLimitMinHeapGoalHeadroom", 1 << 20, false);
+	L->headroom_percent = gl_constant(&in, "runtime.memoryLimitHeapGoalHeadroomPercent", 3, false);
+	L->min_headroom = gl_constant(&in, "runtime.memoryLimitMinHeapGoalHeadroom", 1 << 20, false);
 	if (!in.err && (L->span_size == 0 || L->span_size > 4096 ||
 			L->mstats_size > (1 << 20) || L->gcc_size > 65536 ||
 			L->nclasses == 0 || L->nclasses > 256 || L->nshards == 0 ||
@@ -308,19 +179,6 @@ static struct hc_error *read_struct(struct hc_program *prog, uint64_t addr,
 				    uint64_t size, uint8_t *buf)
 {
 	return hc_memory_read(&prog->mem, addr, buf, (size_t)size);
-}
-
-/* Read one field of the struct at @p base. */
-static struct hc_error *read_field(struct hc_program *prog, uint64_t base,
-				   struct gf f, uint64_t *ret)
-{
-	uint8_t buf[8];
-	struct hc_error *err = hc_memory_read(&prog->mem, base + f.off, buf, f.size);
-	if (err)
-		return err;
-	struct gf at0 = {0, f.size, true};
-	*ret = get(buf, at0);
-	return NULL;
 }
 
 bool hc_go_slot_allocated(struct hc_program *prog, const struct hc_go_span *s,
@@ -413,23 +271,23 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 			hc_error_destroy(err);
 			continue;
 		}
-		uint8_t state = (uint8_t)get(buf, L->s_state);
+		uint8_t state = (uint8_t)gl_get(buf, L->s_state);
 		if (state == GO_SPAN_DEAD)
 			continue;
 		struct hc_go_span s = {
-			.base = get(buf, L->s_startAddr),
+			.base = gl_get(buf, L->s_startAddr),
 			.mspan = sp,
-			.elemsize = get(buf, L->s_elemsize),
-			.alloc_bits = get(buf, L->s_allocBits),
-			.sweepgen = (uint32_t)get(buf, L->s_sweepgen),
-			.nelems = (uint16_t)get(buf, L->s_nelems),
-			.freeindex = (uint16_t)get(buf, L->s_freeindex),
-			.alloc_count = (uint16_t)get(buf, L->s_allocCount),
-			.alloc_count_before_cache = (uint16_t)get(buf, L->s_allocCountBeforeCache),
-			.spanclass = (uint8_t)get(buf, L->s_spanclass),
+			.elemsize = gl_get(buf, L->s_elemsize),
+			.alloc_bits = gl_get(buf, L->s_allocBits),
+			.sweepgen = (uint32_t)gl_get(buf, L->s_sweepgen),
+			.nelems = (uint16_t)gl_get(buf, L->s_nelems),
+			.freeindex = (uint16_t)gl_get(buf, L->s_freeindex),
+			.alloc_count = (uint16_t)gl_get(buf, L->s_allocCount),
+			.alloc_count_before_cache = (uint16_t)gl_get(buf, L->s_allocCountBeforeCache),
+			.spanclass = (uint8_t)gl_get(buf, L->s_spanclass),
 			.state = state,
 		};
-		uint64_t npages = get(buf, L->s_npages);
+		uint64_t npages = gl_get(buf, L->s_npages);
 		const char *why = NULL;
 		if (state != GO_SPAN_INUSE && state != GO_SPAN_MANUAL)
 			why = "its state is not a span state";
@@ -603,11 +461,11 @@ static uint64_t crashing_p(struct hc_program *prog, const struct go_layout *L)
 	int32_t tid = prog->core->threads[0].tid;
 	for (int i = 0; mp && i < 100000; i++) {
 		uint64_t procid, p;
-		if (read_field(prog, mp, L->mm_procid, &procid))
+		if (gl_read_field(prog, mp, L->mm_procid, &procid))
 			return 0;
 		if ((int64_t)procid == tid)
-			return read_field(prog, mp, L->mm_p, &p) ? 0 : p;
-		if (read_field(prog, mp, L->mm_alllink, &mp))
+			return gl_read_field(prog, mp, L->mm_p, &p) ? 0 : p;
+		if (gl_read_field(prog, mp, L->mm_alllink, &mp))
 			return 0;
 	}
 	return 0;
@@ -648,15 +506,15 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	}
 	for (uint64_t k = 0; k < L->nshards; k++) {
 		const uint8_t *d = mst + L->stats_off + k * L->delta_size;
-		in_stacks += get(d, L->d_inStacks);
-		in_workbufs += get(d, L->d_inWorkBufs);
+		in_stacks += gl_get(d, L->d_inStacks);
+		in_workbufs += gl_get(d, L->d_inWorkBufs);
 		if (L->d_inPtrScalarBits.present)
-			in_ptrscalar += get(d, L->d_inPtrScalarBits);
-		tiny += get(d, L->d_tinyAllocCount);
-		large_alloc += get(d, L->d_largeAlloc);
-		large_alloc_n += get(d, L->d_largeAllocCount);
-		large_free += get(d, L->d_largeFree);
-		large_free_n += get(d, L->d_largeFreeCount);
+			in_ptrscalar += gl_get(d, L->d_inPtrScalarBits);
+		tiny += gl_get(d, L->d_tinyAllocCount);
+		large_alloc += gl_get(d, L->d_largeAlloc);
+		large_alloc_n += gl_get(d, L->d_largeAllocCount);
+		large_free += gl_get(d, L->d_largeFree);
+		large_free_n += gl_get(d, L->d_largeFreeCount);
 		for (uint64_t c = 0; c < go->nclasses; c++) {
 			uint64_t a, f;
 			memcpy(&a, d + L->d_smallAllocCount.off + c * 8, 8);
@@ -666,8 +524,8 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 		}
 	}
 	uint64_t raw_in_stacks = in_stacks;
-	uint64_t heap_free = get(gcc, L->c_heapFree);
-	uint64_t total_alloc_gcc = get(gcc, L->c_totalAlloc);
+	uint64_t heap_free = gl_get(gcc, L->c_heapFree);
+	uint64_t total_alloc_gcc = gl_get(gcc, L->c_totalAlloc);
 	uint64_t spanalloc_inuse = 0, cachealloc_inuse = 0;
 	err = hc_memory_read_u64(&prog->mem, L->mheap + L->h_spanalloc_inuse.off, &spanalloc_inuse);
 	if (!err)
@@ -712,9 +570,9 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 		uint64_t pp, mc, seq;
 		err = hc_memory_read_u64(&prog->mem, allp_arr + (uint64_t)i * 8, &pp);
 		if (!err)
-			err = read_field(prog, pp, L->p_statsSeq, &seq);
+			err = gl_read_field(prog, pp, L->p_statsSeq, &seq);
 		if (!err)
-			err = read_field(prog, pp, L->p_mcache, &mc);
+			err = gl_read_field(prog, pp, L->p_mcache, &mc);
 		if (err)
 			goto out;
 		if (seq & 1)
@@ -735,9 +593,9 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 			err = read_struct(prog, s, L->span_size, sbuf);
 			if (err)
 				goto out;
-			uint64_t count = get(sbuf, L->s_allocCount);
-			uint64_t before = get(sbuf, L->s_allocCountBeforeCache);
-			uint64_t elemsize = get(sbuf, L->s_elemsize);
+			uint64_t count = gl_get(sbuf, L->s_allocCount);
+			uint64_t before = gl_get(sbuf, L->s_allocCountBeforeCache);
+			uint64_t elemsize = gl_get(sbuf, L->s_elemsize);
 			if (count < before) {
 				hc_warn(&prog->warnings,
 					"mspan 0x%" PRIx64 " cached by P %d: allocCount %" PRIu64
@@ -748,13 +606,13 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 			/* mcache.go:releaseAll */
 			small_alloc[spc >> 1] += count - before;
 			flush_alloc += (count - before) * elemsize;
-			if ((uint32_t)get(sbuf, L->s_sweepgen) == sweepgen + 1)
+			if ((uint32_t)gl_get(sbuf, L->s_sweepgen) == sweepgen + 1)
 				hc_warn(&prog->warnings,
 					"mspan 0x%" PRIx64 " is cached by P %d from before the current sweep; "
 					"ReadMemStats would sweep it, heapcore does not",
 					s, i);
 		}
-		tiny += get(mcbuf, L->mc_tinyAllocs);
+		tiny += gl_get(mcbuf, L->mc_tinyAllocs);
 		/* stack.go:stackcache_clear: each cached stack goes back to its span. */
 		for (uint64_t order = 0; order < L->nstackorders; order++) {
 			uint64_t x;
@@ -811,7 +669,7 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	heap_free += freed_bytes;
 	if (freed_spans) {
 		uint64_t room = 0, len, pp = crashing_p(prog, L);
-		struct hc_error *e = pp ? read_field(prog, pp, L->p_mspancache_len, &len) : NULL;
+		struct hc_error *e = pp ? gl_read_field(prog, pp, L->p_mspancache_len, &len) : NULL;
 		if (pp && !e)
 			room = len < L->mspancache_cap ? L->mspancache_cap - len : 0;
 		hc_error_destroy(e);
@@ -835,15 +693,15 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	}
 	nfree += tiny;
 	nmalloc += tiny;
-	uint64_t heap_inuse = get(gcc, L->c_heapInUse);
-	uint64_t heap_released = get(gcc, L->c_heapReleased);
-	uint64_t stacks_sys = get(mst, L->m_stacks_sys);
+	uint64_t heap_inuse = gl_get(gcc, L->c_heapInUse);
+	uint64_t heap_released = gl_get(gcc, L->c_heapReleased);
+	uint64_t stacks_sys = gl_get(mst, L->m_stacks_sys);
 	ms->Alloc = ms->HeapAlloc = total_alloc - total_free;
 	ms->TotalAlloc = total_alloc;
 	ms->Sys = heap_inuse + heap_free + heap_released + stacks_sys +
-		  get(mst, L->m_mspan_sys) + get(mst, L->m_mcache_sys) +
-		  get(mst, L->m_buckhash_sys) + get(mst, L->m_gcMiscSys) +
-		  get(mst, L->m_other_sys) + in_stacks + in_workbufs + in_ptrscalar;
+		  gl_get(mst, L->m_mspan_sys) + gl_get(mst, L->m_mcache_sys) +
+		  gl_get(mst, L->m_buckhash_sys) + gl_get(mst, L->m_gcMiscSys) +
+		  gl_get(mst, L->m_other_sys) + in_stacks + in_workbufs + in_ptrscalar;
 	ms->Lookups = 0;
 	ms->Mallocs = nmalloc;
 	ms->Frees = nfree;
@@ -855,27 +713,27 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	ms->StackInuse = in_stacks;
 	ms->StackSys = in_stacks + stacks_sys;
 	ms->MSpanInuse = spanalloc_inuse;
-	ms->MSpanSys = get(mst, L->m_mspan_sys);
+	ms->MSpanSys = gl_get(mst, L->m_mspan_sys);
 	ms->MCacheInuse = cachealloc_inuse;
-	ms->MCacheSys = get(mst, L->m_mcache_sys);
-	ms->BuckHashSys = get(mst, L->m_buckhash_sys);
-	ms->GCSys = get(mst, L->m_gcMiscSys) + in_workbufs + in_ptrscalar;
-	ms->OtherSys = get(mst, L->m_other_sys);
-	ms->LastGC = get(mst, L->m_last_gc_unix);
-	ms->PauseTotalNs = get(mst, L->m_pause_total_ns);
+	ms->MCacheSys = gl_get(mst, L->m_mcache_sys);
+	ms->BuckHashSys = gl_get(mst, L->m_buckhash_sys);
+	ms->GCSys = gl_get(mst, L->m_gcMiscSys) + in_workbufs + in_ptrscalar;
+	ms->OtherSys = gl_get(mst, L->m_other_sys);
+	ms->LastGC = gl_get(mst, L->m_last_gc_unix);
+	ms->PauseTotalNs = gl_get(mst, L->m_pause_total_ns);
 	memcpy(ms->PauseNs, mst + L->m_pause_ns.off, sizeof(ms->PauseNs));
 	memcpy(ms->PauseEnd, mst + L->m_pause_end.off, sizeof(ms->PauseEnd));
-	ms->NumGC = (uint32_t)get(mst, L->m_numgc);
-	ms->NumForcedGC = (uint32_t)get(mst, L->m_numforcedgc);
-	uint64_t frac = get(mst, L->m_gc_cpu_fraction);
+	ms->NumGC = (uint32_t)gl_get(mst, L->m_numgc);
+	ms->NumForcedGC = (uint32_t)gl_get(mst, L->m_numforcedgc);
+	uint64_t frac = gl_get(mst, L->m_gc_cpu_fraction);
 	memcpy(&ms->GCCPUFraction, &frac, sizeof(frac));
 
 	/* mgcpacer.go:heapGoalInternal and memoryLimitHeapGoal. */
-	uint64_t goal = get(gcc, L->c_gcPercentHeapGoal);
-	uint64_t heap_alloc = total_alloc_gcc + flush_alloc - get(gcc, L->c_totalFree);
-	uint64_t mapped_ready = get(gcc, L->c_mappedReady);
-	uint64_t limit = get(gcc, L->c_memoryLimit);
-	uint64_t heap_marked = get(gcc, L->c_heapMarked);
+	uint64_t goal = gl_get(gcc, L->c_gcPercentHeapGoal);
+	uint64_t heap_alloc = total_alloc_gcc + flush_alloc - gl_get(gcc, L->c_totalFree);
+	uint64_t mapped_ready = gl_get(gcc, L->c_mappedReady);
+	uint64_t limit = gl_get(gcc, L->c_memoryLimit);
+	uint64_t heap_marked = gl_get(gcc, L->c_heapMarked);
 	uint64_t nonheap = mapped_ready - heap_free - heap_alloc;
 	uint64_t over = mapped_ready > limit ? mapped_ready - limit : 0;
 	uint64_t lim;
@@ -893,10 +751,10 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	if (lim < goal) {
 		goal = lim;
 	} else {
-		uint64_t sweep_min = get(gcc, L->c_sweepDistMinTrigger);
+		uint64_t sweep_min = gl_get(gcc, L->c_sweepDistMinTrigger);
 		if (sweep_min > goal)
 			goal = sweep_min;
-		uint64_t triggered = get(gcc, L->c_triggered);
+		uint64_t triggered = gl_get(gcc, L->c_triggered);
 		if (triggered != UINT64_MAX && goal < triggered + (64 << 10))
 			goal = triggered + (64 << 10);
 	}

@@ -19,6 +19,7 @@ struct hc_mapped_file {
 };
 
 struct hc_go;
+struct hc_graph;
 struct hc_dwarf_index;
 
 struct hc_program {
@@ -35,6 +36,7 @@ struct hc_program {
 	char *go_version;
 	struct hc_dwarf_index *dwarf;
 	struct hc_go *go;
+	struct hc_graph *graph;
 };
 
 /** The address of a symbol in the target, or 0 when it does not exist. */

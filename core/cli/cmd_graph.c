@@ -1,0 +1,104 @@
+/*
+ * The object-graph commands: types, roots, top, path, object.  Each builds
+ * the graph of every allocated object (pointers from the runtime's own
+ * metadata, named roots, dominator tree) and prints one view of it.
+ */
+#include "cli.h"
+
+#define COMMON_HELP                                                          \
+	"  --json     print one JSON object\n"                                   \
+	"  --force    use a mismatched executable or a truncated core anyway\n"
+
+static const char types_help[] =
+	"usage: heapcore types [--json] [--top N] [--sort retained|count|bytes] CORE [EXE]\n\n"
+	"Heap objects grouped by type: count, bytes, and retained bytes (what\n"
+	"would be freed if every object of the type were).  Objects the runtime\n"
+	"records no type for are grouped by size class, never hidden.\n\n"
+	"  --top N    show the first N types (default 20; 0 for all)\n"
+	"  --sort K   order by retained (default), count or bytes\n" COMMON_HELP;
+
+static const char roots_help[] =
+	"usage: heapcore roots [--json] [--top N] CORE [EXE]\n\n"
+	"Roots by retained size: global variables (named by the variable),\n"
+	"goroutine stacks (scanned conservatively from the stack pointer), and\n"
+	"thread registers; then how much of the heap is reachable at all.\n\n"
+	"  --top N    show the first N roots (default 20; 0 for all)\n" COMMON_HELP;
+
+static const char top_help[] =
+	"usage: heapcore top [--json] [--top N] [--depth N] CORE [EXE]\n\n"
+	"The dominator tree: the objects that retain the most memory, each with\n"
+	"the objects only it keeps alive, unfolded --depth levels.\n\n"
+	"  --top N    N objects per level (default 20; 0 for all)\n"
+	"  --depth N  levels to unfold (default 1)\n" COMMON_HELP;
+
+static const char path_help[] =
+	"usage: heapcore path [--json] ADDR CORE [EXE]\n\n"
+	"The shortest path from a root to the object that contains ADDR (any\n"
+	"address inside it), one line per hop with the offset of the pointer.\n\n" COMMON_HELP;
+
+static const char object_help[] =
+	"usage: heapcore object [--json] ADDR CORE [EXE]\n\n"
+	"The object that contains ADDR: type, size, retained size, the objects\n"
+	"it points to and the objects and roots that point to it.\n\n" COMMON_HELP;
+
+enum view { TYPES, ROOTS, TOP, PATH, OBJECT };
+
+static int run(int argc, char **argv, enum view view, const char *help, unsigned allowed)
+{
+	struct cli_common opts;
+	int status = cli_parse_common(argc, argv, help, allowed, &opts);
+	if (status >= 0)
+		return status;
+	struct hc_program *prog;
+	status = cli_open(&opts, &prog);
+	if (status)
+		return status;
+	unsigned flags = (opts.json ? HC_REPORT_JSON : 0) | opts.sort_flags;
+	char *text = NULL;
+	struct hc_error *err = NULL;
+	switch (view) {
+	case TYPES:
+		err = hc_report_types(prog, flags, opts.top, &text);
+		break;
+	case ROOTS:
+		err = hc_report_roots(prog, flags, opts.top, &text);
+		break;
+	case TOP:
+		err = hc_report_top(prog, flags, opts.top, opts.depth, &text);
+		break;
+	case PATH:
+		err = hc_report_path(prog, flags, opts.address, &text);
+		break;
+	case OBJECT:
+		err = hc_report_object(prog, flags, opts.address, &text);
+		break;
+	}
+	status = err ? cli_fail(err) : cli_print(text);
+	hc_program_destroy(prog);
+	return status;
+}
+
+int cmd_types(int argc, char **argv)
+{
+	return run(argc, argv, TYPES, types_help, OPT_TOP | OPT_SORT);
+}
+
+int cmd_roots(int argc, char **argv)
+{
+	return run(argc, argv, ROOTS, roots_help, OPT_TOP);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	return run(argc, argv, TOP, top_help, OPT_TOP | OPT_DEPTH);
+}
+
+int cmd_path(int argc, char **argv)
+{
+	return run(argc, argv, PATH, path_help, OPT_ADDRESS);
+}
+
+int cmd_object(int argc, char **argv)
+{
+	return run(argc, argv, OBJECT, object_help, OPT_ADDRESS);
+}

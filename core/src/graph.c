@@ -1,0 +1,1328 @@
+/*
+ * Building the object graph of the Go heap and its dominator tree.
+ *
+ * Pointers come from the runtime's own metadata (mbitmap.go, Go 1.22+
+ * "allocation headers"):
+ *  - noscan spans hold no pointers;
+ *  - objects of at most 512 bytes: one bit per word in a bitmap at the end
+ *    of the span (mbitmap.go:heapBitsSmallForAddr), under the 128 bytes of
+ *    inline mark bits with the Green Tea GC (mgcmark_greenteagc.go);
+ *  - larger small objects: the slot's first word is the *abi.Type whose
+ *    GCData mask repeats from slot+8 (malloc.go: mallocHeaderSize);
+ *  - large objects: span.largeType, repeated over the span.
+ * A type whose mask the runtime builds on demand and has not built yet
+ * (TFlagGCMaskOnDemand with a nil slot; Go 1.24+) is scanned
+ * conservatively, and the report says so.
+ *
+ * Roots: data and bss words the modules' GC masks mark as pointers, named by
+ * the global that holds them; goroutine stacks from their saved (or, when
+ * running, the thread's) stack pointer to the top, scanned conservatively;
+ * the registers of every thread.
+ *
+ * Dominators: the semi-NCA algorithm (Georgiadis' variant of
+ * Lengauer-Tarjan) over dense node ids, iterative throughout so that a list
+ * of millions of nodes needs no deep recursion.
+ */
+#include <dwarf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dwarf_index.h"
+#include "go.h"
+#include "go_layout.h"
+#include "graph.h"
+#include "program.h"
+
+#define NONE UINT32_MAX
+
+/* abi.Type.TFlag bits (internal/abi/type.go). */
+#define TFLAG_EXTRA_STAR 2
+#define TFLAG_GCMASK_ON_DEMAND 16
+/* abi.Type.Kind_ bit of Go 1.22/1.23 (KindGCProg). */
+#define KIND_GCPROG 64
+
+struct graph_layout {
+	struct gf t_size, t_ptrbytes, t_tflag, t_kind, t_gcdata, t_str;
+	uint64_t t_sizeof;
+	struct gf s_largeType;
+	uint64_t moduledata;
+	struct gf md_types, md_etypes, md_data, md_edata, md_bss, md_ebss,
+		md_gcdata_n, md_gcdata_bytes, md_gcbss_n, md_gcbss_bytes;
+	uint64_t allgs;
+	struct gf g_lo, g_hi, g_sp, g_syscallsp, g_status, g_goid, g_m, g_waitreason;
+	struct gf m_procid;
+	uint64_t waitreasons, nwaitreasons;
+	bool kind_gcprog;
+};
+
+/* A decoded pointer mask, per runtime type. */
+struct type_mask {
+	uint64_t rtype;
+	uint64_t size, ptrwords;
+	uint8_t *bits;   /* NULL: scan conservatively */
+	uint32_t type_id;      /* the type itself */
+	uint32_t array_type_id; /* "[]T": arrays and slices allocate with the element type */
+	const char *name;      /* owned by the type table */
+};
+
+
+struct builder {
+	struct hc_program *prog;
+	struct hc_go *go;
+	struct hc_graph *g;
+	struct graph_layout L;
+	struct type_mask *masks;
+	size_t nmasks, cap_masks;
+	size_t cap_edges;
+	size_t cap_types;
+	struct hc_strmap root_index;
+	size_t cap_roots;
+	const struct hc_symbol **data_syms; /* symbols sorted by address */
+	size_t ndata_syms;
+};
+
+static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout *L)
+{
+	struct gl_init in = {.prog = prog};
+	struct hc_error *err = hc_dwarf_index_get(prog, &in.dw);
+	if (err)
+		return err;
+	const char *t = "internal/abi.Type";
+	L->t_size = gl_field(&in, t, "Size_");
+	L->t_ptrbytes = gl_field(&in, t, "PtrBytes");
+	L->t_tflag = gl_field(&in, t, "TFlag");
+	L->t_kind = gl_field(&in, t, "Kind_");
+	L->t_gcdata = gl_field(&in, t, "GCData");
+	L->t_str = gl_field(&in, t, "Str");
+	L->t_sizeof = gl_type_size(&in, t);
+	L->s_largeType = gl_field(&in, "runtime.mspan", "largeType");
+	L->moduledata = gl_symbol(&in, "runtime.firstmoduledata", NULL);
+	const char *md = "runtime.moduledata";
+	L->md_types = gl_field(&in, md, "types");
+	L->md_etypes = gl_field(&in, md, "etypes");
+	L->md_data = gl_field(&in, md, "data");
+	L->md_edata = gl_field(&in, md, "edata");
+	L->md_bss = gl_field(&in, md, "bss");
+	L->md_ebss = gl_field(&in, md, "ebss");
+	L->md_gcdata_n = gl_field(&in, md, "gcdatamask.n");
+	L->md_gcdata_bytes = gl_field(&in, md, "gcdatamask.bytedata");
+	L->md_gcbss_n = gl_field(&in, md, "gcbssmask.n");
+	L->md_gcbss_bytes = gl_field(&in, md, "gcbssmask.bytedata");
+	L->allgs = gl_symbol(&in, "runtime.allgs", NULL);
+	L->g_lo = gl_field(&in, "runtime.g", "stack.lo");
+	L->g_hi = gl_field(&in, "runtime.g", "stack.hi");
+	L->g_sp = gl_field(&in, "runtime.g", "sched.sp");
+	L->g_syscallsp = gl_field(&in, "runtime.g", "syscallsp");
+	L->g_status = gl_field(&in, "runtime.g", "atomicstatus");
+	L->g_goid = gl_field(&in, "runtime.g", "goid");
+	L->g_m = gl_field(&in, "runtime.g", "m");
+	L->g_waitreason = gl_field(&in, "runtime.g", "waitreason");
+	L->m_procid = gl_field(&in, "runtime.m", "procid");
+	L->waitreasons = hc_program_symbol_addr(prog, "runtime.waitReasonStrings", NULL);
+	if (L->waitreasons && !in.err) {
+		Dwarf_Die die;
+		uint64_t n = 0;
+		uint64_t off;
+		if (hc_strmap_get(&in.dw->variables, "runtime.waitReasonStrings", &off) &&
+		    dwarf_offdie(in.dw->dwarf, off, &die)) {
+			Dwarf_Attribute attr;
+			Dwarf_Die type;
+			if (dwarf_attr(&die, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type)) {
+				struct hc_error *e = hc_dwarf_array_length(&type, &n);
+				hc_error_destroy(e);
+			}
+		}
+		L->nwaitreasons = n;
+	}
+	/* Go 1.22 and 1.23 mark GC programs in Kind_; 1.24 dropped them. */
+	L->kind_gcprog = strncmp(prog->go_version, "go1.22", 6) == 0 ||
+			 strncmp(prog->go_version, "go1.23", 6) == 0;
+	return in.err;
+}
+
+/* ---- types ---- */
+
+static uint32_t add_type(struct builder *b, uint64_t rtype, char *name)
+{
+	struct hc_graph *g = b->g;
+	if (!hc_grow(&g->types, &b->cap_types, g->ntypes + 1, sizeof(*g->types))) {
+		free(name);
+		return NONE;
+	}
+	g->types[g->ntypes] = (struct hc_type_info){.rtype = rtype, .name = name};
+	return g->ntypes++;
+}
+
+/* internal/abi/type.go:Name: [flags u8][uvarint length][bytes]. */
+static char *type_name(struct builder *b, uint64_t rtype, const uint8_t *t)
+{
+	const struct graph_layout *L = &b->L;
+	uint64_t types;
+	if (gl_read_field(b->prog, L->moduledata, L->md_types, &types))
+		return NULL;
+	int32_t off = (int32_t)gl_get(t, L->t_str);
+	uint64_t p = types + (uint64_t)(int64_t)off;
+	uint8_t hdr[11];
+	if (hc_memory_read(&b->prog->mem, p, hdr, sizeof(hdr)))
+		return NULL;
+	uint64_t len = 0;
+	int i, shift = 0;
+	for (i = 1; i < 11; i++, shift += 7) {
+		len |= (uint64_t)(hdr[i] & 0x7f) << shift;
+		if (!(hdr[i] & 0x80))
+			break;
+	}
+	if (i == 11 || len == 0 || len > 4096)
+		return NULL;
+	char *name = calloc(1, len + 1);
+	if (!name || hc_memory_read(&b->prog->mem, p + 1 + (uint64_t)i, name, len)) {
+		free(name);
+		return NULL;
+	}
+	(void)rtype;
+	if ((gl_get(t, L->t_tflag) & TFLAG_EXTRA_STAR) && name[0] == '*')
+		memmove(name, name + 1, len);
+	return name;
+}
+
+/*
+ * The runtime records the element type for arrays and slice backing stores
+ * (malloc.go: newarray passes the element type).  A slot at least twice the
+ * type's size, and a page more for large objects (whose span is the size
+ * rounded up to pages), holds an array of it.
+ */
+static uint32_t object_type(struct builder *b, struct type_mask *m, uint64_t slot, bool large)
+{
+	if (slot < 2 * m->size || (large && slot < m->size + b->go->page_size))
+		return m->type_id;
+	if (m->array_type_id == NONE) {
+		char *name;
+		if (asprintf(&name, "[]%s", m->name ? m->name : "?") < 0)
+			return m->type_id;
+		m->array_type_id = add_type(b, m->rtype, name);
+		if (m->array_type_id == NONE)
+			return m->type_id;
+	}
+	return m->array_type_id;
+}
+
+/* The decoded mask of a runtime type, cached. */
+static struct type_mask *type_mask(struct builder *b, uint64_t rtype)
+{
+	for (size_t i = b->nmasks; i > 0; i--) {
+		if (b->masks[i - 1].rtype == rtype)
+			return &b->masks[i - 1];
+	}
+	/* A linear cache is fine for the handful of types with headers; keep the
+	 * most recent at the end. */
+	const struct graph_layout *L = &b->L;
+	uint8_t t[256];
+	if (L->t_sizeof > sizeof(t) || hc_memory_read(&b->prog->mem, rtype, t, L->t_sizeof))
+		return NULL;
+	if (!hc_grow(&b->masks, &b->cap_masks, b->nmasks + 1, sizeof(*b->masks)))
+		return NULL;
+	struct type_mask *m = &b->masks[b->nmasks];
+	memset(m, 0, sizeof(*m));
+	m->rtype = rtype;
+	m->array_type_id = NONE;
+	m->size = gl_get(t, L->t_size);
+	m->ptrwords = gl_get(t, L->t_ptrbytes) / 8;
+	uint64_t gcdata = gl_get(t, L->t_gcdata);
+	uint8_t tflag = (uint8_t)gl_get(t, L->t_tflag);
+	uint8_t kind = (uint8_t)gl_get(t, L->t_kind);
+	if (m->size == 0 || m->ptrwords * 8 > m->size || m->ptrwords > (1u << 28))
+		return NULL;
+	if (tflag & TFLAG_GCMASK_ON_DEMAND) {
+		/* type.go:getGCMask: GCData points to a slot the runtime fills lazily. */
+		if (hc_memory_read_u64(&b->prog->mem, gcdata, &gcdata))
+			gcdata = 0;
+	} else if (L->kind_gcprog && (kind & KIND_GCPROG)) {
+		gcdata = 0; /* a GC program, not a mask */
+	}
+	if (gcdata) {
+		size_t n = (size_t)((m->ptrwords + 7) / 8);
+		m->bits = malloc(n ? n : 1);
+		if (m->bits && hc_memory_read(&b->prog->mem, gcdata, m->bits, n)) {
+			free(m->bits);
+			m->bits = NULL;
+		}
+	}
+	if (!m->bits && m->ptrwords)
+		b->g->conservative_notice = true;
+	char *name = type_name(b, rtype, t);
+	if (!name && asprintf(&name, "type 0x%" PRIx64, rtype) < 0)
+		name = NULL;
+	m->name = name;
+	m->type_id = add_type(b, rtype, name);
+	b->nmasks++;
+	return m;
+}
+
+/* ---- objects ---- */
+
+/* Type ids 0 .. 2*nclasses-1 are "untyped, span class c". */
+static uint32_t untyped_type(unsigned spanclass)
+{
+	return spanclass;
+}
+
+static struct hc_error *number_objects(struct builder *b)
+{
+	struct hc_go *go = b->go;
+	struct hc_graph *g = b->g;
+	uint64_t nobj = 0, words = 0;
+	for (size_t i = 0; i < go->nspans; i++) {
+		const struct hc_go_span *s = &go->spans[i];
+		if (s->state == GO_SPAN_INUSE)
+			words += ((uint64_t)s->nelems + 63) / 64;
+	}
+	g->span_first = calloc(go->nspans ? go->nspans : 1, sizeof(*g->span_first));
+	g->bits_off = calloc(go->nspans ? go->nspans : 1, sizeof(*g->bits_off));
+	g->allocmap = calloc(words ? words : 1, sizeof(uint64_t));
+	if (!g->span_first || !g->bits_off || !g->allocmap)
+		return &hc_enomem;
+	uint64_t w = 0;
+	for (size_t i = 0; i < go->nspans; i++) {
+		const struct hc_go_span *s = &go->spans[i];
+		g->span_first[i] = (uint32_t)nobj;
+		g->bits_off[i] = w;
+		if (s->state != GO_SPAN_INUSE)
+			continue;
+		const uint8_t *bits = hc_memory_ptr(&b->prog->mem, s->alloc_bits,
+						    ((size_t)s->nelems + 7) / 8);
+		for (uint32_t k = 0; k < s->nelems; k++) {
+			if (hc_go_slot_allocated(b->prog, s, bits, k)) {
+				g->allocmap[w + k / 64] |= 1ULL << (k % 64);
+				nobj++;
+			}
+		}
+		w += ((uint64_t)s->nelems + 63) / 64;
+	}
+	if (nobj >= NONE / 2)
+		return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^31 heap objects");
+	g->nobjects = (uint32_t)nobj;
+	g->addr = malloc((nobj ? nobj : 1) * sizeof(*g->addr));
+	g->size = malloc((nobj ? nobj : 1) * sizeof(*g->size));
+	g->type = malloc((nobj ? nobj : 1) * sizeof(*g->type));
+	if (!g->addr || !g->size || !g->type)
+		return &hc_enomem;
+	uint32_t id = 0;
+	for (size_t i = 0; i < go->nspans; i++) {
+		const struct hc_go_span *s = &go->spans[i];
+		if (s->state != GO_SPAN_INUSE)
+			continue;
+		const uint64_t *m = g->allocmap + g->bits_off[i];
+		for (uint32_t k = 0; k < s->nelems; k++) {
+			if (m[k / 64] >> (k % 64) & 1) {
+				g->addr[id] = s->base + (uint64_t)k * s->elemsize;
+				g->size[id] = (uint32_t)(s->elemsize > UINT32_MAX ? UINT32_MAX : s->elemsize);
+				g->type[id] = untyped_type(s->spanclass);
+				id++;
+			}
+		}
+	}
+	/* The untyped groups, one per span class. */
+	for (uint64_t c = 0; c < 2 * go->nclasses; c++) {
+		char *name;
+		if (c >> 1 == 0) {
+			if (asprintf(&name, "(untyped large, %s)", c & 1 ? "noscan" : "scan") < 0)
+				return &hc_enomem;
+		} else if (asprintf(&name, "(untyped %u B, %s)", go->class_to_size[c >> 1],
+				    c & 1 ? "noscan" : "scan") < 0) {
+			return &hc_enomem;
+		}
+		uint32_t t = add_type(b, 0, name);
+		if (t == NONE)
+			return &hc_enomem;
+		g->types[t].untyped = true;
+	}
+	return NULL;
+}
+
+uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g, uint64_t addr)
+{
+	const struct hc_go *go = prog->go;
+	size_t lo = 0, hi = go->nspans;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (go->spans[mid].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NONE;
+	size_t i = lo - 1;
+	const struct hc_go_span *s = &go->spans[i];
+	if (s->state != GO_SPAN_INUSE)
+		return NONE;
+	uint64_t off = addr - s->base;
+	uint64_t k = off / s->elemsize;
+	if (k >= s->nelems)
+		return NONE;
+	const uint64_t *m = g->allocmap + g->bits_off[i];
+	if (!(m[k / 64] >> (k % 64) & 1))
+		return NONE;
+	uint32_t rank = 0;
+	for (uint64_t w = 0; w < k / 64; w++)
+		rank += (uint32_t)__builtin_popcountll(m[w]);
+	if (k % 64)
+		rank += (uint32_t)__builtin_popcountll(m[k / 64] & ((1ULL << (k % 64)) - 1));
+	return g->span_first[i] + rank;
+}
+
+/* ---- edges ---- */
+
+static bool push_edge(struct builder *b, uint32_t target)
+{
+	struct hc_graph *g = b->g;
+	if (g->nedges == b->cap_edges &&
+	    !hc_grow(&g->edges, &b->cap_edges, (size_t)g->nedges + 1, sizeof(*g->edges)))
+		return false;
+	g->edges[g->nedges++] = target;
+	return true;
+}
+
+static bool pointer_word(struct builder *b, uint32_t self, uint64_t v)
+{
+	if (v < 4096)
+		return true;
+	uint32_t t = hc_graph_find(b->prog, b->g, v);
+	if (t == NONE || t == self)
+		return true;
+	return push_edge(b, t);
+}
+
+/* Scan [p, p+len) of object @p self with a mask repeated every @p m->size bytes. */
+static bool scan_typed(struct builder *b, uint32_t self, const uint8_t *p,
+		       uint64_t len, const struct type_mask *m)
+{
+	for (uint64_t base = 0; base + m->size <= len || (base < len && base == 0); base += m->size) {
+		for (uint64_t w = 0; w < m->ptrwords && base + 8 * w + 8 <= len; w++) {
+			if (m->bits && !(m->bits[w / 8] >> (w % 8) & 1))
+				continue;
+			uint64_t v;
+			memcpy(&v, p + base + 8 * w, 8);
+			if (!pointer_word(b, self, v))
+				return false;
+		}
+		if (m->size == 0)
+			break;
+	}
+	return true;
+}
+
+static struct hc_error *scan_objects(struct builder *b)
+{
+	struct hc_go *go = b->go;
+	struct hc_graph *g = b->g;
+	g->nnodes = 0; /* set once roots are known */
+	g->edge_start = malloc(((size_t)g->nobjects + 1) * sizeof(*g->edge_start));
+	if (!g->edge_start)
+		return &hc_enomem;
+	uint32_t id = 0;
+	for (size_t i = 0; i < go->nspans; i++) {
+		const struct hc_go_span *s = &go->spans[i];
+		if (s->state != GO_SPAN_INUSE)
+			continue;
+		uint64_t span_bytes = (uint64_t)s->npages * go->page_size;
+		bool noscan = s->spanclass & 1;
+		bool large = (s->spanclass >> 1) == 0;
+		const uint8_t *heapbits = NULL;
+		struct type_mask *large_mask = NULL;
+		if (!noscan && !large && s->elemsize <= 512) {
+			uint64_t size = span_bytes / 64;
+			uint64_t inline_marks = go->greentea && s->elemsize >= 16 ? 128 : 0;
+			heapbits = hc_memory_ptr(&b->prog->mem,
+						 s->base + span_bytes - size - inline_marks, size);
+		} else if (!noscan && large) {
+			uint64_t lt;
+			if (!gl_read_field(b->prog, s->mspan, b->L.s_largeType, &lt) && lt)
+				large_mask = type_mask(b, lt);
+		}
+		const uint64_t *m = g->allocmap + g->bits_off[i];
+		for (uint32_t k = 0; k < s->nelems; k++) {
+			if (!(m[k / 64] >> (k % 64) & 1))
+				continue;
+			g->edge_start[id] = g->nedges;
+			uint64_t a = s->base + (uint64_t)k * s->elemsize;
+			if (noscan) {
+				id++;
+				continue;
+			}
+			const uint8_t *p = hc_memory_ptr(&b->prog->mem, a, s->elemsize);
+			if (!p) {
+				hc_warn(&b->prog->warnings,
+					"object at 0x%" PRIx64 " is not in the core; its pointers are unknown", a);
+				id++;
+				continue;
+			}
+			bool ok = true;
+			if (heapbits) {
+				uint64_t w0 = (a - s->base) / 8;
+				for (uint64_t w = 0; w < s->elemsize / 8; w++) {
+					uint64_t bit = w0 + w;
+					if (!(heapbits[bit / 8] >> (bit % 8) & 1))
+						continue;
+					uint64_t v;
+					memcpy(&v, p + 8 * w, 8);
+					if (!(ok = pointer_word(b, id, v)))
+						break;
+				}
+			} else if (large) {
+				if (large_mask) {
+					g->type[id] = object_type(b, large_mask, s->elemsize, true);
+					if (large_mask->bits)
+						ok = scan_typed(b, id, p, s->elemsize, large_mask);
+					else
+						for (uint64_t w = 0; ok && w < s->elemsize / 8; w++) {
+							uint64_t v;
+							memcpy(&v, p + 8 * w, 8);
+							ok = pointer_word(b, id, v);
+						}
+				}
+			} else {
+				/* A malloc header: the object's type, its data from slot+8. */
+				uint64_t rtype;
+				memcpy(&rtype, p, 8);
+				struct type_mask *tm = rtype ? type_mask(b, rtype) : NULL;
+				if (tm) {
+					g->type[id] = object_type(b, tm, s->elemsize - 8, false);
+					if (tm->bits)
+						ok = scan_typed(b, id, p + 8, s->elemsize - 8, tm);
+					else
+						for (uint64_t w = 1; ok && w < s->elemsize / 8; w++) {
+							uint64_t v;
+							memcpy(&v, p + 8 * w, 8);
+							ok = pointer_word(b, id, v);
+						}
+				}
+			}
+			if (!ok)
+				return &hc_enomem;
+			id++;
+		}
+	}
+	g->edge_start[g->nobjects] = g->nedges;
+	return NULL;
+}
+
+/* ---- roots ---- */
+
+static struct hc_root *root(struct builder *b, const char *name, enum hc_root_kind kind)
+{
+	struct hc_graph *g = b->g;
+	uint64_t idx;
+	if (hc_strmap_get(&b->root_index, name, &idx))
+		return &g->roots[idx];
+	if (!hc_grow(&g->roots, &b->cap_roots, g->nroots + 1, sizeof(*g->roots)))
+		return NULL;
+	struct hc_root *r = &g->roots[g->nroots];
+	memset(r, 0, sizeof(*r));
+	r->name = strdup(name);
+	r->kind = kind;
+	/* The map keys point into the roots' names, which move with realloc
+	 * of the array but not themselves (each is its own allocation). */
+	if (!r->name || !hc_strmap_put(&b->root_index, r->name, g->nroots, false)) {
+		free(r->name);
+		return NULL;
+	}
+	g->nroots++;
+	return r;
+}
+
+static bool root_edge(struct builder *b, struct hc_root *r, uint64_t v, uint64_t from)
+{
+	if (v < 4096)
+		return true;
+	uint32_t t = hc_graph_find(b->prog, b->g, v);
+	if (t == NONE)
+		return true;
+	if (!hc_grow(&r->targets, &r->cap, r->ntargets + 1, sizeof(*r->targets)))
+		return false;
+	size_t cap = r->ntargets;
+	if (!hc_grow(&r->target_from, &cap, r->ntargets + 1, sizeof(*r->target_from)))
+		return false;
+	r->targets[r->ntargets] = t;
+	r->target_from[r->ntargets] = from;
+	r->ntargets++;
+	return true;
+}
+
+static int sym_cmp(const void *a, const void *c)
+{
+	const struct hc_symbol *x = *(const struct hc_symbol *const *)a;
+	const struct hc_symbol *y = *(const struct hc_symbol *const *)c;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static const char *global_at(struct builder *b, uint64_t addr)
+{
+	size_t lo = 0, hi = b->ndata_syms;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->data_syms[mid]->addr + b->prog->bias <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct hc_symbol *s = b->data_syms[lo - 1];
+	uint64_t start = s->addr + b->prog->bias;
+	return addr < start + (s->size ? s->size : 8) ? s->name : NULL;
+}
+
+static struct hc_error *global_roots(struct builder *b)
+{
+	const struct graph_layout *L = &b->L;
+	struct hc_exe *exe = b->prog->exe;
+	b->data_syms = malloc((exe->nsyms ? exe->nsyms : 1) * sizeof(*b->data_syms));
+	if (!b->data_syms)
+		return &hc_enomem;
+	for (size_t i = 0; i < exe->nsyms; i++)
+		b->data_syms[b->ndata_syms++] = &exe->syms[i];
+	qsort(b->data_syms, b->ndata_syms, sizeof(*b->data_syms), sym_cmp);
+	static const struct {
+		const char *what;
+		size_t start, end, n, bytes;
+	} sections[] = {
+		{"data", offsetof(struct graph_layout, md_data), offsetof(struct graph_layout, md_edata),
+		 offsetof(struct graph_layout, md_gcdata_n), offsetof(struct graph_layout, md_gcdata_bytes)},
+		{"bss", offsetof(struct graph_layout, md_bss), offsetof(struct graph_layout, md_ebss),
+		 offsetof(struct graph_layout, md_gcbss_n), offsetof(struct graph_layout, md_gcbss_bytes)},
+	};
+	for (size_t sec = 0; sec < HC_ARRAY_SIZE(sections); sec++) {
+		uint64_t start, end, nbits, bytes;
+#define F(off) (*(const struct gf *)((const char *)L + (off)))
+		struct hc_error *err = gl_read_field(b->prog, L->moduledata, F(sections[sec].start), &start);
+		if (!err)
+			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].end), &end);
+		if (!err)
+			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].n), &nbits);
+		if (!err)
+			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].bytes), &bytes);
+#undef F
+		if (err)
+			return hc_error_prefix(err, "reading runtime.firstmoduledata");
+		nbits = (uint32_t)nbits;
+		if (end < start || nbits > (end - start) / 8 + 64)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "runtime.firstmoduledata's %s mask does not fit its section",
+					       sections[sec].what);
+		if (end - start > (1ULL << 32))
+			return hc_error_format(HC_ERROR_BAD_DATA, "the %s section is %" PRIu64 " bytes",
+					       sections[sec].what, end - start);
+		/* The section may straddle mappings (file-backed data, anonymous bss). */
+		uint8_t *mask = malloc((size_t)(nbits + 7) / 8 + 1);
+		uint8_t *words = malloc((size_t)(end - start) + 1);
+		if (!mask || !words) {
+			free(mask);
+			free(words);
+			return &hc_enomem;
+		}
+		err = hc_memory_read(&b->prog->mem, bytes, mask, (size_t)(nbits + 7) / 8);
+		if (!err)
+			err = hc_memory_read(&b->prog->mem, start, words, (size_t)(end - start));
+		if (err) {
+			free(mask);
+			free(words);
+			return hc_error_prefix(err, "reading the %s section and its pointer mask",
+					       sections[sec].what);
+		}
+		for (uint64_t i = 0; i < nbits && 8 * i + 8 <= end - start; i++) {
+			if (!(mask[i / 8] >> (i % 8) & 1))
+				continue;
+			uint64_t v;
+			memcpy(&v, words + 8 * i, 8);
+			if (v < 4096 || hc_graph_find(b->prog, b->g, v) == NONE)
+				continue;
+			const char *name = global_at(b, start + 8 * i);
+			char buf[64];
+			if (!name) {
+				snprintf(buf, sizeof(buf), "%s word 0x%" PRIx64, sections[sec].what,
+					 start + 8 * i);
+				name = buf;
+			}
+			struct hc_root *r = root(b, name, HC_ROOT_GLOBAL);
+			if (!r || !root_edge(b, r, v, start + 8 * i)) {
+				free(mask);
+				free(words);
+				return &hc_enomem;
+			}
+		}
+		free(mask);
+		free(words);
+	}
+	return NULL;
+}
+
+static const char *const gstatus_names[] = {
+	"idle", "runnable", "running", "syscall", "waiting", "moribund", "dead",
+	"enqueue", "copystack", "preempted", "leaked", "dead",
+};
+
+static void wait_reason(struct builder *b, uint64_t reason, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (!b->L.waitreasons || reason >= b->L.nwaitreasons)
+		return;
+	uint64_t ptr, len;
+	if (hc_memory_read_u64(&b->prog->mem, b->L.waitreasons + 16 * reason, &ptr) ||
+	    hc_memory_read_u64(&b->prog->mem, b->L.waitreasons + 16 * reason + 8, &len) ||
+	    len == 0 || len >= outlen || hc_memory_read(&b->prog->mem, ptr, out, len)) {
+		out[0] = '\0';
+		return;
+	}
+	out[len] = '\0';
+}
+
+static struct hc_error *scan_range(struct builder *b, struct hc_root *r, uint64_t lo, uint64_t hi)
+{
+	lo = (lo + 7) & ~7ULL;
+	if (hi <= lo || hi - lo > (1ULL << 30))
+		return NULL;
+	const uint8_t *p = hc_memory_ptr(&b->prog->mem, lo, (size_t)(hi - lo));
+	if (!p) {
+		hc_warn(&b->prog->warnings, "%s: stack [0x%" PRIx64 ", 0x%" PRIx64 ") is not in the core",
+			r->name, lo, hi);
+		return NULL;
+	}
+	for (uint64_t off = 0; off + 8 <= hi - lo; off += 8) {
+		uint64_t v;
+		memcpy(&v, p + off, 8);
+		if (!root_edge(b, r, v, lo + off))
+			return &hc_enomem;
+	}
+	return NULL;
+}
+
+static const struct hc_thread *thread_of_m(struct builder *b, uint64_t m)
+{
+	uint64_t procid;
+	if (!m || gl_read_field(b->prog, m, b->L.m_procid, &procid))
+		return NULL;
+	for (size_t i = 0; i < b->prog->core->nthreads; i++) {
+		if ((uint64_t)b->prog->core->threads[i].tid == procid)
+			return &b->prog->core->threads[i];
+	}
+	return NULL;
+}
+
+static struct hc_error *goroutine_roots(struct builder *b)
+{
+	const struct graph_layout *L = &b->L;
+	uint64_t arr, len;
+	struct hc_error *err = hc_memory_read_u64(&b->prog->mem, L->allgs, &arr);
+	if (!err)
+		err = hc_memory_read_u64(&b->prog->mem, L->allgs + 8, &len);
+	if (err)
+		return hc_error_prefix(err, "reading runtime.allgs");
+	if (len > (1u << 26))
+		return hc_error_format(HC_ERROR_BAD_DATA, "runtime.allgs claims %" PRIu64 " goroutines", len);
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t gp, status, lo, hi, sp, goid, m, reason;
+		if (hc_memory_read_u64(&b->prog->mem, arr + 8 * i, &gp) || !gp)
+			continue;
+		if (gl_read_field(b->prog, gp, L->g_status, &status) ||
+		    gl_read_field(b->prog, gp, L->g_lo, &lo) ||
+		    gl_read_field(b->prog, gp, L->g_hi, &hi) ||
+		    gl_read_field(b->prog, gp, L->g_goid, &goid) ||
+		    gl_read_field(b->prog, gp, L->g_m, &m) ||
+		    gl_read_field(b->prog, gp, L->g_waitreason, &reason)) {
+			hc_warn(&b->prog->warnings, "goroutine at 0x%" PRIx64 " is unreadable", gp);
+			continue;
+		}
+		status &= ~0x1000ULL; /* _Gscan */
+		if (status == 6 || status == 11 || status == 0)
+			continue; /* dead or never started */
+		if (status == 2) {
+			const struct hc_thread *t = thread_of_m(b, m);
+			sp = t ? t->sp : 0;
+		} else if (status == 3) {
+			if (gl_read_field(b->prog, gp, L->g_syscallsp, &sp))
+				sp = 0;
+		} else if (gl_read_field(b->prog, gp, L->g_sp, &sp)) {
+			sp = 0;
+		}
+		if (sp < lo || sp > hi)
+			sp = lo; /* unknown: scan the whole stack */
+		char why[64], name[160];
+		wait_reason(b, reason, why, sizeof(why));
+		snprintf(name, sizeof(name), "goroutine %" PRIu64 " (%s) stack", goid,
+			 status == 4 && why[0] ? why
+			 : status < HC_ARRAY_SIZE(gstatus_names) ? gstatus_names[status] : "?");
+		struct hc_root *r = root(b, name, HC_ROOT_GOROUTINE);
+		if (!r)
+			return &hc_enomem;
+		err = scan_range(b, r, sp, hi);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static struct hc_error *thread_roots(struct builder *b)
+{
+	const struct hc_core *core = b->prog->core;
+	for (size_t i = 0; i < core->nthreads; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "thread %d registers", core->threads[i].tid);
+		struct hc_root *r = NULL;
+		for (unsigned k = 0; k < core->threads[i].nregs; k++) {
+			uint64_t v = core->threads[i].regs[k];
+			if (v < 4096 || hc_graph_find(b->prog, b->g, v) == NONE)
+				continue;
+			if (!r && !(r = root(b, name, HC_ROOT_THREAD)))
+				return &hc_enomem;
+			if (!root_edge(b, r, v, 0))
+				return &hc_enomem;
+		}
+	}
+	return NULL;
+}
+
+/* Append the super-root's and the roots' edges; node ids follow the objects. */
+static struct hc_error *finish_edges(struct builder *b)
+{
+	struct hc_graph *g = b->g;
+	g->nnodes = g->nobjects + 1 + g->nroots;
+	uint64_t *es = realloc(g->edge_start, ((size_t)g->nnodes + 1) * sizeof(*es));
+	if (!es)
+		return &hc_enomem;
+	g->edge_start = es;
+	g->edge_start[g->nobjects] = g->nedges;
+	for (uint32_t r = 0; r < g->nroots; r++)
+		if (!push_edge(b, hc_graph_root_node(g, r)))
+			return &hc_enomem;
+	for (uint32_t r = 0; r < g->nroots; r++) {
+		g->edge_start[hc_graph_root_node(g, r)] = g->nedges;
+		for (size_t k = 0; k < g->roots[r].ntargets; k++)
+			if (!push_edge(b, g->roots[r].targets[k]))
+				return &hc_enomem;
+	}
+	g->edge_start[g->nnodes] = g->nedges;
+	return NULL;
+}
+
+/* ---- types from DWARF, propagated along pointers ---- */
+
+/*
+ * Most small objects carry no type in the heap (only objects over 512 bytes
+ * with pointers have a malloc header).  Their types follow from whoever
+ * points at them: a global's DWARF type, a typed object's fields.  A
+ * work list carries (object, DWARF type) pairs; each object is typed once,
+ * by the first typed pointer that reaches its start.
+ */
+struct prop {
+	struct builder *b;
+	struct hc_dwarf_index *dw;
+	uint8_t *done;         /* per object: typed from DWARF already */
+	uint32_t *queue_obj;
+	Dwarf_Off *queue_die;
+	size_t head, tail, cap;
+	struct hc_strmap names; /* type name -> type id */
+};
+
+static void strip_typedefs(Dwarf_Die *die)
+{
+	for (int i = 0; i < 8 && dwarf_tag(die) == DW_TAG_typedef; i++) {
+		Dwarf_Attribute a;
+		if (!dwarf_attr(die, DW_AT_type, &a) || !dwarf_formref_die(&a, die))
+			return;
+	}
+}
+
+static bool die_type(Dwarf_Die *die, Dwarf_Die *ret)
+{
+	Dwarf_Attribute a;
+	return dwarf_attr(die, DW_AT_type, &a) && dwarf_formref_die(&a, ret);
+}
+
+static uint32_t named_type(struct prop *p, const char *name)
+{
+	uint64_t id;
+	if (hc_strmap_get(&p->names, name, &id))
+		return (uint32_t)id;
+	char *copy = strdup(name);
+	if (!copy)
+		return NONE;
+	uint32_t t = add_type(p->b, 0, copy);
+	if (t == NONE || !hc_strmap_put(&p->names, p->b->g->types[t].name, t, false))
+		return NONE;
+	return t;
+}
+
+static void enqueue(struct prop *p, uint32_t obj, Dwarf_Die *type, const char *name)
+{
+	struct hc_graph *g = p->b->g;
+	if (p->done[obj])
+		return;
+	p->done[obj] = 1;
+	if (g->types[g->type[obj]].untyped && name) {
+		uint32_t t = named_type(p, name);
+		if (t != NONE)
+			g->type[obj] = t;
+	}
+	if (p->tail == p->cap) {
+		size_t cap = p->cap;
+		if (!hc_grow(&p->queue_obj, &cap, p->tail + 1, sizeof(*p->queue_obj)))
+			return;
+		cap = p->cap;
+		if (!hc_grow(&p->queue_die, &cap, p->tail + 1, sizeof(*p->queue_die)))
+			return;
+		p->cap = cap;
+	}
+	p->queue_obj[p->tail] = obj;
+	p->queue_die[p->tail] = dwarf_dieoffset(type);
+	p->tail++;
+}
+
+/* The object a pointer points at the start of (after a malloc header). */
+static uint32_t pointee(struct prop *p, uint64_t v)
+{
+	if (v < 4096)
+		return NONE;
+	uint32_t t = hc_graph_find(p->b->prog, p->b->g, v);
+	if (t == NONE)
+		return NONE;
+	uint64_t start = p->b->g->addr[t];
+	return v == start || (v == start + 8 && p->b->g->size[t] > 512) ? t : NONE;
+}
+
+static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t len, int depth);
+
+static void walk_pointer(struct prop *p, Dwarf_Die *ptr_type, uint64_t v, bool slice_array)
+{
+	Dwarf_Die to;
+	if (!die_type(ptr_type, &to))
+		return; /* unsafe.Pointer */
+	uint32_t obj = pointee(p, v);
+	if (obj == NONE)
+		return;
+	const char *name = dwarf_diename(&to);
+	char buf[256];
+	if (slice_array && name) {
+		snprintf(buf, sizeof(buf), "[]%s", name);
+		name = buf;
+	}
+	enqueue(p, obj, &to, name);
+}
+
+static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t len, int depth)
+{
+	if (depth > 12)
+		return;
+	Dwarf_Die t = *type;
+	strip_typedefs(&t);
+	uint64_t v;
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_pointer_type:
+		if (len >= 8) {
+			memcpy(&v, mem, 8);
+			walk_pointer(p, &t, v, false);
+		}
+		return;
+	case DW_TAG_array_type: {
+		Dwarf_Die elem;
+		uint64_t n = 0, esize = 0;
+		struct hc_error *e = hc_dwarf_array_length(&t, &n);
+		hc_error_destroy(e);
+		if (e || !die_type(&t, &elem))
+			return;
+		e = hc_dwarf_die_size(&elem, &esize);
+		hc_error_destroy(e);
+		if (e || esize == 0)
+			return;
+		for (uint64_t i = 0; i < n && (i + 1) * esize <= len; i++)
+			walk(p, &elem, mem + i * esize, esize, depth + 1);
+		return;
+	}
+	case DW_TAG_structure_type: {
+		const char *sname = dwarf_diename(&t);
+		Dwarf_Die child;
+		bool is_slice = sname && sname[0] == '[' && sname[1] == ']';
+		bool is_string = sname && strcmp(sname, "string") == 0;
+		if (dwarf_child(&t, &child) != 0)
+			return;
+		do {
+			if (dwarf_tag(&child) != DW_TAG_member)
+				continue;
+			Dwarf_Attribute a;
+			Dwarf_Word off = 0;
+			Dwarf_Die ft;
+			if (dwarf_attr(&child, DW_AT_data_member_location, &a) &&
+			    dwarf_formudata(&a, &off) != 0)
+				continue;
+			if (!die_type(&child, &ft) || off >= len)
+				continue;
+			const char *fname = dwarf_diename(&child);
+			if (is_string && fname && strcmp(fname, "str") == 0 && off + 8 <= len) {
+				memcpy(&v, mem + off, 8);
+				uint32_t obj = pointee(p, v);
+				if (obj != NONE)
+					enqueue(p, obj, &ft, "string");
+				continue;
+			}
+			if (is_slice && fname && strcmp(fname, "array") == 0 && off + 8 <= len) {
+				Dwarf_Die pt = ft;
+				strip_typedefs(&pt);
+				memcpy(&v, mem + off, 8);
+				if (dwarf_tag(&pt) == DW_TAG_pointer_type)
+					walk_pointer(p, &pt, v, true);
+				continue;
+			}
+			walk(p, &ft, mem + off, len - off, depth + 1);
+		} while (dwarf_siblingof(&child, &child) == 0);
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+static void propagate_types(struct builder *b)
+{
+	struct hc_graph *g = b->g;
+	struct prop p = {.b = b};
+	hc_strmap_init(&p.names);
+	if (hc_dwarf_index_get(b->prog, &p.dw))
+		return;
+	p.done = calloc(g->nobjects ? g->nobjects : 1, 1);
+	if (!p.done)
+		return;
+	for (uint32_t t = 0; t < g->ntypes; t++)
+		if (!g->types[t].untyped)
+			hc_strmap_put(&p.names, g->types[t].name, t, false);
+	/* Seeds: every global variable that points into the heap. */
+	for (uint32_t r = 0; r < g->nroots; r++) {
+		uint64_t off, addr, size;
+		Dwarf_Die var, type;
+		if (g->roots[r].kind != HC_ROOT_GLOBAL ||
+		    !hc_strmap_get(&p.dw->variables, g->roots[r].name, &off) ||
+		    !dwarf_offdie(p.dw->dwarf, off, &var) || !die_type(&var, &type))
+			continue;
+		addr = hc_program_symbol_addr(b->prog, g->roots[r].name, &size);
+		if (!addr || !size || size > (1u << 24))
+			continue;
+		uint8_t *mem = malloc(size);
+		if (mem && !hc_memory_read(&b->prog->mem, addr, mem, size))
+			walk(&p, &type, mem, size, 0);
+		free(mem);
+	}
+	/* Objects the runtime typed (malloc headers, largeType) whose type DWARF knows. */
+	for (uint32_t v = 0; v < g->nobjects; v++) {
+		const struct hc_type_info *ti = &g->types[g->type[v]];
+		Dwarf_Die die;
+		if (!ti->rtype || p.done[v])
+			continue;
+		const char *tn = ti->name;
+		if (tn[0] == '[' && tn[1] == ']')
+			tn += 2; /* an array of the runtime's element type */
+		struct hc_error *e = hc_dwarf_type(p.dw, tn, &die);
+		if (e) {
+			hc_error_destroy(e);
+			continue;
+		}
+		enqueue(&p, v, &die, NULL);
+	}
+	while (p.head < p.tail) {
+		uint32_t obj = p.queue_obj[p.head];
+		Dwarf_Die type;
+		if (!dwarf_offdie(p.dw->dwarf, p.queue_die[p.head++], &type))
+			continue;
+		uint64_t data = g->size[obj] > 512 && !(g->types[g->type[obj]].untyped) &&
+					g->types[g->type[obj]].rtype
+				? 8 : 0;
+		const uint8_t *mem = hc_memory_ptr(&b->prog->mem, g->addr[obj], g->size[obj]);
+		if (!mem)
+			continue;
+		/* An object larger than its type is an array of it (a slice's backing store). */
+		uint64_t esize = 0;
+		struct hc_error *e = hc_dwarf_die_size(&type, &esize);
+		hc_error_destroy(e);
+		if (e || esize == 0)
+			continue;
+		for (uint64_t o = data; o + esize <= g->size[obj]; o += esize)
+			walk(&p, &type, mem + o, esize, 0);
+	}
+	free(p.done);
+	free(p.queue_obj);
+	free(p.queue_die);
+	hc_strmap_deinit(&p.names);
+}
+
+/* ---- dominators (semi-NCA) ---- */
+
+static struct hc_error *dominators(struct hc_graph *g)
+{
+	uint32_t n = g->nnodes, r = g->nobjects;
+	struct hc_error *err = &hc_enomem;
+	uint32_t *dfn = calloc(n, sizeof(uint32_t));     /* node -> dfs number (1-based), 0 = unreached */
+	uint32_t *vertex = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint32_t *parent = malloc(((size_t)n + 1) * sizeof(uint32_t)); /* by dfs number */
+	uint32_t *semi = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint32_t *label = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint32_t *anc = calloc((size_t)n + 1, sizeof(uint32_t));
+	uint32_t *idom = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint64_t *stack_pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
+	uint32_t *stack = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint64_t *pred_start = calloc((size_t)n + 2, sizeof(uint64_t));
+	uint32_t *preds = malloc((g->nedges ? g->nedges : 1) * sizeof(uint32_t));
+	if (!dfn || !vertex || !parent || !semi || !label || !anc || !idom || !stack_pos ||
+	    !stack || !pred_start || !preds)
+		goto out;
+	/* Iterative DFS from the super-root. */
+	uint32_t count = 0, sp = 0;
+	stack[sp] = r;
+	stack_pos[sp] = g->edge_start[r];
+	sp++;
+	dfn[r] = ++count;
+	vertex[count] = r;
+	parent[count] = 0;
+	while (sp) {
+		uint32_t v = stack[sp - 1];
+		if (stack_pos[sp - 1] < g->edge_start[v + 1]) {
+			uint32_t w = g->edges[stack_pos[sp - 1]++];
+			if (!dfn[w]) {
+				dfn[w] = ++count;
+				vertex[count] = w;
+				parent[count] = dfn[v];
+				stack[sp] = w;
+				stack_pos[sp] = g->edge_start[w];
+				sp++;
+			}
+		} else {
+			sp--;
+		}
+	}
+	/* Predecessors (in dfs numbers) of reached nodes. */
+	for (uint32_t v = 0; v < n; v++) {
+		if (!dfn[v])
+			continue;
+		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
+			pred_start[dfn[g->edges[e]] + 1]++;
+	}
+	for (uint32_t i = 1; i <= count + 1 && i <= n; i++)
+		pred_start[i] += pred_start[i - 1];
+	uint64_t *fill = stack_pos; /* reuse */
+	memcpy(fill, pred_start, ((size_t)count + 1) * sizeof(uint64_t));
+	for (uint32_t v = 0; v < n; v++) {
+		if (!dfn[v])
+			continue;
+		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
+			preds[fill[dfn[g->edges[e]]]++] = dfn[v];
+	}
+	for (uint32_t i = 1; i <= count; i++) {
+		semi[i] = label[i] = i;
+		anc[i] = 0;
+	}
+	for (uint32_t w = count; w >= 2; w--) {
+		for (uint64_t e = pred_start[w]; e < pred_start[w + 1]; e++) {
+			uint32_t v = preds[e];
+			uint32_t u = v;
+			if (anc[v]) {
+				/* eval with path compression, iteratively */
+				uint32_t depth = 0, x = v;
+				while (anc[anc[x]]) {
+					stack[depth++] = x;
+					x = anc[x];
+				}
+				while (depth) {
+					x = stack[--depth];
+					uint32_t a = anc[x];
+					if (semi[label[a]] < semi[label[x]])
+						label[x] = label[a];
+					anc[x] = anc[a];
+				}
+				u = label[v];
+			}
+			if (semi[u] < semi[w])
+				semi[w] = semi[u];
+		}
+		anc[w] = parent[w];
+	}
+	idom[1] = 0;
+	for (uint32_t w = 2; w <= count; w++) {
+		uint32_t d = parent[w];
+		while (d > semi[w])
+			d = idom[d];
+		idom[w] = d;
+	}
+	g->idom = malloc((size_t)n * sizeof(uint32_t));
+	g->retained = calloc((size_t)n, sizeof(uint64_t));
+	if (!g->idom || !g->retained)
+		goto out;
+	for (uint32_t v = 0; v < n; v++)
+		g->idom[v] = NONE;
+	for (uint32_t w = 2; w <= count; w++)
+		g->idom[vertex[w]] = vertex[idom[w]];
+	/* Retained sizes: children before parents (reverse dfs order). */
+	for (uint32_t w = 1; w <= count; w++) {
+		uint32_t v = vertex[w];
+		if (v < g->nobjects) {
+			g->retained[v] = g->size[v];
+			g->reachable_objects++;
+			g->reachable_bytes += g->size[v];
+		}
+	}
+	for (uint32_t w = count; w >= 2; w--)
+		g->retained[vertex[idom[w]]] += g->retained[vertex[w]];
+	err = NULL;
+out:
+	free(dfn);
+	free(vertex);
+	free(parent);
+	free(semi);
+	free(label);
+	free(anc);
+	free(idom);
+	free(stack_pos);
+	free(stack);
+	free(pred_start);
+	free(preds);
+	return err;
+}
+
+/*
+ * Per type: count, bytes, and retained in MAT's sense (the bytes freed if
+ * every object of the type were): the retained sizes of the type's objects
+ * that no other object of the type dominates.  One walk of the dominator
+ * tree, counting each type's objects on the current path.
+ */
+static struct hc_error *type_totals(struct hc_graph *g)
+{
+	uint32_t n = g->nnodes;
+	for (uint32_t v = 0; v < g->nobjects; v++) {
+		g->types[g->type[v]].count++;
+		g->types[g->type[v]].bytes += g->size[v];
+	}
+	uint64_t *cstart = calloc((size_t)n + 2, sizeof(uint64_t));
+	uint32_t *child = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint32_t *on_path = calloc(g->ntypes ? g->ntypes : 1, sizeof(uint32_t));
+	uint32_t *stack = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint64_t *pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
+	struct hc_error *err = &hc_enomem;
+	if (!cstart || !child || !on_path || !stack || !pos)
+		goto out;
+	for (uint32_t v = 0; v < n; v++)
+		if (g->idom[v] != NONE)
+			cstart[g->idom[v] + 1]++;
+	for (uint32_t i = 1; i <= n; i++)
+		cstart[i] += cstart[i - 1];
+	memcpy(pos, cstart, (size_t)n * sizeof(uint64_t));
+	for (uint32_t v = 0; v < n; v++)
+		if (g->idom[v] != NONE)
+			child[pos[g->idom[v]]++] = v;
+	uint32_t sp = 0;
+	stack[sp] = g->nobjects;
+	pos[sp] = cstart[g->nobjects];
+	sp++;
+	while (sp) {
+		uint32_t v = stack[sp - 1];
+		if (pos[sp - 1] < cstart[v + 1]) {
+			uint32_t w = child[pos[sp - 1]++];
+			if (w < g->nobjects) {
+				uint32_t t = g->type[w];
+				if (on_path[t]++ == 0)
+					g->types[t].retained += g->retained[w];
+			}
+			stack[sp] = w;
+			pos[sp] = cstart[w];
+			sp++;
+		} else {
+			if (v < g->nobjects)
+				on_path[g->type[v]]--;
+			sp--;
+		}
+	}
+	err = NULL;
+out:
+	free(cstart);
+	free(child);
+	free(on_path);
+	free(stack);
+	free(pos);
+	return err;
+}
+
+struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
+{
+	if (prog->graph) {
+		*ret = prog->graph;
+		return NULL;
+	}
+	struct builder b = {.prog = prog};
+	hc_strmap_init(&b.root_index);
+	struct hc_error *err = hc_go_get(prog, &b.go);
+	if (err)
+		return err;
+	b.g = calloc(1, sizeof(*b.g));
+	if (!b.g)
+		return &hc_enomem;
+	err = load_layout(prog, &b.L);
+	if (!err)
+		err = number_objects(&b);
+	if (!err)
+		err = scan_objects(&b);
+	if (!err)
+		err = global_roots(&b);
+	if (!err)
+		err = goroutine_roots(&b);
+	if (!err)
+		err = thread_roots(&b);
+	if (!err)
+		propagate_types(&b);
+	if (!err)
+		err = finish_edges(&b);
+	if (!err)
+		err = dominators(b.g);
+	if (!err)
+		err = type_totals(b.g);
+	for (size_t i = 0; i < b.nmasks; i++)
+		free(b.masks[i].bits);
+	free(b.masks);
+	free(b.data_syms);
+	hc_strmap_deinit(&b.root_index);
+	for (uint32_t r = 0; b.g->roots && r < b.g->nroots; r++) {
+		free(b.g->roots[r].targets);
+		b.g->roots[r].targets = NULL;
+	}
+	if (err) {
+		hc_graph_destroy(b.g);
+		return err;
+	}
+	if (b.g->conservative_notice)
+		hc_warn(&prog->warnings,
+			"some types' pointer masks are built lazily by the runtime and were not built yet; their objects were scanned conservatively");
+	prog->graph = b.g;
+	*ret = b.g;
+	return NULL;
+}
+
+void hc_graph_destroy(struct hc_graph *g)
+{
+	if (!g)
+		return;
+	free(g->addr);
+	free(g->size);
+	free(g->type);
+	for (uint32_t r = 0; r < g->nroots; r++) {
+		free(g->roots[r].name);
+		free(g->roots[r].targets);
+		free(g->roots[r].target_from);
+	}
+	free(g->roots);
+	free(g->edge_start);
+	free(g->edges);
+	free(g->idom);
+	free(g->retained);
+	for (uint32_t t = 0; t < g->ntypes; t++)
+		free(g->types[t].name);
+	free(g->types);
+	free(g->span_first);
+	free(g->allocmap);
+	free(g->bits_off);
+	free(g);
+}

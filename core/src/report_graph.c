@@ -1,0 +1,709 @@
+/*
+ * Reports over the object graph: types, roots, the dominator tree (top),
+ * the retention path to an object, and one object in detail.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "go.h"
+#include "graph.h"
+#include "program.h"
+#include "report.h"
+
+#define NONE UINT32_MAX
+#define U64(x) json_object_new_uint64(x)
+
+static const char *root_kind_name(enum hc_root_kind k)
+{
+	switch (k) {
+	case HC_ROOT_GLOBAL:
+		return "global";
+	case HC_ROOT_GOROUTINE:
+		return "goroutine";
+	case HC_ROOT_THREAD:
+		return "thread";
+	default:
+		return "other";
+	}
+}
+
+static void bytes_col(struct hc_strbuf *sb, uint64_t n, int width)
+{
+	struct hc_strbuf t;
+	hc_strbuf_init(&t);
+	hc_strbuf_bytes(&t, n);
+	hc_strbuf_printf(sb, "%*s", width, t.str ? t.str : "?");
+	hc_strbuf_deinit(&t);
+}
+
+/* ---- types ---- */
+
+static const struct hc_graph *sort_graph;
+static unsigned sort_key;
+
+static int type_cmp(const void *a, const void *b)
+{
+	const struct hc_type_info *x = &sort_graph->types[*(const uint32_t *)a];
+	const struct hc_type_info *y = &sort_graph->types[*(const uint32_t *)b];
+	uint64_t kx = sort_key == 1 ? x->count : sort_key == 2 ? x->bytes : x->retained;
+	uint64_t ky = sort_key == 1 ? y->count : sort_key == 2 ? y->bytes : y->retained;
+	if (kx != ky)
+		return kx > ky ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t top,
+				 char **ret)
+{
+	struct hc_graph *g;
+	struct hc_error *err = hc_graph_get(prog, &g);
+	if (err)
+		return err;
+	uint32_t *order = malloc((g->ntypes ? g->ntypes : 1) * sizeof(uint32_t));
+	if (!order)
+		return &hc_enomem;
+	uint32_t n = 0;
+	for (uint32_t t = 0; t < g->ntypes; t++)
+		if (g->types[t].count)
+			order[n++] = t;
+	sort_graph = g;
+	sort_key = flags & HC_REPORT_SORT_COUNT ? 1 : flags & HC_REPORT_SORT_BYTES ? 2 : 3;
+	qsort(order, n, sizeof(*order), type_cmp);
+	size_t shown = top && top < n ? top : n;
+	uint64_t typed_bytes = 0, all_bytes = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hc_type_info *t = &g->types[order[i]];
+		all_bytes += t->bytes;
+		if (!t->untyped)
+			typed_bytes += t->bytes;
+	}
+	if (flags & HC_REPORT_JSON) {
+		bool oom = false;
+		json_object *doc = json_object_new_object(), *types = json_object_new_array(),
+			    *untyped = json_object_new_array();
+		for (size_t i = 0; doc && types && untyped && i < n; i++) {
+			const struct hc_type_info *t = &g->types[order[i]];
+			json_object *e = json_object_new_object();
+			if (!e) {
+				oom = true;
+				break;
+			}
+			hc_json_add(e, "type", json_object_new_string(t->name), &oom);
+			hc_json_add(e, "count", U64(t->count), &oom);
+			hc_json_add(e, "bytes", U64(t->bytes), &oom);
+			hc_json_add(e, "retained", U64(t->retained), &oom);
+			if (t->untyped) {
+				unsigned spc = order[i];
+				hc_json_add(e, "size_class", U64(spc >> 1), &oom);
+				hc_json_add(e, "noscan", json_object_new_boolean(spc & 1), &oom);
+				json_object_array_add(untyped, json_object_get(e));
+			}
+			if (i < shown)
+				json_object_array_add(types, e);
+			else
+				json_object_put(e);
+		}
+		if (!doc || !types || !untyped)
+			oom = true;
+		else {
+			hc_json_add(doc, "types", types, &oom);
+			hc_json_add(doc, "untyped", untyped, &oom);
+			hc_json_add(doc, "typed_bytes", U64(typed_bytes), &oom);
+			hc_json_add(doc, "heap_bytes", U64(all_bytes), &oom);
+			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
+		}
+		free(order);
+		if (oom) {
+			json_object_put(doc);
+			return &hc_enomem;
+		}
+		return hc_json_finish(doc, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "%10s %12s %12s  %s\n", "count", "bytes", "retained", "type");
+	for (size_t i = 0; i < shown; i++) {
+		const struct hc_type_info *t = &g->types[order[i]];
+		hc_strbuf_printf(&sb, "%10" PRIu64 " ", t->count);
+		bytes_col(&sb, t->bytes, 12);
+		hc_strbuf_puts(&sb, " ");
+		bytes_col(&sb, t->retained, 12);
+		hc_strbuf_printf(&sb, "  %s\n", t->name);
+	}
+	if (shown < n)
+		hc_strbuf_printf(&sb, "... %zu more types (--top 0 shows all)\n", n - shown);
+	hc_strbuf_printf(&sb, "\n%u types; %.1f%% of heap bytes typed\n", n,
+			 all_bytes ? 100.0 * (double)typed_bytes / (double)all_bytes : 100.0);
+	hc_text_warnings(&sb, prog);
+	free(order);
+	return hc_strbuf_finish(&sb, ret);
+}
+
+static json_object *object_json(const struct hc_graph *g, uint32_t v, bool *oom);
+
+/* ---- roots ---- */
+
+static int root_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t rx = sort_graph->retained[hc_graph_root_node(sort_graph, x)];
+	uint64_t ry = sort_graph->retained[hc_graph_root_node(sort_graph, y)];
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return strcmp(sort_graph->roots[x].name, sort_graph->roots[y].name);
+}
+
+/* Objects dominated by each node: counted like retained sizes. */
+static uint32_t *dominated_counts(const struct hc_graph *g)
+{
+	uint32_t *cnt = calloc(g->nnodes ? g->nnodes : 1, sizeof(uint32_t));
+	if (!cnt)
+		return NULL;
+	/* Walk each object up its dominator chain would be quadratic; instead
+	 * accumulate in an order where children come before parents: repeated
+	 * passes are avoided by processing nodes by decreasing depth. */
+	uint32_t *depth = calloc(g->nnodes ? g->nnodes : 1, sizeof(uint32_t));
+	uint32_t maxd = 0;
+	if (!depth) {
+		free(cnt);
+		return NULL;
+	}
+	for (uint32_t v = 0; v < g->nnodes; v++) {
+		if (g->idom[v] == NONE || depth[v])
+			continue;
+		/* depth by walking up to the first node with a known depth */
+		uint32_t d = 0, x = v;
+		while (x != g->nobjects && g->idom[x] != NONE && !depth[x]) {
+			x = g->idom[x];
+			d++;
+		}
+		uint32_t base = x == g->nobjects ? 0 : depth[x];
+		x = v;
+		for (uint32_t k = 0; k < d; k++) {
+			depth[x] = base + d - k;
+			if (depth[x] > maxd)
+				maxd = depth[x];
+			x = g->idom[x];
+		}
+	}
+	/* bucket by depth, deepest first */
+	uint32_t *bstart = calloc((size_t)maxd + 2, sizeof(uint32_t));
+	uint32_t *order = malloc((g->nnodes ? g->nnodes : 1) * sizeof(uint32_t));
+	if (!bstart || !order) {
+		free(cnt);
+		cnt = NULL;
+		goto out;
+	}
+	for (uint32_t v = 0; v < g->nnodes; v++)
+		if (depth[v])
+			bstart[depth[v]]++;
+	for (uint32_t d = 1; d <= maxd + 1; d++)
+		bstart[d] += bstart[d - 1];
+	for (uint32_t v = 0; v < g->nnodes; v++)
+		if (depth[v])
+			order[--bstart[depth[v]]] = v;
+	uint32_t total = bstart[maxd + 1];
+	for (uint32_t v = 0; v < g->nobjects; v++)
+		if (depth[v])
+			cnt[v] = 1;
+	for (uint32_t i = total; i > 0; i--) {
+		uint32_t v = order[i - 1];
+		if (g->idom[v] != NONE)
+			cnt[g->idom[v]] += cnt[v];
+	}
+out:
+	free(depth);
+	free(bstart);
+	free(order);
+	return cnt;
+}
+
+struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t top,
+				 char **ret)
+{
+	struct hc_graph *g;
+	struct hc_error *err = hc_graph_get(prog, &g);
+	if (err)
+		return err;
+	uint32_t *order = malloc((g->nroots ? g->nroots : 1) * sizeof(uint32_t));
+	uint32_t *cnt = dominated_counts(g);
+	if (!order || !cnt) {
+		free(order);
+		free(cnt);
+		return &hc_enomem;
+	}
+	for (uint32_t r = 0; r < g->nroots; r++)
+		order[r] = r;
+	sort_graph = g;
+	qsort(order, g->nroots, sizeof(*order), root_cmp);
+	size_t shown = top && top < g->nroots ? top : g->nroots;
+	uint64_t all_bytes = 0;
+	for (uint32_t v = 0; v < g->nobjects; v++)
+		all_bytes += g->size[v];
+	uint64_t un_obj = g->nobjects - g->reachable_objects;
+	uint64_t un_bytes = all_bytes - g->reachable_bytes;
+	if (flags & HC_REPORT_JSON) {
+		bool oom = false;
+		json_object *doc = json_object_new_object(), *roots = json_object_new_array();
+		for (size_t i = 0; doc && roots && i < shown; i++) {
+			const struct hc_root *r = &g->roots[order[i]];
+			uint32_t node = hc_graph_root_node(g, order[i]);
+			json_object *e = json_object_new_object();
+			if (!e) {
+				oom = true;
+				break;
+			}
+			hc_json_add(e, "root", json_object_new_string(r->name), &oom);
+			hc_json_add(e, "kind", json_object_new_string(root_kind_name(r->kind)), &oom);
+			hc_json_add(e, "retained", U64(g->retained[node]), &oom);
+			hc_json_add(e, "objects", U64(cnt[node]), &oom);
+			json_object_array_add(roots, e);
+		}
+		json_object *reach = json_object_new_object(), *unreach = json_object_new_object();
+		if (!doc || !roots || !reach || !unreach)
+			oom = true;
+		else {
+			hc_json_add(doc, "roots", roots, &oom);
+			hc_json_add(reach, "objects", U64(g->reachable_objects), &oom);
+			hc_json_add(reach, "bytes", U64(g->reachable_bytes), &oom);
+			hc_json_add(unreach, "objects", U64(un_obj), &oom);
+			hc_json_add(unreach, "bytes", U64(un_bytes), &oom);
+			json_object *sample = json_object_new_array();
+			for (uint32_t v = 0; sample && v < g->nobjects &&
+					    json_object_array_length(sample) < 20; v++)
+				if (g->idom[v] == NONE)
+					json_object_array_add(sample, object_json(g, v, &oom));
+			hc_json_add(unreach, "first", sample, &oom);
+			hc_json_add(doc, "reachable", reach, &oom);
+			hc_json_add(doc, "unreachable", unreach, &oom);
+			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
+		}
+		free(order);
+		free(cnt);
+		if (oom) {
+			json_object_put(doc);
+			return &hc_enomem;
+		}
+		return hc_json_finish(doc, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "%12s %10s  %-9s %s\n", "retained", "objects", "kind", "root");
+	for (size_t i = 0; i < shown; i++) {
+		const struct hc_root *r = &g->roots[order[i]];
+		uint32_t node = hc_graph_root_node(g, order[i]);
+		bytes_col(&sb, g->retained[node], 12);
+		hc_strbuf_printf(&sb, " %10u  %-9s %s\n", cnt[node], root_kind_name(r->kind), r->name);
+	}
+	if (shown < g->nroots)
+		hc_strbuf_printf(&sb, "... %zu more roots (--top 0 shows all)\n", g->nroots - shown);
+	hc_strbuf_printf(&sb, "\nreachable:   %" PRIu64 " objects, ", g->reachable_objects);
+	hc_strbuf_bytes(&sb, g->reachable_bytes);
+	hc_strbuf_printf(&sb, "\nunreachable: %" PRIu64 " objects, ", un_obj);
+	hc_strbuf_bytes(&sb, un_bytes);
+	hc_strbuf_puts(&sb, " (garbage the next GC would free)\n");
+	hc_text_warnings(&sb, prog);
+	free(order);
+	free(cnt);
+	return hc_strbuf_finish(&sb, ret);
+}
+
+/* ---- top: the dominator tree ---- */
+
+struct tree {
+	uint64_t *cstart;
+	uint32_t *child;
+};
+
+static int node_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_graph->retained[x] != sort_graph->retained[y])
+		return sort_graph->retained[x] > sort_graph->retained[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static bool build_tree(const struct hc_graph *g, struct tree *t)
+{
+	uint32_t n = g->nnodes;
+	t->cstart = calloc((size_t)n + 2, sizeof(uint64_t));
+	t->child = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint64_t *pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
+	if (!t->cstart || !t->child || !pos) {
+		free(pos);
+		return false;
+	}
+	for (uint32_t v = 0; v < n; v++)
+		if (g->idom[v] != NONE)
+			t->cstart[g->idom[v] + 1]++;
+	for (uint32_t i = 1; i <= n; i++)
+		t->cstart[i] += t->cstart[i - 1];
+	memcpy(pos, t->cstart, (size_t)n * sizeof(uint64_t));
+	for (uint32_t v = 0; v < n; v++)
+		if (g->idom[v] != NONE)
+			t->child[pos[g->idom[v]]++] = v;
+	free(pos);
+	sort_graph = g;
+	for (uint32_t v = 0; v < n; v++)
+		qsort(t->child + t->cstart[v], t->cstart[v + 1] - t->cstart[v], sizeof(uint32_t), node_cmp);
+	return true;
+}
+
+/* The objects directly under the roots: the top of the dominator tree. */
+static size_t top_objects(const struct hc_graph *g, const struct tree *t, uint32_t *out)
+{
+	size_t n = 0;
+	for (uint64_t e = t->cstart[g->nobjects]; e < t->cstart[g->nobjects + 1]; e++) {
+		uint32_t v = t->child[e];
+		if (v < g->nobjects)
+			out[n++] = v;
+		else
+			for (uint64_t f = t->cstart[v]; f < t->cstart[v + 1]; f++)
+				out[n++] = t->child[f];
+	}
+	sort_graph = g;
+	qsort(out, n, sizeof(*out), node_cmp);
+	return n;
+}
+
+static const char *type_name_of(const struct hc_graph *g, uint32_t v)
+{
+	return g->types[g->type[v]].name;
+}
+
+static json_object *object_json(const struct hc_graph *g, uint32_t v, bool *oom)
+{
+	json_object *e = json_object_new_object();
+	if (!e) {
+		*oom = true;
+		return NULL;
+	}
+	hc_json_add(e, "address", U64(g->addr[v]), oom);
+	hc_json_add(e, "type", json_object_new_string(type_name_of(g, v)), oom);
+	hc_json_add(e, "size", U64(g->size[v]), oom);
+	hc_json_add(e, "retained", U64(g->retained[v]), oom);
+	return e;
+}
+
+static void tree_json(const struct hc_graph *g, const struct tree *t, json_object *arr,
+		      uint32_t v, unsigned depth, size_t top, bool *oom)
+{
+	json_object *e = object_json(g, v, oom);
+	if (!e)
+		return;
+	if (depth > 1) {
+		json_object *kids = json_object_new_array();
+		size_t k = 0;
+		for (uint64_t f = t->cstart[v]; kids && f < t->cstart[v + 1] && (!top || k < top); f++, k++)
+			tree_json(g, t, kids, t->child[f], depth - 1, top, oom);
+		hc_json_add(e, "dominated", kids, oom);
+	}
+	json_object_array_add(arr, e);
+}
+
+static void tree_text(struct hc_strbuf *sb, const struct hc_graph *g, const struct tree *t,
+		      uint32_t v, unsigned depth, unsigned indent, size_t top)
+{
+	bytes_col(sb, g->retained[v], 12);
+	hc_strbuf_puts(sb, " ");
+	bytes_col(sb, g->size[v], 10);
+	hc_strbuf_printf(sb, "  %*s0x%" PRIx64 " %s\n", 2 * indent, "", g->addr[v], type_name_of(g, v));
+	if (depth <= 1)
+		return;
+	size_t k = 0, n = t->cstart[v + 1] - t->cstart[v];
+	for (uint64_t f = t->cstart[v]; f < t->cstart[v + 1] && (!top || k < top); f++, k++)
+		tree_text(sb, g, t, t->child[f], depth - 1, indent + 1, top);
+	if (top && n > top)
+		hc_strbuf_printf(sb, "%24s  %*s... %zu more\n", "", 2 * (indent + 1), "", n - top);
+}
+
+struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t top,
+			       unsigned depth, char **ret)
+{
+	struct hc_graph *g;
+	struct hc_error *err = hc_graph_get(prog, &g);
+	if (err)
+		return err;
+	struct tree t = {0};
+	uint32_t *tops = malloc(((size_t)g->nnodes + 1) * sizeof(uint32_t));
+	if (!tops || !build_tree(g, &t)) {
+		free(tops);
+		free(t.cstart);
+		free(t.child);
+		return &hc_enomem;
+	}
+	if (!depth)
+		depth = 1;
+	size_t n = top_objects(g, &t, tops);
+	size_t shown = top && top < n ? top : n;
+	if (flags & HC_REPORT_JSON) {
+		bool oom = false;
+		json_object *doc = json_object_new_object(), *objs = json_object_new_array();
+		for (size_t i = 0; doc && objs && i < shown; i++)
+			tree_json(g, &t, objs, tops[i], depth, top, &oom);
+		if (!doc || !objs)
+			oom = true;
+		else {
+			hc_json_add(doc, "objects", objs, &oom);
+			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
+		}
+		free(tops);
+		free(t.cstart);
+		free(t.child);
+		if (oom) {
+			json_object_put(doc);
+			return &hc_enomem;
+		}
+		return hc_json_finish(doc, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "%12s %10s  %s\n", "retained", "size", "object");
+	for (size_t i = 0; i < shown; i++)
+		tree_text(&sb, g, &t, tops[i], depth, 0, top);
+	if (shown < n)
+		hc_strbuf_printf(&sb, "... %zu more (--top 0 shows all)\n", n - shown);
+	hc_text_warnings(&sb, prog);
+	free(tops);
+	free(t.cstart);
+	free(t.child);
+	return hc_strbuf_finish(&sb, ret);
+}
+
+/* ---- path ---- */
+
+static struct hc_error *find_object(struct hc_program *prog, const struct hc_graph *g,
+				    uint64_t addr, uint32_t *ret)
+{
+	uint32_t v = hc_graph_find(prog, g, addr);
+	if (v == NONE)
+		return hc_error_format(HC_ERROR_NOT_FOUND,
+				       "0x%" PRIx64 " is not inside an allocated heap object", addr);
+	*ret = v;
+	return NULL;
+}
+
+/* Offset within @p from of the first word pointing into object @p to. */
+static int64_t field_offset(struct hc_program *prog, const struct hc_graph *g,
+			    uint32_t from, uint32_t to)
+{
+	if (from >= g->nobjects)
+		return -1; /* a root: no object to look into */
+	const uint8_t *p = hc_memory_ptr(&prog->mem, g->addr[from], g->size[from]);
+	if (!p)
+		return -1;
+	for (uint32_t off = 0; off + 8 <= g->size[from]; off += 8) {
+		uint64_t v;
+		memcpy(&v, p + off, 8);
+		if (v >= g->addr[to] && v < g->addr[to] + g->size[to])
+			return off;
+	}
+	return -1;
+}
+
+struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_t addr,
+				char **ret)
+{
+	struct hc_graph *g;
+	struct hc_error *err = hc_graph_get(prog, &g);
+	if (err)
+		return err;
+	uint32_t target = NONE;
+	err = find_object(prog, g, addr, &target);
+	if (err)
+		return err;
+	/* Breadth-first from the super-root: the shortest path in hops. */
+	uint32_t *parent = malloc((size_t)g->nnodes * sizeof(uint32_t));
+	uint32_t *queue = malloc((size_t)g->nnodes * sizeof(uint32_t));
+	if (!parent || !queue) {
+		free(parent);
+		free(queue);
+		return &hc_enomem;
+	}
+	for (uint32_t v = 0; v < g->nnodes; v++)
+		parent[v] = NONE;
+	uint32_t head = 0, tail = 0;
+	queue[tail++] = g->nobjects;
+	parent[g->nobjects] = g->nobjects;
+	while (head < tail && parent[target] == NONE) {
+		uint32_t v = queue[head++];
+		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+			uint32_t w = g->edges[e];
+			if (parent[w] == NONE) {
+				parent[w] = v;
+				queue[tail++] = w;
+			}
+		}
+	}
+	free(queue);
+	if (parent[target] == NONE) {
+		free(parent);
+		return hc_error_format(HC_ERROR_NOT_FOUND,
+				       "object 0x%" PRIx64 " is not reachable from any root (garbage)",
+				       g->addr[target]);
+	}
+	/* Collect the hops, root first. */
+	uint32_t hops[4096];
+	size_t nh = 0;
+	bool truncated = false;
+	for (uint32_t v = target; v != g->nobjects; v = parent[v]) {
+		if (nh == HC_ARRAY_SIZE(hops)) {
+			truncated = true;
+			memmove(hops, hops + 1, (nh - 1) * sizeof(*hops));
+			nh--;
+		}
+		hops[nh++] = v;
+	}
+	/* hops[nh-1] is the root node. */
+	const struct hc_root *root = &g->roots[hops[nh - 1] - g->nobjects - 1];
+	if (flags & HC_REPORT_JSON) {
+		bool oom = false;
+		json_object *doc = json_object_new_object(), *path = json_object_new_array();
+		json_object *r = json_object_new_object();
+		if (!doc || !path || !r)
+			oom = true;
+		else {
+			hc_json_add(r, "root", json_object_new_string(root->name), &oom);
+			hc_json_add(r, "kind", json_object_new_string(root_kind_name(root->kind)), &oom);
+			json_object_array_add(path, r);
+			for (size_t i = nh - 1; i-- > 0;) {
+				uint32_t v = hops[i];
+				json_object *e = object_json(g, v, &oom);
+				if (!e)
+					break;
+				int64_t off = field_offset(prog, g, hops[i + 1], v);
+				if (off >= 0) {
+					char f[32];
+					snprintf(f, sizeof(f), "+%" PRId64, off);
+					hc_json_add(e, "field", json_object_new_string(f), &oom);
+				} else {
+					hc_json_add_string(e, "field", NULL, &oom);
+				}
+				json_object_array_add(path, e);
+			}
+			hc_json_add(doc, "path", path, &oom);
+			hc_json_add(doc, "truncated", json_object_new_boolean(truncated), &oom);
+			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
+		}
+		free(parent);
+		if (oom) {
+			json_object_put(doc);
+			return &hc_enomem;
+		}
+		return hc_json_finish(doc, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "%s (%s)\n", root->name, root_kind_name(root->kind));
+	if (truncated)
+		hc_strbuf_puts(&sb, "  ... (path longer than 4096 hops; the last 4095 shown)\n");
+	for (size_t i = nh - 1; i-- > 0;) {
+		uint32_t v = hops[i];
+		int64_t off = field_offset(prog, g, hops[i + 1], v);
+		hc_strbuf_puts(&sb, "  → ");
+		if (off >= 0)
+			hc_strbuf_printf(&sb, "+%" PRId64 ": ", off);
+		hc_strbuf_printf(&sb, "0x%" PRIx64 " %s (%u B)\n", g->addr[v], type_name_of(g, v), g->size[v]);
+	}
+	hc_strbuf_printf(&sb, "%zu hops\n", nh - 1);
+	hc_text_warnings(&sb, prog);
+	free(parent);
+	return hc_strbuf_finish(&sb, ret);
+}
+
+/* ---- object ---- */
+
+struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint64_t addr,
+				  char **ret)
+{
+	struct hc_graph *g;
+	struct hc_error *err = hc_graph_get(prog, &g);
+	if (err)
+		return err;
+	uint32_t v = NONE;
+	err = find_object(prog, g, addr, &v);
+	if (err)
+		return err;
+	/* Who points to it: one pass over the edges. */
+	uint32_t in[64];
+	size_t nin = 0, total_in = 0;
+	for (uint32_t u = 0; u < g->nnodes; u++) {
+		for (uint64_t e = g->edge_start[u]; e < g->edge_start[u + 1]; e++) {
+			if (g->edges[e] == v && u != g->nobjects) {
+				if (nin < HC_ARRAY_SIZE(in))
+					in[nin++] = u;
+				total_in++;
+				break;
+			}
+		}
+	}
+	uint32_t idom = g->idom[v];
+	bool oom = false;
+	if (flags & HC_REPORT_JSON) {
+		json_object *doc = object_json(g, v, &oom);
+		json_object *out = json_object_new_array(), *refs = json_object_new_array();
+		if (!doc || !out || !refs) {
+			json_object_put(doc);
+			json_object_put(out);
+			json_object_put(refs);
+			return &hc_enomem;
+		}
+		hc_json_add(doc, "reachable", json_object_new_boolean(idom != NONE), &oom);
+		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+			json_object *o = object_json(g, g->edges[e], &oom);
+			int64_t off = field_offset(prog, g, v, g->edges[e]);
+			if (o && off >= 0)
+				hc_json_add(o, "field", U64((uint64_t)off), &oom);
+			if (o)
+				json_object_array_add(out, o);
+		}
+		hc_json_add(doc, "pointers", out, &oom);
+		for (size_t i = 0; i < nin; i++) {
+			json_object *o;
+			if (in[i] < g->nobjects) {
+				o = object_json(g, in[i], &oom);
+			} else {
+				o = json_object_new_object();
+				if (o)
+					hc_json_add(o, "root", json_object_new_string(
+							   g->roots[in[i] - g->nobjects - 1].name), &oom);
+			}
+			if (o)
+				json_object_array_add(refs, o);
+		}
+		hc_json_add(doc, "referrers", refs, &oom);
+		hc_json_add(doc, "referrer_count", U64(total_in), &oom);
+		hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
+		if (oom) {
+			json_object_put(doc);
+			return &hc_enomem;
+		}
+		return hc_json_finish(doc, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "object 0x%" PRIx64 ": %s\n  size     %u B\n  retained ", g->addr[v],
+			 type_name_of(g, v), g->size[v]);
+	hc_strbuf_bytes(&sb, g->retained[v]);
+	hc_strbuf_puts(&sb, idom == NONE ? "\n  unreachable (garbage the next GC would free)\n" : "\n");
+	hc_strbuf_printf(&sb, "  points to (%" PRIu64 "):\n", g->edge_start[v + 1] - g->edge_start[v]);
+	for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+		uint32_t w = g->edges[e];
+		int64_t off = field_offset(prog, g, v, w);
+		hc_strbuf_printf(&sb, "    +%-6" PRId64 " 0x%" PRIx64 " %s (%u B)\n", off, g->addr[w],
+				 type_name_of(g, w), g->size[w]);
+	}
+	hc_strbuf_printf(&sb, "  pointed to by (%zu):\n", total_in);
+	for (size_t i = 0; i < nin; i++) {
+		if (in[i] < g->nobjects)
+			hc_strbuf_printf(&sb, "    0x%" PRIx64 " %s (%u B)\n", g->addr[in[i]],
+					 type_name_of(g, in[i]), g->size[in[i]]);
+		else
+			hc_strbuf_printf(&sb, "    %s\n", g->roots[in[i] - g->nobjects - 1].name);
+	}
+	if (total_in > nin)
+		hc_strbuf_printf(&sb, "    ... %zu more\n", total_in - nin);
+	hc_text_warnings(&sb, prog);
+	return hc_strbuf_finish(&sb, ret);
+}

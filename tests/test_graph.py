@@ -1,0 +1,199 @@
+"""The object graph on fixture cores: the reachable set against what
+ReadMemStats counted right after a GC, and the retained sizes of heap shapes
+built on purpose (fixtures/go/graph/expect.json), checked on every Go
+version.  Addresses come from gdb, never from heapcore."""
+import json
+import subprocess
+import tempfile
+import unittest
+
+from heapcore_test import fixtures, run, run_json
+
+GDB_SCRIPT = r"""
+import gdb, json
+out = {}
+def addr(expr):
+    return int(gdb.parse_and_eval(expr)) & (2**64 - 1)
+if gdb.lookup_global_symbol("main.list") is not None:
+    # The list's nodes in order: the last one is 999 hops below its head.
+    node, nodes = gdb.parse_and_eval("'main.list'"), []
+    while int(node) != 0 and len(nodes) < 5000:
+        nodes.append(int(node))
+        node = node.dereference()["next"]
+    out["list"] = nodes
+    out["tree"] = addr("'main.tree'")
+    out["tree_left"] = addr("'main.tree'.left")
+    out["tree_left_left"] = addr("'main.tree'.left.left")
+    out["shared"] = addr("'main.sharedA'")
+    out["items_cap"] = int(gdb.parse_and_eval("'main.items'")["cap"])
+# Objects allocated since their span was last swept (after the last GC):
+# slot below freeindex with its allocBits bit clear.
+fresh = []
+spans = gdb.parse_and_eval("'runtime.mheap_'")["allspans"]
+for want in json.loads(gdb.parse_and_eval("$probe").string()):
+    for i in range(int(spans["len"])):
+        s = spans["array"][i].dereference()
+        base = int(s["startAddr"]); size = int(s["elemsize"])
+        if int(s["state"]["s"]["value"]) != 1 or not (base <= want < base + int(s["npages"]) * 8192):
+            continue
+        k = (want - base) // size
+        bits = int(s["allocBits"])
+        byte = bytes(gdb.selected_inferior().read_memory(bits + k // 8, 1))[0]
+        if k < int(s["freeindex"]) and not (byte >> (k % 8)) & 1:
+            fresh.append(want)
+out["fresh"] = fresh
+print("JSON " + json.dumps(out))
+"""
+
+
+def gdb_facts(fx, probe=()):
+    with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
+        script.write(GDB_SCRIPT)
+        script.flush()
+        p = subprocess.run(["gdb", "-nx", "-batch", "-iex", "set auto-load no",
+                            "-ex", "set $probe = \"%s\"" % json.dumps(list(probe)).replace('"', '\\"'),
+                            "-x", script.name, fx.exe, fx.core],
+                           capture_output=True, text=True, timeout=600)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("JSON ")]
+    if not lines:
+        raise AssertionError("gdb failed: " + p.stderr[-2000:])
+    return json.loads(lines[0][5:])
+
+
+class ReachabilityTest(unittest.TestCase):
+    def test_reachable_equals_allocated_after_gc(self):
+        for fx in fixtures():
+            if fx.program not in ("sizes", "goroutines", "graph"):
+                continue  # taken right after runtime.GC() (afteralloc allocates later)
+            with self.subTest(fixture=repr(fx)):
+                doc, _ = run_json("roots", "--json", fx.core)
+                ms = fx.truth["MemStats"]
+                reach, unreach = doc["reachable"], doc["unreachable"]
+                self.assertEqual(reach["objects"] + unreach["objects"], ms["HeapObjects"])
+                self.assertEqual(reach["bytes"] + unreach["bytes"], ms["HeapAlloc"])
+                # Any exception must be an object allocated after that GC.
+                self.assertLessEqual(unreach["objects"], len(unreach["first"]))
+                if unreach["objects"]:
+                    addrs = [o["address"] for o in unreach["first"]]
+                    fresh = gdb_facts(fx, addrs)["fresh"]
+                    self.assertEqual(sorted(fresh), sorted(addrs),
+                                     "unreachable objects not allocated after the GC: %s"
+                                     % [hex(a) for a in addrs if a not in fresh])
+
+
+class ShapesTest(unittest.TestCase):
+    def test_constructed_answers(self):
+        for fx in fixtures("graph"):
+            with self.subTest(fixture=repr(fx)):
+                self.check(fx)
+
+    def check(self, fx):
+        exp = fx.truth["expect"]
+        facts = gdb_facts(fx)
+        roots = {r["root"]: r for r in run_json("roots", "--json", "--top", "0", fx.core)[0]["roots"]}
+
+        # A singly linked list: its root retains exactly N nodes.
+        lst = exp["list"]
+        self.assertEqual(roots[lst["global"]]["retained"], lst["nodes"] * lst["node_size"])
+        self.assertEqual(roots[lst["global"]]["objects"], lst["nodes"])
+        self.assertEqual(len(facts["list"]), lst["nodes"])
+        # The path to the last node names the list's global and has one hop per node.
+        path = run_json("path", "--json", hex(facts["list"][-1]), fx.core)[0]["path"]
+        self.assertEqual(path[0]["root"], lst["global"])
+        self.assertEqual(len(path) - 1, lst["nodes"])
+        self.assertEqual([h["address"] for h in path[1:]], facts["list"])
+        # Interior addresses find the same object.
+        inner = run_json("path", "--json", hex(facts["list"][-1] + 17), fx.core)[0]["path"]
+        self.assertEqual(len(inner), len(path))
+
+        # A binary tree: every subtree retains its nodes.
+        tree = exp["tree"]
+        size = tree["node_size"]
+        self.assertEqual(roots[tree["global"]]["retained"], (2 ** tree["depth"] - 1) * size)
+        for key, depth in (("tree", tree["depth"]), ("tree_left", tree["depth"] - 1),
+                           ("tree_left_left", tree["depth"] - 2)):
+            obj = run_json("object", "--json", hex(facts[key]), fx.core)[0]
+            self.assertEqual(obj["retained"], (2 ** depth - 1) * size, key)
+
+        # An object reachable from two globals: neither retains it.
+        for name in exp["shared"]["globals"]:
+            self.assertEqual(roots[name]["retained"], 0, name)
+        obj = run_json("object", "--json", hex(facts["shared"]), fx.core)[0]
+        self.assertEqual(obj["retained"], exp["shared"]["size"])
+        self.assertEqual(sorted(r.get("root") for r in obj["referrers"]),
+                         sorted(exp["shared"]["globals"]))
+
+        # A map under a global retains every entry and its blob.
+        m = exp["map"]
+        self.assertGreaterEqual(roots[m["global"]]["retained"],
+                                m["entries"] * (m["entry_size"] + m["blob_size"]))
+        self.assertGreaterEqual(roots[m["global"]]["objects"], 2 * m["entries"] + 1)
+
+        # A slice of pointers: the backing array and every item.
+        s = exp["slice"]
+        self.assertEqual(roots[s["global"]]["objects"], s["items"] + 1)
+        self.assertGreaterEqual(roots[s["global"]]["retained"],
+                                s["items"] * s["item_size"] + facts["items_cap"] * 8)
+
+        # A pointer array of more than 128 pointer words (a lazily built mask in 1.27).
+        b = exp["big_array"]
+        self.assertEqual(roots[b["global"]]["objects"], b["pointers"] + 1)
+        self.assertGreaterEqual(roots[b["global"]]["retained"],
+                                b["pointers"] * b["item_size"] + b["pointers"] * 8)
+
+        # Data held only by a goroutine's stack local.
+        held = [r for name, r in roots.items()
+                if r["kind"] == "goroutine" and r["retained"] >= exp["stack_only"]["size"]]
+        self.assertEqual(len(held), 1, roots)
+        self.assertIn("chan receive", held[0]["root"])
+
+
+class TypedTest(unittest.TestCase):
+    def test_most_bytes_carry_a_type(self):
+        # gcrunning is left out: most of its heap is unreachable garbage, which
+        # no typed pointer reaches.
+        for fx in fixtures():
+            if fx.program == "gcrunning":
+                continue
+            with self.subTest(fixture=repr(fx)):
+                doc, _ = run_json("types", "--json", "--top", "0", fx.core)
+                self.assertGreaterEqual(doc["typed_bytes"] / doc["heap_bytes"], 0.95)
+                names = {t["type"] for t in doc["types"]}
+                if fx.program == "graph":
+                    for want in ("main.ListNode", "main.TreeNode", "main.Entry",
+                                 "main.Item", "[]uint8", "[]*main.Item"):
+                        self.assertIn(want, names)
+
+
+class CommandsTest(unittest.TestCase):
+    def test_types_json_shape(self):
+        fx = fixtures("graph")[0]
+        doc, _ = run_json("types", "--json", "--top", "0", fx.core)
+        self.assertTrue(doc["types"])
+        for t in doc["types"]:
+            self.assertEqual(set(t) >= {"type", "count", "bytes", "retained"}, True)
+        self.assertEqual(sum(t["bytes"] for t in doc["types"]), doc["heap_bytes"])
+        self.assertEqual(doc["heap_bytes"], fx.truth["MemStats"]["HeapAlloc"])
+        self.assertTrue(all("size_class" in u for u in doc["untyped"]))
+
+    def test_top_unfolds(self):
+        fx = fixtures("graph")[0]
+        doc, _ = run_json("top", "--json", "--depth", "2", "--top", "3", fx.core)
+        self.assertLessEqual(len(doc["objects"]), 3)
+        first = doc["objects"][0]
+        self.assertEqual(set(first) >= {"address", "type", "size", "retained"}, True)
+        self.assertIn("dominated", first)
+        rets = [o["retained"] for o in doc["objects"]]
+        self.assertEqual(rets, sorted(rets, reverse=True))
+
+    def test_bad_addresses(self):
+        fx = fixtures("graph")[0]
+        code, out, err = run("path", "0x10", fx.core, check=False)
+        self.assertEqual(code, 2)
+        self.assertIn("is not inside an allocated heap object", err)
+        code, out, err = run("object", "zzz", fx.core, check=False)
+        self.assertEqual(code, 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
