@@ -267,3 +267,25 @@ struct hc_error *hc_dwarf_array_length(Dwarf_Die *type, uint64_t *ret)
 	return hc_error_create(HC_ERROR_MISSING_DEBUG_INFO,
 			       "DWARF array type has no length");
 }
+
+struct hc_error *hc_dwarf_variable_address(struct hc_dwarf_index *dw,
+					   const char *name, uint64_t *ret)
+{
+	uint64_t off;
+	Dwarf_Die die;
+	Dwarf_Attribute attr;
+	Dwarf_Block block;
+	if (!hc_strmap_get(&dw->variables, name, &off) ||
+	    !dwarf_offdie(dw->dwarf, off, &die) ||
+	    !dwarf_attr(&die, DW_AT_location, &attr))
+		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+				       "variable %s has no DWARF location", name);
+	if (dwarf_formblock(&attr, &block) != 0 || block.length != 9 ||
+	    block.data[0] != DW_OP_addr)
+		return hc_error_format(HC_ERROR_UNSUPPORTED,
+				       "variable %s's DWARF location is not a static address", name);
+	uint64_t addr;
+	memcpy(&addr, block.data + 1, 8);
+	*ret = addr;
+	return NULL;
+}

@@ -48,6 +48,13 @@ bool hc_dwarf_has_field(struct hc_dwarf_index *dw, const char *type,
 /** Value of a DW_TAG_constant. */
 struct hc_error *hc_dwarf_constant(struct hc_dwarf_index *dw, const char *name,
 				   int64_t *ret);
+/**
+ * The address of a global variable from its DWARF location.  Go writes it as
+ * a DW_FORM_block1 expression (DW_OP_addr), which dwarf_getlocation in
+ * libdw 0.188 rejects; the block is decoded here.
+ */
+struct hc_error *hc_dwarf_variable_address(struct hc_dwarf_index *dw,
+					   const char *name, uint64_t *ret);
 /** Number of elements of an array type (through typedefs). */
 struct hc_error *hc_dwarf_array_length(Dwarf_Die *type, uint64_t *ret);
 /** Size of a type DIE. */

@@ -275,6 +275,13 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 				if (g->idom[v] == NONE)
 					json_object_array_add(sample, object_json(g, v, &oom));
 			hc_json_add(unreach, "first", sample, &oom);
+			json_object *gr = json_object_new_object();
+			if (gr) {
+				hc_json_add(gr, "objects", U64(g->nobjects), &oom);
+				hc_json_add(gr, "edges", U64(g->nedges), &oom);
+				hc_json_add(gr, "roots", U64(g->nroots), &oom);
+			}
+			hc_json_add(doc, "graph", gr, &oom);
 			hc_json_add(doc, "reachable", reach, &oom);
 			hc_json_add(doc, "unreachable", unreach, &oom);
 			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
@@ -303,6 +310,8 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 	hc_strbuf_printf(&sb, "\nunreachable: %" PRIu64 " objects, ", un_obj);
 	hc_strbuf_bytes(&sb, un_bytes);
 	hc_strbuf_puts(&sb, " (garbage the next GC would free)\n");
+	hc_strbuf_printf(&sb, "graph:       %u objects, %" PRIu64 " pointers, %u roots\n",
+			 g->nobjects, g->nedges - g->nroots, g->nroots);
 	hc_text_warnings(&sb, prog);
 	free(order);
 	free(cnt);
