@@ -345,7 +345,7 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 	return NULL;
 }
 
-static const struct hc_go_span *span_of(const struct hc_go *go, uint64_t addr)
+size_t hc_go_span_index(const struct hc_go *go, uint64_t addr)
 {
 	size_t lo = 0, hi = go->nspans;
 	while (lo < hi) {
@@ -356,9 +356,15 @@ static const struct hc_go_span *span_of(const struct hc_go *go, uint64_t addr)
 			hi = mid;
 	}
 	if (lo == 0)
-		return NULL;
+		return SIZE_MAX;
 	const struct hc_go_span *s = &go->spans[lo - 1];
-	return addr < s->base + (uint64_t)s->npages * go->page_size ? s : NULL;
+	return addr < s->base + (uint64_t)s->npages * go->page_size ? lo - 1 : SIZE_MAX;
+}
+
+static const struct hc_go_span *span_of(const struct hc_go *go, uint64_t addr)
+{
+	size_t i = hc_go_span_index(go, addr);
+	return i == SIZE_MAX ? NULL : &go->spans[i];
 }
 
 struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret)

@@ -58,6 +58,8 @@ struct hc_go {
 /** Build (once) the Go heap state of a program. */
 struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret);
 void hc_go_destroy(struct hc_go *go);
+/** Index in go->spans of the span containing @p addr, or SIZE_MAX. */
+size_t hc_go_span_index(const struct hc_go *go, uint64_t addr);
 /** Whether slot @p i of span @p s is allocated (checked against bounds by the caller). */
 bool hc_go_slot_allocated(struct hc_program *prog, const struct hc_go_span *s,
 			  const uint8_t *bits, uint32_t i);

@@ -343,20 +343,10 @@ static struct hc_error *number_objects(struct builder *b)
 uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g, uint64_t addr)
 {
 	const struct hc_go *go = prog->go;
-	size_t lo = 0, hi = go->nspans;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (go->spans[mid].base <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	size_t i = hc_go_span_index(go, addr);
+	if (i == SIZE_MAX || go->spans[i].state != GO_SPAN_INUSE)
 		return NONE;
-	size_t i = lo - 1;
 	const struct hc_go_span *s = &go->spans[i];
-	if (s->state != GO_SPAN_INUSE)
-		return NONE;
 	uint64_t off = addr - s->base;
 	uint64_t k = off / s->elemsize;
 	if (k >= s->nelems)

@@ -4,6 +4,7 @@
  * went, GC state), then every field; or one JSON object.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,6 +14,27 @@
 
 #define U64(x) json_object_new_uint64(x)
 
+/* The scalar fields of runtime.MemStats, in Go's order. */
+static const struct {
+	const char *name;
+	size_t off;
+} scalar_fields[] = {
+#define F(x) {#x, offsetof(struct hc_memstats, x)}
+	F(Alloc), F(TotalAlloc), F(Sys), F(Lookups), F(Mallocs), F(Frees),
+	F(HeapAlloc), F(HeapSys), F(HeapIdle), F(HeapInuse), F(HeapReleased),
+	F(HeapObjects), F(StackInuse), F(StackSys), F(MSpanInuse), F(MSpanSys),
+	F(MCacheInuse), F(MCacheSys), F(BuckHashSys), F(GCSys), F(OtherSys),
+	F(NextGC), F(LastGC), F(PauseTotalNs),
+#undef F
+};
+
+static uint64_t scalar(const struct hc_memstats *ms, size_t i)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)ms + scalar_fields[i].off, sizeof(v));
+	return v;
+}
+
 static json_object *memstats_json(const struct hc_memstats *ms, bool *oom)
 {
 	json_object *o = json_object_new_object();
@@ -20,24 +42,8 @@ static json_object *memstats_json(const struct hc_memstats *ms, bool *oom)
 		*oom = true;
 		return NULL;
 	}
-	const struct {
-		const char *name;
-		uint64_t v;
-	} scalars[] = {
-		{"Alloc", ms->Alloc}, {"TotalAlloc", ms->TotalAlloc}, {"Sys", ms->Sys},
-		{"Lookups", ms->Lookups}, {"Mallocs", ms->Mallocs}, {"Frees", ms->Frees},
-		{"HeapAlloc", ms->HeapAlloc}, {"HeapSys", ms->HeapSys},
-		{"HeapIdle", ms->HeapIdle}, {"HeapInuse", ms->HeapInuse},
-		{"HeapReleased", ms->HeapReleased}, {"HeapObjects", ms->HeapObjects},
-		{"StackInuse", ms->StackInuse}, {"StackSys", ms->StackSys},
-		{"MSpanInuse", ms->MSpanInuse}, {"MSpanSys", ms->MSpanSys},
-		{"MCacheInuse", ms->MCacheInuse}, {"MCacheSys", ms->MCacheSys},
-		{"BuckHashSys", ms->BuckHashSys}, {"GCSys", ms->GCSys},
-		{"OtherSys", ms->OtherSys}, {"NextGC", ms->NextGC},
-		{"LastGC", ms->LastGC}, {"PauseTotalNs", ms->PauseTotalNs},
-	};
-	for (size_t i = 0; i < HC_ARRAY_SIZE(scalars); i++)
-		hc_json_add(o, scalars[i].name, U64(scalars[i].v), oom);
+	for (size_t i = 0; i < HC_ARRAY_SIZE(scalar_fields); i++)
+		hc_json_add(o, scalar_fields[i].name, U64(scalar(ms, i)), oom);
 	json_object *pns = json_object_new_array_ext(256), *pend = json_object_new_array_ext(256);
 	for (int i = 0; pns && pend && i < 256; i++) {
 		json_object_array_add(pns, U64(ms->PauseNs[i]));
@@ -222,24 +228,8 @@ static void pauses(struct hc_strbuf *sb, const char *name, const uint64_t *ring,
 static void fields(struct hc_strbuf *sb, const struct hc_memstats *ms)
 {
 	hc_strbuf_puts(sb, "runtime.MemStats:\n");
-	const struct {
-		const char *name;
-		uint64_t v;
-	} f[] = {
-		{"Alloc", ms->Alloc}, {"TotalAlloc", ms->TotalAlloc}, {"Sys", ms->Sys},
-		{"Lookups", ms->Lookups}, {"Mallocs", ms->Mallocs}, {"Frees", ms->Frees},
-		{"HeapAlloc", ms->HeapAlloc}, {"HeapSys", ms->HeapSys},
-		{"HeapIdle", ms->HeapIdle}, {"HeapInuse", ms->HeapInuse},
-		{"HeapReleased", ms->HeapReleased}, {"HeapObjects", ms->HeapObjects},
-		{"StackInuse", ms->StackInuse}, {"StackSys", ms->StackSys},
-		{"MSpanInuse", ms->MSpanInuse}, {"MSpanSys", ms->MSpanSys},
-		{"MCacheInuse", ms->MCacheInuse}, {"MCacheSys", ms->MCacheSys},
-		{"BuckHashSys", ms->BuckHashSys}, {"GCSys", ms->GCSys},
-		{"OtherSys", ms->OtherSys}, {"NextGC", ms->NextGC},
-		{"LastGC", ms->LastGC}, {"PauseTotalNs", ms->PauseTotalNs},
-	};
-	for (size_t i = 0; i < HC_ARRAY_SIZE(f); i++)
-		hc_strbuf_printf(sb, "  %-14s %" PRIu64 "\n", f[i].name, f[i].v);
+	for (size_t i = 0; i < HC_ARRAY_SIZE(scalar_fields); i++)
+		hc_strbuf_printf(sb, "  %-14s %" PRIu64 "\n", scalar_fields[i].name, scalar(ms, i));
 	pauses(sb, "PauseNs", ms->PauseNs, ms->NumGC);
 	pauses(sb, "PauseEnd", ms->PauseEnd, ms->NumGC);
 	hc_strbuf_printf(sb, "  %-14s %u\n", "NumGC", ms->NumGC);
