@@ -104,20 +104,36 @@ struct hc_error *hc_dwarf_type(struct hc_dwarf_index *dw, const char *name,
 	return NULL;
 }
 
-static void strip_typedefs(Dwarf_Die *die)
+bool hc_dwarf_die_type(Dwarf_Die *die, Dwarf_Die *ret)
+{
+	Dwarf_Attribute attr;
+	return dwarf_attr(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, ret);
+}
+
+void hc_dwarf_strip_typedefs(Dwarf_Die *die)
 {
 	for (int i = 0; i < 16 && dwarf_tag(die) == DW_TAG_typedef; i++) {
-		Dwarf_Attribute attr;
-		if (!dwarf_attr(die, DW_AT_type, &attr) ||
-		    !dwarf_formref_die(&attr, die))
+		if (!hc_dwarf_die_type(die, die))
 			return;
 	}
+}
+
+struct hc_error *hc_dwarf_variable_type(struct hc_dwarf_index *dw,
+					const char *name, Dwarf_Die *ret)
+{
+	uint64_t off;
+	Dwarf_Die var;
+	if (!hc_strmap_get(&dw->variables, name, &off) ||
+	    !dwarf_offdie(dw->dwarf, off, &var) || !hc_dwarf_die_type(&var, ret))
+		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+				       "variable %s has no DWARF type", name);
+	return NULL;
 }
 
 struct hc_error *hc_dwarf_die_size(Dwarf_Die *type, uint64_t *ret)
 {
 	Dwarf_Die die = *type;
-	strip_typedefs(&die);
+	hc_dwarf_strip_typedefs(&die);
 	Dwarf_Word size;
 	if (dwarf_aggregate_size(&die, &size) != 0) {
 		Dwarf_Attribute attr;
@@ -160,8 +176,7 @@ static bool member(Dwarf_Die *st, const char *name, size_t len,
 		if (dwarf_attr(&child, DW_AT_data_member_location, &attr) &&
 		    dwarf_formudata(&attr, &off) != 0)
 			return false;
-		if (!dwarf_attr(&child, DW_AT_type, &attr) ||
-		    !dwarf_formref_die(&attr, &ret->type))
+		if (!hc_dwarf_die_type(&child, &ret->type))
 			return false;
 		ret->offset = off;
 		uint64_t size;
@@ -184,7 +199,7 @@ struct hc_error *hc_dwarf_die_field(Dwarf_Die *die, const char *field,
 	const char *p = field;
 	struct hc_field f;
 	for (int depth = 0; depth < 16; depth++) {
-		strip_typedefs(&cur);
+		hc_dwarf_strip_typedefs(&cur);
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 		if (!member(&cur, p, len, &f)) {
@@ -244,7 +259,7 @@ struct hc_error *hc_dwarf_constant(struct hc_dwarf_index *dw, const char *name,
 struct hc_error *hc_dwarf_array_length(Dwarf_Die *type, uint64_t *ret)
 {
 	Dwarf_Die die = *type, child;
-	strip_typedefs(&die);
+	hc_dwarf_strip_typedefs(&die);
 	if (dwarf_tag(&die) != DW_TAG_array_type || dwarf_child(&die, &child) != 0)
 		return hc_error_create(HC_ERROR_MISSING_DEBUG_INFO,
 				       "DWARF type is not an array");

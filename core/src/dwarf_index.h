@@ -33,6 +33,13 @@ void hc_dwarf_index_destroy(struct hc_dwarf_index *dw);
 
 struct hc_error *hc_dwarf_type(struct hc_dwarf_index *dw, const char *name,
 			       Dwarf_Die *ret);
+/** The DIE's DW_AT_type. */
+bool hc_dwarf_die_type(Dwarf_Die *die, Dwarf_Die *ret);
+/** Follow typedefs (a bounded number) to the type they name. */
+void hc_dwarf_strip_typedefs(Dwarf_Die *die);
+/** The DWARF type of a global variable. */
+struct hc_error *hc_dwarf_variable_type(struct hc_dwarf_index *dw,
+					const char *name, Dwarf_Die *ret);
 /** sizeof(type) for a named type. */
 struct hc_error *hc_dwarf_sizeof(struct hc_dwarf_index *dw, const char *name,
 				 uint64_t *ret);

@@ -121,18 +121,12 @@ static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout
 	L->m_procid = gl_field(&in, "runtime.m", "procid");
 	L->waitreasons = hc_program_symbol_addr(prog, "runtime.waitReasonStrings", NULL);
 	if (L->waitreasons && !in.err) {
-		Dwarf_Die die;
+		Dwarf_Die type;
 		uint64_t n = 0;
-		uint64_t off;
-		if (hc_strmap_get(&in.dw->variables, "runtime.waitReasonStrings", &off) &&
-		    dwarf_offdie(in.dw->dwarf, off, &die)) {
-			Dwarf_Attribute attr;
-			Dwarf_Die type;
-			if (dwarf_attr(&die, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type)) {
-				struct hc_error *e = hc_dwarf_array_length(&type, &n);
-				hc_error_destroy(e);
-			}
-		}
+		struct hc_error *e = hc_dwarf_variable_type(in.dw, "runtime.waitReasonStrings", &type);
+		if (!e)
+			e = hc_dwarf_array_length(&type, &n);
+		hc_error_destroy(e);
 		L->nwaitreasons = n;
 	}
 	/* Go 1.22 and 1.23 mark GC programs in Kind_; 1.24 dropped them. */
@@ -815,21 +809,6 @@ struct prop {
 	struct hc_strmap names; /* type name -> type id */
 };
 
-static void strip_typedefs(Dwarf_Die *die)
-{
-	for (int i = 0; i < 8 && dwarf_tag(die) == DW_TAG_typedef; i++) {
-		Dwarf_Attribute a;
-		if (!dwarf_attr(die, DW_AT_type, &a) || !dwarf_formref_die(&a, die))
-			return;
-	}
-}
-
-static bool die_type(Dwarf_Die *die, Dwarf_Die *ret)
-{
-	Dwarf_Attribute a;
-	return dwarf_attr(die, DW_AT_type, &a) && dwarf_formref_die(&a, ret);
-}
-
 static uint32_t named_type(struct prop *p, const char *name)
 {
 	uint64_t id;
@@ -886,7 +865,7 @@ static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t l
 static void walk_pointer(struct prop *p, Dwarf_Die *ptr_type, uint64_t v, bool slice_array)
 {
 	Dwarf_Die to;
-	if (!die_type(ptr_type, &to))
+	if (!hc_dwarf_die_type(ptr_type, &to))
 		return; /* unsafe.Pointer */
 	uint32_t obj = pointee(p, v);
 	if (obj == NONE)
@@ -905,7 +884,7 @@ static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t l
 	if (depth > 12)
 		return;
 	Dwarf_Die t = *type;
-	strip_typedefs(&t);
+	hc_dwarf_strip_typedefs(&t);
 	uint64_t v;
 	switch (dwarf_tag(&t)) {
 	case DW_TAG_pointer_type:
@@ -919,7 +898,7 @@ static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t l
 		uint64_t n = 0, esize = 0;
 		struct hc_error *e = hc_dwarf_array_length(&t, &n);
 		hc_error_destroy(e);
-		if (e || !die_type(&t, &elem))
+		if (e || !hc_dwarf_die_type(&t, &elem))
 			return;
 		e = hc_dwarf_die_size(&elem, &esize);
 		hc_error_destroy(e);
@@ -945,7 +924,7 @@ static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t l
 			if (dwarf_attr(&child, DW_AT_data_member_location, &a) &&
 			    dwarf_formudata(&a, &off) != 0)
 				continue;
-			if (!die_type(&child, &ft) || off >= len)
+			if (!hc_dwarf_die_type(&child, &ft) || off >= len)
 				continue;
 			const char *fname = dwarf_diename(&child);
 			if (is_string && fname && strcmp(fname, "str") == 0 && off + 8 <= len) {
@@ -957,7 +936,7 @@ static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t l
 			}
 			if (is_slice && fname && strcmp(fname, "array") == 0 && off + 8 <= len) {
 				Dwarf_Die pt = ft;
-				strip_typedefs(&pt);
+				hc_dwarf_strip_typedefs(&pt);
 				memcpy(&v, mem + off, 8);
 				if (dwarf_tag(&pt) == DW_TAG_pointer_type)
 					walk_pointer(p, &pt, v, true);
@@ -987,12 +966,15 @@ static void propagate_types(struct builder *b)
 			hc_strmap_put(&p.names, g->types[t].name, t, false);
 	/* Seeds: every global variable that points into the heap. */
 	for (uint32_t r = 0; r < g->nroots; r++) {
-		uint64_t off, addr, size;
-		Dwarf_Die var, type;
-		if (g->roots[r].kind != HC_ROOT_GLOBAL ||
-		    !hc_strmap_get(&p.dw->variables, g->roots[r].name, &off) ||
-		    !dwarf_offdie(p.dw->dwarf, off, &var) || !die_type(&var, &type))
+		uint64_t addr, size;
+		Dwarf_Die type;
+		if (g->roots[r].kind != HC_ROOT_GLOBAL)
 			continue;
+		struct hc_error *e = hc_dwarf_variable_type(p.dw, g->roots[r].name, &type);
+		if (e) {
+			hc_error_destroy(e);
+			continue;
+		}
 		addr = hc_program_symbol_addr(b->prog, g->roots[r].name, &size);
 		if (!addr || !size || size > (1u << 24))
 			continue;
