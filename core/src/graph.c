@@ -1124,7 +1124,8 @@ static struct hc_error *dominators(struct hc_graph *g)
 	}
 	g->idom = malloc((size_t)n * sizeof(uint32_t));
 	g->retained = calloc((size_t)n, sizeof(uint64_t));
-	if (!g->idom || !g->retained)
+	g->dominated = calloc((size_t)n, sizeof(uint32_t));
+	if (!g->idom || !g->retained || !g->dominated)
 		goto out;
 	for (uint32_t v = 0; v < n; v++)
 		g->idom[v] = NONE;
@@ -1135,12 +1136,15 @@ static struct hc_error *dominators(struct hc_graph *g)
 		uint32_t v = vertex[w];
 		if (v < g->nobjects) {
 			g->retained[v] = g->size[v];
+			g->dominated[v] = 1;
 			g->reachable_objects++;
 			g->reachable_bytes += g->size[v];
 		}
 	}
-	for (uint32_t w = count; w >= 2; w--)
+	for (uint32_t w = count; w >= 2; w--) {
 		g->retained[vertex[idom[w]]] += g->retained[vertex[w]];
+		g->dominated[vertex[idom[w]]] += g->dominated[vertex[w]];
+	}
 	err = NULL;
 out:
 	free(dfn);
@@ -1157,6 +1161,34 @@ out:
 	return err;
 }
 
+bool hc_graph_dominator_children(const struct hc_graph *g, uint64_t **start,
+				 uint32_t **child)
+{
+	uint32_t n = g->nnodes;
+	uint64_t *cstart = calloc((size_t)n + 2, sizeof(uint64_t));
+	uint32_t *c = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint64_t *pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
+	if (!cstart || !c || !pos) {
+		free(cstart);
+		free(c);
+		free(pos);
+		return false;
+	}
+	for (uint32_t v = 0; v < n; v++)
+		if (g->idom[v] != NONE)
+			cstart[g->idom[v] + 1]++;
+	for (uint32_t i = 1; i <= n; i++)
+		cstart[i] += cstart[i - 1];
+	memcpy(pos, cstart, (size_t)n * sizeof(uint64_t));
+	for (uint32_t v = 0; v < n; v++)
+		if (g->idom[v] != NONE)
+			c[pos[g->idom[v]]++] = v;
+	free(pos);
+	*start = cstart;
+	*child = c;
+	return true;
+}
+
 /*
  * Per type: count, bytes, and retained in MAT's sense (the bytes freed if
  * every object of the type were): the retained sizes of the type's objects
@@ -1170,23 +1202,14 @@ static struct hc_error *type_totals(struct hc_graph *g)
 		g->types[g->type[v]].count++;
 		g->types[g->type[v]].bytes += g->size[v];
 	}
-	uint64_t *cstart = calloc((size_t)n + 2, sizeof(uint64_t));
-	uint32_t *child = malloc(((size_t)n + 1) * sizeof(uint32_t));
+	uint64_t *cstart = NULL;
+	uint32_t *child = NULL;
 	uint32_t *on_path = calloc(g->ntypes ? g->ntypes : 1, sizeof(uint32_t));
 	uint32_t *stack = malloc(((size_t)n + 1) * sizeof(uint32_t));
 	uint64_t *pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
 	struct hc_error *err = &hc_enomem;
-	if (!cstart || !child || !on_path || !stack || !pos)
+	if (!on_path || !stack || !pos || !hc_graph_dominator_children(g, &cstart, &child))
 		goto out;
-	for (uint32_t v = 0; v < n; v++)
-		if (g->idom[v] != NONE)
-			cstart[g->idom[v] + 1]++;
-	for (uint32_t i = 1; i <= n; i++)
-		cstart[i] += cstart[i - 1];
-	memcpy(pos, cstart, (size_t)n * sizeof(uint64_t));
-	for (uint32_t v = 0; v < n; v++)
-		if (g->idom[v] != NONE)
-			child[pos[g->idom[v]]++] = v;
 	uint32_t sp = 0;
 	stack[sp] = g->nobjects;
 	pos[sp] = cstart[g->nobjects];
@@ -1290,6 +1313,7 @@ void hc_graph_destroy(struct hc_graph *g)
 	free(g->edges);
 	free(g->idom);
 	free(g->retained);
+	free(g->dominated);
 	for (uint32_t t = 0; t < g->ntypes; t++)
 		free(g->types[t].name);
 	free(g->types);

@@ -51,6 +51,7 @@ struct hc_graph {
 	/* Dominator tree. */
 	uint32_t *idom;     /* UINT32_MAX where unreachable */
 	uint64_t *retained; /* per node */
+	uint32_t *dominated; /* per node: objects it dominates (an object counts itself) */
 	uint64_t reachable_objects, reachable_bytes;
 	/* Types (index 0.. ntypes-1), untyped groups included. */
 	struct hc_type_info *types;
@@ -67,6 +68,12 @@ void hc_graph_destroy(struct hc_graph *g);
 /** The object containing @p addr (interior addresses allowed), or UINT32_MAX. */
 uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g,
 		       uint64_t addr);
+/**
+ * The dominator tree's children lists: the children of node v are
+ * child[start[v] .. start[v+1]).  Both arrays are malloc'ed for the caller.
+ */
+bool hc_graph_dominator_children(const struct hc_graph *g, uint64_t **start,
+				 uint32_t **child);
 /** The node id of object @p obj / root @p r. */
 static inline uint32_t hc_graph_root_node(const struct hc_graph *g, uint32_t r)
 {

@@ -154,71 +154,6 @@ static int root_cmp(const void *a, const void *b)
 	return strcmp(sort_graph->roots[x].name, sort_graph->roots[y].name);
 }
 
-/* Objects dominated by each node: counted like retained sizes. */
-static uint32_t *dominated_counts(const struct hc_graph *g)
-{
-	uint32_t *cnt = calloc(g->nnodes ? g->nnodes : 1, sizeof(uint32_t));
-	if (!cnt)
-		return NULL;
-	/* Walk each object up its dominator chain would be quadratic; instead
-	 * accumulate in an order where children come before parents: repeated
-	 * passes are avoided by processing nodes by decreasing depth. */
-	uint32_t *depth = calloc(g->nnodes ? g->nnodes : 1, sizeof(uint32_t));
-	uint32_t maxd = 0;
-	if (!depth) {
-		free(cnt);
-		return NULL;
-	}
-	for (uint32_t v = 0; v < g->nnodes; v++) {
-		if (g->idom[v] == NONE || depth[v])
-			continue;
-		/* depth by walking up to the first node with a known depth */
-		uint32_t d = 0, x = v;
-		while (x != g->nobjects && g->idom[x] != NONE && !depth[x]) {
-			x = g->idom[x];
-			d++;
-		}
-		uint32_t base = x == g->nobjects ? 0 : depth[x];
-		x = v;
-		for (uint32_t k = 0; k < d; k++) {
-			depth[x] = base + d - k;
-			if (depth[x] > maxd)
-				maxd = depth[x];
-			x = g->idom[x];
-		}
-	}
-	/* bucket by depth, deepest first */
-	uint32_t *bstart = calloc((size_t)maxd + 2, sizeof(uint32_t));
-	uint32_t *order = malloc((g->nnodes ? g->nnodes : 1) * sizeof(uint32_t));
-	if (!bstart || !order) {
-		free(cnt);
-		cnt = NULL;
-		goto out;
-	}
-	for (uint32_t v = 0; v < g->nnodes; v++)
-		if (depth[v])
-			bstart[depth[v]]++;
-	for (uint32_t d = 1; d <= maxd + 1; d++)
-		bstart[d] += bstart[d - 1];
-	for (uint32_t v = 0; v < g->nnodes; v++)
-		if (depth[v])
-			order[--bstart[depth[v]]] = v;
-	uint32_t total = bstart[maxd + 1];
-	for (uint32_t v = 0; v < g->nobjects; v++)
-		if (depth[v])
-			cnt[v] = 1;
-	for (uint32_t i = total; i > 0; i--) {
-		uint32_t v = order[i - 1];
-		if (g->idom[v] != NONE)
-			cnt[g->idom[v]] += cnt[v];
-	}
-out:
-	free(depth);
-	free(bstart);
-	free(order);
-	return cnt;
-}
-
 struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t top,
 				 char **ret)
 {
@@ -227,12 +162,9 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 	if (err)
 		return err;
 	uint32_t *order = malloc((g->nroots ? g->nroots : 1) * sizeof(uint32_t));
-	uint32_t *cnt = dominated_counts(g);
-	if (!order || !cnt) {
-		free(order);
-		free(cnt);
+	const uint32_t *cnt = g->dominated;
+	if (!order)
 		return &hc_enomem;
-	}
 	for (uint32_t r = 0; r < g->nroots; r++)
 		order[r] = r;
 	sort_graph = g;
@@ -287,7 +219,6 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
 		}
 		free(order);
-		free(cnt);
 		if (oom) {
 			json_object_put(doc);
 			return &hc_enomem;
@@ -314,7 +245,6 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 			 g->nobjects, g->nedges - g->nroots, g->nroots);
 	hc_text_warnings(&sb, prog);
 	free(order);
-	free(cnt);
 	return hc_strbuf_finish(&sb, ret);
 }
 
@@ -333,28 +263,13 @@ static int node_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The dominator tree with every node's children, biggest retainers first. */
 static bool build_tree(const struct hc_graph *g, struct tree *t)
 {
-	uint32_t n = g->nnodes;
-	t->cstart = calloc((size_t)n + 2, sizeof(uint64_t));
-	t->child = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint64_t *pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
-	if (!t->cstart || !t->child || !pos) {
-		free(pos);
+	if (!hc_graph_dominator_children(g, &t->cstart, &t->child))
 		return false;
-	}
-	for (uint32_t v = 0; v < n; v++)
-		if (g->idom[v] != NONE)
-			t->cstart[g->idom[v] + 1]++;
-	for (uint32_t i = 1; i <= n; i++)
-		t->cstart[i] += t->cstart[i - 1];
-	memcpy(pos, t->cstart, (size_t)n * sizeof(uint64_t));
-	for (uint32_t v = 0; v < n; v++)
-		if (g->idom[v] != NONE)
-			t->child[pos[g->idom[v]]++] = v;
-	free(pos);
 	sort_graph = g;
-	for (uint32_t v = 0; v < n; v++)
+	for (uint32_t v = 0; v < g->nnodes; v++)
 		qsort(t->child + t->cstart[v], t->cstart[v + 1] - t->cstart[v], sizeof(uint32_t), node_cmp);
 	return true;
 }
