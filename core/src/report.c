@@ -45,6 +45,18 @@ void hc_json_add_string(json_object *obj, const char *key, const char *s, bool *
 	hc_json_add(obj, key, json_object_new_string(s), oom);
 }
 
+struct hc_error *hc_json_finish_report(const struct hc_program *prog, json_object *doc,
+				       bool oom, char **ret)
+{
+	if (doc && !oom)
+		hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
+	if (!doc || oom) {
+		json_object_put(doc);
+		return &hc_enomem;
+	}
+	return hc_json_finish(doc, ret);
+}
+
 json_object *hc_json_warnings(const struct hc_program *prog)
 {
 	json_object *arr = json_object_new_array();

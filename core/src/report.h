@@ -13,6 +13,12 @@ struct hc_program;
 
 /** Serialize @p doc (consumed) into a malloc'ed text ending in a newline. */
 struct hc_error *hc_json_finish(json_object *doc, char **ret);
+/**
+ * Finish a report's JSON document: add the program's warnings, then
+ * serialize it (consumed) unless @p oom says building it ran out of memory.
+ */
+struct hc_error *hc_json_finish_report(const struct hc_program *prog, json_object *doc,
+				       bool oom, char **ret);
 /** json_object_object_add that records allocation failure in *oom. */
 void hc_json_add(json_object *obj, const char *key, json_object *val, bool *oom);
 /** Add @p val, or JSON null when @p val is NULL because @p s is NULL. */

@@ -111,14 +111,9 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 			hc_json_add(doc, "untyped", untyped, &oom);
 			hc_json_add(doc, "typed_bytes", U64(typed_bytes), &oom);
 			hc_json_add(doc, "heap_bytes", U64(all_bytes), &oom);
-			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
 		}
 		free(order);
-		if (oom) {
-			json_object_put(doc);
-			return &hc_enomem;
-		}
-		return hc_json_finish(doc, ret);
+		return hc_json_finish_report(prog, doc, oom, ret);
 	}
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);
@@ -216,14 +211,9 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 			hc_json_add(doc, "graph", gr, &oom);
 			hc_json_add(doc, "reachable", reach, &oom);
 			hc_json_add(doc, "unreachable", unreach, &oom);
-			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
 		}
 		free(order);
-		if (oom) {
-			json_object_put(doc);
-			return &hc_enomem;
-		}
-		return hc_json_finish(doc, ret);
+		return hc_json_finish_report(prog, doc, oom, ret);
 	}
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);
@@ -368,18 +358,12 @@ struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t t
 			tree_json(g, &t, objs, tops[i], depth, top, &oom);
 		if (!doc || !objs)
 			oom = true;
-		else {
+		else
 			hc_json_add(doc, "objects", objs, &oom);
-			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
-		}
 		free(tops);
 		free(t.cstart);
 		free(t.child);
-		if (oom) {
-			json_object_put(doc);
-			return &hc_enomem;
-		}
-		return hc_json_finish(doc, ret);
+		return hc_json_finish_report(prog, doc, oom, ret);
 	}
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);
@@ -508,14 +492,9 @@ struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_
 			}
 			hc_json_add(doc, "path", path, &oom);
 			hc_json_add(doc, "truncated", json_object_new_boolean(truncated), &oom);
-			hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
 		}
 		free(parent);
-		if (oom) {
-			json_object_put(doc);
-			return &hc_enomem;
-		}
-		return hc_json_finish(doc, ret);
+		return hc_json_finish_report(prog, doc, oom, ret);
 	}
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);
@@ -598,12 +577,7 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 		}
 		hc_json_add(doc, "referrers", refs, &oom);
 		hc_json_add(doc, "referrer_count", U64(total_in), &oom);
-		hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
-		if (oom) {
-			json_object_put(doc);
-			return &hc_enomem;
-		}
-		return hc_json_finish(doc, ret);
+		return hc_json_finish_report(prog, doc, oom, ret);
 	}
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);

@@ -104,12 +104,7 @@ static struct hc_error *info_json(struct hc_program *prog, char **ret)
 		json_object_array_add(missing, m);
 	}
 	hc_json_add(doc, "unopened_files", missing, &oom);
-	hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
-	if (oom) {
-		json_object_put(doc);
-		return &hc_enomem;
-	}
-	return hc_json_finish(doc, ret);
+	return hc_json_finish_report(prog, doc, oom, ret);
 }
 
 static struct hc_error *info_text(struct hc_program *prog, char **ret)

@@ -106,12 +106,7 @@ static struct hc_error *stats_json(struct hc_program *prog, const struct hc_go *
 	hc_json_add(doc, "MemStats", memstats_json(ms, &oom), &oom);
 	if (flags & HC_REPORT_BY_SIZE)
 		hc_json_add(doc, "size_classes", by_class_json(go, &oom), &oom);
-	hc_json_add(doc, "warnings", hc_json_warnings(prog), &oom);
-	if (oom) {
-		json_object_put(doc);
-		return &hc_enomem;
-	}
-	return hc_json_finish(doc, ret);
+	return hc_json_finish_report(prog, doc, oom, ret);
 }
 
 static void pct(struct hc_strbuf *sb, uint64_t part, uint64_t whole)
