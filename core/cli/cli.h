@@ -60,6 +60,20 @@ int cli_open(const struct cli_common *opts, struct hc_program **ret);
 /** Print a report text and free it. */
 int cli_print(char *text);
 
+/** Report flags from the options: --json, --by-size, --sort. */
+unsigned cli_report_flags(const struct cli_common *opts);
+
+/** Format one report of an open program (the text is freed by the caller). */
+typedef struct hc_error *cli_report_fn(struct hc_program *prog,
+				       const struct cli_common *opts, char **ret);
+
+/*
+ * A whole report command: parse the options in @p allowed, open the core,
+ * format with @p report, print, and map any error to the exit status.
+ */
+int cli_run_report(int argc, char **argv, const char *help, unsigned allowed,
+		   cli_report_fn *report);
+
 int cmd_info(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_types(int argc, char **argv);

@@ -41,64 +41,57 @@ static const char object_help[] =
 	"The object that contains ADDR: type, size, retained size, the objects\n"
 	"it points to and the objects and roots that point to it.\n\n" COMMON_HELP;
 
-enum view { TYPES, ROOTS, TOP, PATH, OBJECT };
-
-static int run(int argc, char **argv, enum view view, const char *help, unsigned allowed)
+static struct hc_error *types(struct hc_program *prog, const struct cli_common *opts,
+			     char **ret)
 {
-	struct cli_common opts;
-	int status = cli_parse_common(argc, argv, help, allowed, &opts);
-	if (status >= 0)
-		return status;
-	struct hc_program *prog;
-	status = cli_open(&opts, &prog);
-	if (status)
-		return status;
-	unsigned flags = (opts.json ? HC_REPORT_JSON : 0) | opts.sort_flags;
-	char *text = NULL;
-	struct hc_error *err = NULL;
-	switch (view) {
-	case TYPES:
-		err = hc_report_types(prog, flags, opts.top, &text);
-		break;
-	case ROOTS:
-		err = hc_report_roots(prog, flags, opts.top, &text);
-		break;
-	case TOP:
-		err = hc_report_top(prog, flags, opts.top, opts.depth, &text);
-		break;
-	case PATH:
-		err = hc_report_path(prog, flags, opts.address, &text);
-		break;
-	case OBJECT:
-		err = hc_report_object(prog, flags, opts.address, &text);
-		break;
-	}
-	status = err ? cli_fail(err) : cli_print(text);
-	hc_program_destroy(prog);
-	return status;
+	return hc_report_types(prog, cli_report_flags(opts), opts->top, ret);
+}
+
+static struct hc_error *roots(struct hc_program *prog, const struct cli_common *opts,
+			     char **ret)
+{
+	return hc_report_roots(prog, cli_report_flags(opts), opts->top, ret);
+}
+
+static struct hc_error *top(struct hc_program *prog, const struct cli_common *opts,
+			   char **ret)
+{
+	return hc_report_top(prog, cli_report_flags(opts), opts->top, opts->depth, ret);
+}
+
+static struct hc_error *path(struct hc_program *prog, const struct cli_common *opts,
+			    char **ret)
+{
+	return hc_report_path(prog, cli_report_flags(opts), opts->address, ret);
+}
+
+static struct hc_error *object(struct hc_program *prog, const struct cli_common *opts,
+			      char **ret)
+{
+	return hc_report_object(prog, cli_report_flags(opts), opts->address, ret);
 }
 
 int cmd_types(int argc, char **argv)
 {
-	return run(argc, argv, TYPES, types_help, OPT_TOP | OPT_SORT);
+	return cli_run_report(argc, argv, types_help, OPT_TOP | OPT_SORT, types);
 }
 
 int cmd_roots(int argc, char **argv)
 {
-	return run(argc, argv, ROOTS, roots_help, OPT_TOP);
+	return cli_run_report(argc, argv, roots_help, OPT_TOP, roots);
 }
 
 int cmd_top(int argc, char **argv)
 {
-	return run(argc, argv, TOP, top_help, OPT_TOP | OPT_DEPTH);
+	return cli_run_report(argc, argv, top_help, OPT_TOP | OPT_DEPTH, top);
 }
 
 int cmd_path(int argc, char **argv)
 {
-	return run(argc, argv, PATH, path_help, OPT_ADDRESS);
+	return cli_run_report(argc, argv, path_help, OPT_ADDRESS, path);
 }
 
 int cmd_object(int argc, char **argv)
 {
-	return run(argc, argv, OBJECT, object_help, OPT_ADDRESS);
+	return cli_run_report(argc, argv, object_help, OPT_ADDRESS, object);
 }

@@ -12,19 +12,13 @@ static const char help[] =
 	"  --json    print one JSON object\n"
 	"  --force   use a mismatched executable or a truncated core anyway\n";
 
+static struct hc_error *report(struct hc_program *prog, const struct cli_common *opts,
+			      char **ret)
+{
+	return hc_report_info(prog, cli_report_flags(opts), ret);
+}
+
 int cmd_info(int argc, char **argv)
 {
-	struct cli_common opts;
-	int status = cli_parse_common(argc, argv, help, 0, &opts);
-	if (status >= 0)
-		return status;
-	struct hc_program *prog;
-	status = cli_open(&opts, &prog);
-	if (status)
-		return status;
-	char *text;
-	struct hc_error *err = hc_report_info(prog, opts.json ? HC_REPORT_JSON : 0, &text);
-	status = err ? cli_fail(err) : cli_print(text);
-	hc_program_destroy(prog);
-	return status;
+	return cli_run_report(argc, argv, help, 0, report);
 }

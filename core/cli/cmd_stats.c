@@ -24,20 +24,13 @@ static const char help[] =
 	"A span cached from before the current sweep (possible only in a core taken\n"
 	"mid-GC) would be swept by the flush; heapcore says so in a warning.\n";
 
+static struct hc_error *report(struct hc_program *prog, const struct cli_common *opts,
+			      char **ret)
+{
+	return hc_report_stats(prog, cli_report_flags(opts), ret);
+}
+
 int cmd_stats(int argc, char **argv)
 {
-	struct cli_common opts;
-	int status = cli_parse_common(argc, argv, help, OPT_BY_SIZE, &opts);
-	if (status >= 0)
-		return status;
-	struct hc_program *prog;
-	status = cli_open(&opts, &prog);
-	if (status)
-		return status;
-	unsigned flags = (opts.json ? HC_REPORT_JSON : 0) | (opts.by_size ? HC_REPORT_BY_SIZE : 0);
-	char *text;
-	struct hc_error *err = hc_report_stats(prog, flags, &text);
-	status = err ? cli_fail(err) : cli_print(text);
-	hc_program_destroy(prog);
-	return status;
+	return cli_run_report(argc, argv, help, OPT_BY_SIZE, report);
 }

@@ -151,6 +151,30 @@ int cli_open(const struct cli_common *opts, struct hc_program **ret)
 	return err ? cli_fail(err) : EXIT_OK;
 }
 
+unsigned cli_report_flags(const struct cli_common *opts)
+{
+	return (opts->json ? HC_REPORT_JSON : 0) | (opts->by_size ? HC_REPORT_BY_SIZE : 0) |
+	       opts->sort_flags;
+}
+
+int cli_run_report(int argc, char **argv, const char *help, unsigned allowed,
+		   cli_report_fn *report)
+{
+	struct cli_common opts;
+	int status = cli_parse_common(argc, argv, help, allowed, &opts);
+	if (status >= 0)
+		return status;
+	struct hc_program *prog;
+	status = cli_open(&opts, &prog);
+	if (status)
+		return status;
+	char *text;
+	struct hc_error *err = report(prog, &opts, &text);
+	status = err ? cli_fail(err) : cli_print(text);
+	hc_program_destroy(prog);
+	return status;
+}
+
 int cli_print(char *text)
 {
 	int status = EXIT_OK;
