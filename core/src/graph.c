@@ -1027,7 +1027,7 @@ static void propagate_types(struct builder *b)
 
 /* ---- dominators (semi-NCA) ---- */
 
-static struct hc_error *dominators(struct hc_graph *g)
+struct hc_error *hc_graph_dominators(struct hc_graph *g)
 {
 	uint32_t n = g->nnodes, r = g->nobjects;
 	struct hc_error *err = &hc_enomem;
@@ -1076,7 +1076,7 @@ static struct hc_error *dominators(struct hc_graph *g)
 		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
 			pred_start[dfn[g->edges[e]] + 1]++;
 	}
-	for (uint32_t i = 1; i <= count + 1 && i <= n; i++)
+	for (uint32_t i = 1; i <= count + 1; i++) /* pred_start has n + 2 >= count + 2 entries */
 		pred_start[i] += pred_start[i - 1];
 	uint64_t *fill = stack_pos; /* reuse */
 	memcpy(fill, pred_start, ((size_t)count + 1) * sizeof(uint64_t));
@@ -1272,7 +1272,7 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	if (!err)
 		err = finish_edges(&b);
 	if (!err)
-		err = dominators(b.g);
+		err = hc_graph_dominators(b.g);
 	if (!err)
 		err = type_totals(b.g);
 	for (size_t i = 0; i < b.nmasks; i++)
