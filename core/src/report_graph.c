@@ -39,15 +39,19 @@ static void bytes_col(struct hc_strbuf *sb, uint64_t n, int width)
 
 /* ---- types ---- */
 
-static const struct hc_graph *sort_graph;
-static unsigned sort_key;
+/* qsort_r context for ordering types. */
+struct type_order {
+	const struct hc_graph *g;
+	unsigned key; /* 1 count, 2 bytes, 3 retained */
+};
 
-static int type_cmp(const void *a, const void *b)
+static int type_cmp(const void *a, const void *b, void *arg)
 {
-	const struct hc_type_info *x = &sort_graph->types[*(const uint32_t *)a];
-	const struct hc_type_info *y = &sort_graph->types[*(const uint32_t *)b];
-	uint64_t kx = sort_key == 1 ? x->count : sort_key == 2 ? x->bytes : x->retained;
-	uint64_t ky = sort_key == 1 ? y->count : sort_key == 2 ? y->bytes : y->retained;
+	const struct type_order *o = arg;
+	const struct hc_type_info *x = &o->g->types[*(const uint32_t *)a];
+	const struct hc_type_info *y = &o->g->types[*(const uint32_t *)b];
+	uint64_t kx = o->key == 1 ? x->count : o->key == 2 ? x->bytes : x->retained;
+	uint64_t ky = o->key == 1 ? y->count : o->key == 2 ? y->bytes : y->retained;
 	if (kx != ky)
 		return kx > ky ? -1 : 1;
 	return strcmp(x->name, y->name);
@@ -67,9 +71,8 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 	for (uint32_t t = 0; t < g->ntypes; t++)
 		if (g->types[t].count)
 			order[n++] = t;
-	sort_graph = g;
-	sort_key = flags & HC_REPORT_SORT_COUNT ? 1 : flags & HC_REPORT_SORT_BYTES ? 2 : 3;
-	qsort(order, n, sizeof(*order), type_cmp);
+	struct type_order by = {g, flags & HC_REPORT_SORT_COUNT ? 1 : flags & HC_REPORT_SORT_BYTES ? 2 : 3};
+	qsort_r(order, n, sizeof(*order), type_cmp, &by);
 	size_t shown = top && top < n ? top : n;
 	uint64_t typed_bytes = 0, all_bytes = 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -139,14 +142,15 @@ static json_object *object_json(const struct hc_graph *g, uint32_t v, bool *oom)
 
 /* ---- roots ---- */
 
-static int root_cmp(const void *a, const void *b)
+static int root_cmp(const void *a, const void *b, void *arg)
 {
+	const struct hc_graph *g = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	uint64_t rx = sort_graph->retained[hc_graph_root_node(sort_graph, x)];
-	uint64_t ry = sort_graph->retained[hc_graph_root_node(sort_graph, y)];
+	uint64_t rx = g->retained[hc_graph_root_node(g, x)];
+	uint64_t ry = g->retained[hc_graph_root_node(g, y)];
 	if (rx != ry)
 		return rx > ry ? -1 : 1;
-	return strcmp(sort_graph->roots[x].name, sort_graph->roots[y].name);
+	return strcmp(g->roots[x].name, g->roots[y].name);
 }
 
 struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t top,
@@ -162,8 +166,7 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 		return &hc_enomem;
 	for (uint32_t r = 0; r < g->nroots; r++)
 		order[r] = r;
-	sort_graph = g;
-	qsort(order, g->nroots, sizeof(*order), root_cmp);
+	qsort_r(order, g->nroots, sizeof(*order), root_cmp, (void *)g);
 	size_t shown = top && top < g->nroots ? top : g->nroots;
 	uint64_t all_bytes = 0;
 	for (uint32_t v = 0; v < g->nobjects; v++)
@@ -245,11 +248,13 @@ struct tree {
 	uint32_t *child;
 };
 
-static int node_cmp(const void *a, const void *b)
+/* Biggest retained first (qsort_r with the graph as context). */
+static int node_cmp(const void *a, const void *b, void *arg)
 {
+	const struct hc_graph *g = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (sort_graph->retained[x] != sort_graph->retained[y])
-		return sort_graph->retained[x] > sort_graph->retained[y] ? -1 : 1;
+	if (g->retained[x] != g->retained[y])
+		return g->retained[x] > g->retained[y] ? -1 : 1;
 	return x < y ? -1 : x > y;
 }
 
@@ -258,9 +263,9 @@ static bool build_tree(const struct hc_graph *g, struct tree *t)
 {
 	if (!hc_graph_dominator_children(g, &t->cstart, &t->child))
 		return false;
-	sort_graph = g;
 	for (uint32_t v = 0; v < g->nnodes; v++)
-		qsort(t->child + t->cstart[v], t->cstart[v + 1] - t->cstart[v], sizeof(uint32_t), node_cmp);
+		qsort_r(t->child + t->cstart[v], t->cstart[v + 1] - t->cstart[v], sizeof(uint32_t),
+			node_cmp, (void *)g);
 	return true;
 }
 
@@ -276,8 +281,7 @@ static size_t top_objects(const struct hc_graph *g, const struct tree *t, uint32
 			for (uint64_t f = t->cstart[v]; f < t->cstart[v + 1]; f++)
 				out[n++] = t->child[f];
 	}
-	sort_graph = g;
-	qsort(out, n, sizeof(*out), node_cmp);
+	qsort_r(out, n, sizeof(*out), node_cmp, (void *)g);
 	return n;
 }
 
