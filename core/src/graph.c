@@ -368,11 +368,15 @@ static bool push_edge(struct builder *b, uint32_t target)
 	return true;
 }
 
+/* The object a word of target memory points into, or NONE. */
+static uint32_t heap_target(struct builder *b, uint64_t v)
+{
+	return v < 4096 ? NONE : hc_graph_find(b->prog, b->g, v);
+}
+
 static bool pointer_word(struct builder *b, uint32_t self, uint64_t v)
 {
-	if (v < 4096)
-		return true;
-	uint32_t t = hc_graph_find(b->prog, b->g, v);
+	uint32_t t = heap_target(b, v);
 	if (t == NONE || t == self)
 		return true;
 	return push_edge(b, t);
@@ -516,21 +520,11 @@ static struct hc_root *root(struct builder *b, const char *name, enum hc_root_ki
 	return r;
 }
 
-static bool root_edge(struct builder *b, struct hc_root *r, uint64_t v, uint64_t from)
+static bool root_add(struct hc_root *r, uint32_t t)
 {
-	if (v < 4096)
-		return true;
-	uint32_t t = hc_graph_find(b->prog, b->g, v);
-	if (t == NONE)
-		return true;
 	if (!hc_grow(&r->targets, &r->cap, r->ntargets + 1, sizeof(*r->targets)))
 		return false;
-	size_t cap = r->ntargets;
-	if (!hc_grow(&r->target_from, &cap, r->ntargets + 1, sizeof(*r->target_from)))
-		return false;
-	r->targets[r->ntargets] = t;
-	r->target_from[r->ntargets] = from;
-	r->ntargets++;
+	r->targets[r->ntargets++] = t;
 	return true;
 }
 
@@ -620,7 +614,8 @@ static struct hc_error *global_roots(struct builder *b)
 				continue;
 			uint64_t v;
 			memcpy(&v, words + 8 * i, 8);
-			if (v < 4096 || hc_graph_find(b->prog, b->g, v) == NONE)
+			uint32_t t = heap_target(b, v);
+			if (t == NONE)
 				continue;
 			const char *name = global_at(b, start + 8 * i);
 			char buf[64];
@@ -630,7 +625,7 @@ static struct hc_error *global_roots(struct builder *b)
 				name = buf;
 			}
 			struct hc_root *r = root(b, name, HC_ROOT_GLOBAL);
-			if (!r || !root_edge(b, r, v, start + 8 * i)) {
+			if (!r || !root_add(r, t)) {
 				free(mask);
 				free(words);
 				return &hc_enomem;
@@ -676,7 +671,8 @@ static struct hc_error *scan_range(struct builder *b, struct hc_root *r, uint64_
 	for (uint64_t off = 0; off + 8 <= hi - lo; off += 8) {
 		uint64_t v;
 		memcpy(&v, p + off, 8);
-		if (!root_edge(b, r, v, lo + off))
+		uint32_t t = heap_target(b, v);
+		if (t != NONE && !root_add(r, t))
 			return &hc_enomem;
 	}
 	return NULL;
@@ -755,12 +751,12 @@ static struct hc_error *thread_roots(struct builder *b)
 		snprintf(name, sizeof(name), "thread %d registers", core->threads[i].tid);
 		struct hc_root *r = NULL;
 		for (unsigned k = 0; k < core->threads[i].nregs; k++) {
-			uint64_t v = core->threads[i].regs[k];
-			if (v < 4096 || hc_graph_find(b->prog, b->g, v) == NONE)
+			uint32_t t = heap_target(b, core->threads[i].regs[k]);
+			if (t == NONE)
 				continue;
 			if (!r && !(r = root(b, name, HC_ROOT_THREAD)))
 				return &hc_enomem;
-			if (!root_edge(b, r, v, 0))
+			if (!root_add(r, t))
 				return &hc_enomem;
 		}
 	}
@@ -1306,7 +1302,6 @@ void hc_graph_destroy(struct hc_graph *g)
 	for (uint32_t r = 0; r < g->nroots; r++) {
 		free(g->roots[r].name);
 		free(g->roots[r].targets);
-		free(g->roots[r].target_from);
 	}
 	free(g->roots);
 	free(g->edge_start);

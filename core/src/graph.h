@@ -23,7 +23,6 @@ struct hc_root {
 	char *name;
 	enum hc_root_kind kind;
 	uint32_t *targets; /* object ids, freed after the CSR is built */
-	uint64_t *target_from; /* where each pointer was found */
 	size_t ntargets, cap;
 };
 
