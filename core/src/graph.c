@@ -80,6 +80,8 @@ struct builder {
 	size_t cap_roots;
 	const struct hc_symbol **data_syms; /* symbols sorted by address */
 	size_t ndata_syms;
+	uint64_t max_object;   /* the largest object slot: no real type's pointers exceed it */
+	uint64_t stack_budget; /* stack bytes left to scan: at most the stack spans' bytes */
 };
 
 static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout *L)
@@ -225,7 +227,7 @@ static struct type_mask *type_mask(struct builder *b, uint64_t rtype)
 	uint64_t gcdata = gl_get(t, L->t_gcdata);
 	uint8_t tflag = (uint8_t)gl_get(t, L->t_tflag);
 	uint8_t kind = (uint8_t)gl_get(t, L->t_kind);
-	if (m->size == 0 || m->ptrwords * 8 > m->size || m->ptrwords > (1u << 28))
+	if (m->size == 0 || m->ptrwords * 8 > m->size || m->ptrwords * 8 > b->max_object)
 		return NULL;
 	if (tflag & TFLAG_GCMASK_ON_DEMAND) {
 		/* type.go:getGCMask: GCData points to a slot the runtime fills lazily. */
@@ -268,8 +270,11 @@ static struct hc_error *number_objects(struct builder *b)
 	uint64_t nobj = 0, words = 0;
 	for (size_t i = 0; i < go->nspans; i++) {
 		const struct hc_go_span *s = &go->spans[i];
-		if (s->state == GO_SPAN_INUSE)
+		if (s->state == GO_SPAN_INUSE) {
 			words += ((uint64_t)s->nelems + 63) / 64;
+			if (s->elemsize > b->max_object)
+				b->max_object = s->elemsize;
+		}
 	}
 	g->span_first = calloc(go->nspans ? go->nspans : 1, sizeof(*g->span_first));
 	g->bits_off = calloc(go->nspans ? go->nspans : 1, sizeof(*g->bits_off));
@@ -701,6 +706,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		return hc_error_prefix(err, "reading runtime.allgs");
 	if (len > (1u << 26))
 		return hc_error_format(HC_ERROR_BAD_DATA, "runtime.allgs claims %" PRIu64 " goroutines", len);
+	b->stack_budget = b->go->walk_manual;
 	for (uint64_t i = 0; i < len; i++) {
 		uint64_t gp, status, lo, hi, sp, goid, m, reason;
 		if (hc_memory_read_u64(&b->prog->mem, arr + 8 * i, &gp) || !gp)
@@ -726,8 +732,28 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		} else if (gl_read_field(b->prog, gp, L->g_sp, &sp)) {
 			sp = 0;
 		}
+		/*
+		 * Goroutine stacks are carved from stack spans (stack.go:stackalloc);
+		 * a stack anywhere else is a damaged g.  The stack spans' total also
+		 * bounds the scan, however many g's a damaged allgs claims.
+		 */
+		size_t si = hc_go_span_index(b->go, lo);
+		const struct hc_go_span *ss = si == SIZE_MAX ? NULL : &b->go->spans[si];
+		if (!ss || ss->state != GO_SPAN_MANUAL || hi < lo ||
+		    hi > ss->base + (uint64_t)ss->npages * b->go->page_size) {
+			hc_warn(&b->prog->warnings,
+				"goroutine %" PRIu64 ": stack [0x%" PRIx64 ", 0x%" PRIx64
+				") is not in a stack span; not scanned", goid, lo, hi);
+			continue;
+		}
 		if (sp < lo || sp > hi)
 			sp = lo; /* unknown: scan the whole stack */
+		if (hi - sp > b->stack_budget) {
+			hc_warn(&b->prog->warnings,
+				"goroutine stacks add up to more than the stack spans hold; the rest are not scanned");
+			break;
+		}
+		b->stack_budget -= hi - sp;
 		char why[64], name[160];
 		wait_reason(b, reason, why, sizeof(why));
 		snprintf(name, sizeof(name), "goroutine %" PRIu64 " (%s) stack", goid,
