@@ -181,10 +181,8 @@ static struct hc_error *read_struct(struct hc_program *prog, uint64_t addr,
 	return hc_memory_read(&prog->mem, addr, buf, (size_t)size);
 }
 
-bool hc_go_slot_allocated(struct hc_program *prog, const struct hc_go_span *s,
-			  const uint8_t *bits, uint32_t i)
+bool hc_go_slot_allocated(const struct hc_go_span *s, const uint8_t *bits, uint32_t i)
 {
-	(void)prog;
 	if (i < s->freeindex)
 		return true;
 	return bits && (bits[i / 8] >> (i % 8)) & 1;
@@ -228,12 +226,12 @@ static const char *bad_span(const struct hc_go *go, const struct hc_go_span *s)
 	return NULL;
 }
 
-static unsigned popcount_slots(struct hc_program *prog, const struct hc_go_span *s,
+static unsigned popcount_slots(const struct hc_go_span *s,
 			       const uint8_t *bits)
 {
 	unsigned n = 0;
 	for (uint32_t i = 0; i < s->nelems; i++)
-		n += hc_go_slot_allocated(prog, s, bits, i);
+		n += hc_go_slot_allocated(s, bits, i);
 	return n;
 }
 
@@ -314,7 +312,7 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 					"): allocBits at 0x%" PRIx64 " are unreadable",
 					s.base, sp, s.alloc_bits);
 			} else {
-				unsigned n = popcount_slots(prog, &s, bits);
+				unsigned n = popcount_slots(&s, bits);
 				if (n != s.alloc_count)
 					hc_warn(&prog->warnings,
 						"span at 0x%" PRIx64 " (mspan 0x%" PRIx64
@@ -850,7 +848,7 @@ struct hc_error *hc_object_iterator_next(struct hc_object_iterator *it,
 			const struct hc_go_span *s = &go->spans[it->span];
 			while (it->slot < s->nelems) {
 				uint32_t i = it->slot++;
-				if (hc_go_slot_allocated(it->prog, s, it->bits, i)) {
+				if (hc_go_slot_allocated(s, it->bits, i)) {
 					it->obj.address = s->base + (uint64_t)i * s->elemsize;
 					it->obj.size = s->elemsize;
 					it->obj.span_class = s->spanclass;

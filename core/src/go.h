@@ -61,7 +61,6 @@ void hc_go_destroy(struct hc_go *go);
 /** Index in go->spans of the span containing @p addr, or SIZE_MAX. */
 size_t hc_go_span_index(const struct hc_go *go, uint64_t addr);
 /** Whether slot @p i of span @p s is allocated (checked against bounds by the caller). */
-bool hc_go_slot_allocated(struct hc_program *prog, const struct hc_go_span *s,
-			  const uint8_t *bits, uint32_t i);
+bool hc_go_slot_allocated(const struct hc_go_span *s, const uint8_t *bits, uint32_t i);
 
 #endif /* HC_GO_H */

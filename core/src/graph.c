@@ -291,7 +291,7 @@ static struct hc_error *number_objects(struct builder *b)
 		const uint8_t *bits = hc_memory_ptr(&b->prog->mem, s->alloc_bits,
 						    ((size_t)s->nelems + 7) / 8);
 		for (uint32_t k = 0; k < s->nelems; k++) {
-			if (hc_go_slot_allocated(b->prog, s, bits, k)) {
+			if (hc_go_slot_allocated(s, bits, k)) {
 				g->allocmap[w + k / 64] |= 1ULL << (k % 64);
 				nobj++;
 			}
