@@ -97,6 +97,26 @@ bool hc_strmap_get(const struct hc_strmap *m, const char *key,
 		   uint64_t *ret);
 uint64_t hc_hash_bytes(const void *p, size_t n);
 
+/* ---- 64-bit-keyed hash table (util.c) ---- */
+
+struct hc_u64map_entry {
+	uint64_t key;
+	uint64_t value;
+};
+
+struct hc_u64map {
+	struct hc_u64map_entry *entries;
+	bool *used;
+	size_t mask; /* capacity - 1, or SIZE_MAX when empty */
+	size_t count;
+};
+
+void hc_u64map_init(struct hc_u64map *m);
+void hc_u64map_deinit(struct hc_u64map *m);
+/** Insert or overwrite; false only when out of memory. */
+bool hc_u64map_put(struct hc_u64map *m, uint64_t key, uint64_t value);
+bool hc_u64map_get(const struct hc_u64map *m, uint64_t key, uint64_t *ret);
+
 /* ---- warnings ---- */
 
 struct hc_warnings {

@@ -197,6 +197,80 @@ bool hc_strmap_get(const struct hc_strmap *m, const char *key, uint64_t *ret)
 	return true;
 }
 
+void hc_u64map_init(struct hc_u64map *m)
+{
+	m->entries = NULL;
+	m->used = NULL;
+	m->mask = SIZE_MAX;
+	m->count = 0;
+}
+
+void hc_u64map_deinit(struct hc_u64map *m)
+{
+	free(m->entries);
+	free(m->used);
+	hc_u64map_init(m);
+}
+
+/* A 64-bit finalizer (splitmix64's) spreads nearby keys such as addresses. */
+static size_t u64map_slot(const struct hc_u64map_entry *entries, const bool *used,
+			  size_t mask, uint64_t key)
+{
+	uint64_t h = key;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	size_t i = (size_t)h & mask;
+	while (used[i] && entries[i].key != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+bool hc_u64map_put(struct hc_u64map *m, uint64_t key, uint64_t value)
+{
+	if (m->mask == SIZE_MAX || (m->count + 1) * 2 > m->mask + 1) {
+		size_t cap = m->mask == SIZE_MAX ? 64 : (m->mask + 1) * 2;
+		struct hc_u64map_entry *e = malloc(cap * sizeof(*e));
+		bool *used = calloc(cap, sizeof(*used));
+		if (!e || !used) {
+			free(e);
+			free(used);
+			return false;
+		}
+		for (size_t i = 0; m->mask != SIZE_MAX && i <= m->mask; i++) {
+			if (m->used[i]) {
+				size_t k = u64map_slot(e, used, cap - 1, m->entries[i].key);
+				e[k] = m->entries[i];
+				used[k] = true;
+			}
+		}
+		free(m->entries);
+		free(m->used);
+		m->entries = e;
+		m->used = used;
+		m->mask = cap - 1;
+	}
+	size_t i = u64map_slot(m->entries, m->used, m->mask, key);
+	if (!m->used[i]) {
+		m->used[i] = true;
+		m->entries[i].key = key;
+		m->count++;
+	}
+	m->entries[i].value = value;
+	return true;
+}
+
+bool hc_u64map_get(const struct hc_u64map *m, uint64_t key, uint64_t *ret)
+{
+	if (m->mask == SIZE_MAX)
+		return false;
+	size_t i = u64map_slot(m->entries, m->used, m->mask, key);
+	if (!m->used[i])
+		return false;
+	*ret = m->entries[i].value;
+	return true;
+}
+
 void hc_warn(struct hc_warnings *w, const char *fmt, ...)
 {
 	char *msg;

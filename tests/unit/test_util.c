@@ -36,6 +36,33 @@ static void test_strmap(void **state)
 	hc_strmap_deinit(&m);
 }
 
+static void test_u64map(void **state)
+{
+	(void)state;
+	struct hc_u64map m;
+	hc_u64map_init(&m);
+	uint64_t v;
+	assert_false(hc_u64map_get(&m, 0, &v));
+	/* Keys 0 and nearby addresses, as the graph uses them. */
+	for (uint64_t i = 0; i < 5000; i++)
+		assert_true(hc_u64map_put(&m, 0xc000000000ULL + 8 * i, i));
+	assert_true(hc_u64map_put(&m, 0, 77));
+	assert_int_equal(m.count, 5001);
+	for (uint64_t i = 0; i < 5000; i++) {
+		assert_true(hc_u64map_get(&m, 0xc000000000ULL + 8 * i, &v));
+		assert_int_equal(v, i);
+	}
+	assert_false(hc_u64map_get(&m, 0xc000000004ULL, &v));
+	assert_true(hc_u64map_get(&m, 0, &v));
+	assert_int_equal(v, 77);
+	assert_true(hc_u64map_put(&m, 0, 78));
+	assert_true(hc_u64map_get(&m, 0, &v));
+	assert_int_equal(v, 78);
+	assert_int_equal(m.count, 5001);
+	hc_u64map_deinit(&m);
+	assert_false(hc_u64map_get(&m, 0, &v));
+}
+
 static void test_strbuf(void **state)
 {
 	(void)state;
@@ -90,6 +117,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strmap),
+		cmocka_unit_test(test_u64map),
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_warnings_dedup),
