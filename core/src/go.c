@@ -236,6 +236,44 @@ static unsigned popcount_slots(const struct hc_go_span *s,
 }
 
 /* Walk mheap_.allspans: keep in-use and manual spans, check each. */
+/*
+ * Address to span in O(1), as the runtime's own spans array: one entry per
+ * page between the lowest and the highest span.  Heaps are nearly contiguous;
+ * a range too sparse for a table (over 2^24 pages, 128 GiB) keeps the
+ * binary search, whose answers it gives.
+ */
+static void page_table(struct hc_go *go)
+{
+	if (go->nspans == 0 || go->nspans >= UINT32_MAX)
+		return;
+	uint64_t lo = go->spans[0].base / go->page_size, hi = lo;
+	for (size_t i = 0; i < go->nspans; i++) {
+		uint64_t end = go->spans[i].base / go->page_size + go->spans[i].npages;
+		if (go->spans[i].base % go->page_size)
+			return; /* corrupt: only the binary search is exact */
+		if (end > hi)
+			hi = end;
+	}
+	if (hi - lo > (1u << 24))
+		return;
+	go->page_span = malloc((hi - lo) * sizeof(*go->page_span));
+	if (!go->page_span)
+		return; /* the binary search still works */
+	memset(go->page_span, 0xff, (hi - lo) * sizeof(*go->page_span));
+	go->page_lo = lo;
+	go->npage_span = hi - lo;
+	/* Span i owns its pages below the next span's base (they overlap only
+	 * in a corrupt core). */
+	for (size_t i = 0; i < go->nspans; i++) {
+		uint64_t first = go->spans[i].base / go->page_size;
+		uint64_t end = first + go->spans[i].npages;
+		if (i + 1 < go->nspans && go->spans[i + 1].base / go->page_size < end)
+			end = go->spans[i + 1].base / go->page_size;
+		for (uint64_t pg = first; pg < end; pg++)
+			go->page_span[pg - lo] = (uint32_t)i;
+	}
+}
+
 static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 {
 	const struct go_layout *L = go->layout;
@@ -340,11 +378,19 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 				"spans at 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
 				a->base, b->base);
 	}
+	page_table(go);
 	return NULL;
 }
 
 size_t hc_go_span_index(const struct hc_go *go, uint64_t addr)
 {
+	if (go->page_span) {
+		uint64_t page = addr / go->page_size;
+		if (page < go->page_lo || page - go->page_lo >= go->npage_span)
+			return SIZE_MAX;
+		uint32_t i = go->page_span[page - go->page_lo];
+		return i == UINT32_MAX ? SIZE_MAX : i;
+	}
 	size_t lo = 0, hi = go->nspans;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -416,11 +462,13 @@ struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret)
 		err = hc_error_prefix(err, "reading the size-class tables");
 		goto fail;
 	}
-	/* Green Tea GC: default from Go 1.26, off with GOEXPERIMENT=nogreenteagc. */
 	const char *v = prog->go_version;
+	if (strncmp(v, "go1.", 4) == 0)
+		go->minor = (unsigned)strtoul(v + 4, NULL, 10);
+	/* Green Tea GC: default from Go 1.26, off with GOEXPERIMENT=nogreenteagc. */
 	go->greentea = strstr(v, "nogreenteagc") ? false
 		       : strstr(v, "greenteagc") ? true
-		       : strncmp(v, "go1.2", 5) == 0 && v[5] >= '6' && v[5] <= '9';
+		       : go->minor >= 26;
 	err = walk_spans(prog, go);
 	if (err)
 		goto fail;
@@ -438,6 +486,7 @@ void hc_go_destroy(struct hc_go *go)
 		return;
 	free(go->layout);
 	free(go->spans);
+	free(go->page_span);
 	free(go->class_to_size);
 	free(go->class_to_npages);
 	free(go->by_class);

@@ -47,7 +47,11 @@ struct hc_go {
 	uint64_t nclasses;        /* size classes, class 0 included (68) */
 	uint16_t *class_to_size;
 	uint8_t *class_to_npages;
+	unsigned minor;           /* 26 for go1.26.x */
 	bool greentea;
+	/* Span index per page from page_lo (UINT32_MAX: none), when not too sparse. */
+	uint32_t *page_span;
+	uint64_t page_lo, npage_span;
 	/* The span walk's totals. */
 	uint64_t walk_heap_inuse, walk_heap_objects, walk_heap_alloc;
 	uint64_t walk_manual;
