@@ -57,6 +57,10 @@ int cli_parse_common(int argc, char **argv, const char *usage,
 int cli_fail(struct hc_error *err);
 /** Open the program named by the common options, or print the error. */
 int cli_open(const struct cli_common *opts, struct hc_program **ret);
+/** Show progress on stderr (a terminal) or trace phases (HEAPCORE_TRACE=1). */
+void cli_progress_install(struct hc_program *prog);
+/** Erase the progress line, or print the trace's totals. */
+void cli_progress_finish(void);
 /** Print a report text and free it. */
 int cli_print(char *text);
 

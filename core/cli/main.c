@@ -148,7 +148,10 @@ int cli_open(const struct cli_common *opts, struct hc_program **ret)
 {
 	struct hc_error *err = hc_program_open_core(
 		opts->core, opts->exe, opts->force ? HC_OPEN_FORCE : 0, ret);
-	return err ? cli_fail(err) : EXIT_OK;
+	if (err)
+		return cli_fail(err);
+	cli_progress_install(*ret);
+	return EXIT_OK;
 }
 
 unsigned cli_report_flags(const struct cli_common *opts)
@@ -170,6 +173,7 @@ int cli_run_report(int argc, char **argv, const char *help, unsigned allowed,
 		return status;
 	char *text;
 	struct hc_error *err = report(prog, &opts, &text);
+	cli_progress_finish();
 	status = err ? cli_fail(err) : cli_print(text);
 	hc_program_destroy(prog);
 	return status;

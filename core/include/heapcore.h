@@ -117,6 +117,24 @@ HC_PUBLIC size_t hc_program_num_warnings(const struct hc_program *prog);
 /** Warning @p i (0-based); valid while the program lives. */
 HC_PUBLIC const char *hc_program_warning(const struct hc_program *prog, size_t i);
 
+/**
+ * Progress of long work (building the object graph of a big heap).
+ *
+ * @param phase what is being done, e.g. "scanning objects"; the same pointer
+ *        for the whole phase.
+ * @param done, total units of the phase done so far and in all; a phase
+ *        starts with done == 0 and ends with done == total.
+ *
+ * Called from the thread that called into the library, a few hundred times a
+ * phase at most.  It must not call back into the library on the same program.
+ */
+typedef void hc_progress_fn(void *arg, const char *phase, uint64_t done,
+			    uint64_t total);
+
+/** Report progress of @p prog's work to @p fn (NULL: none, the default). */
+HC_PUBLIC void hc_program_set_progress(struct hc_program *prog,
+				       hc_progress_fn *fn, void *arg);
+
 /** Flags for the report functions. */
 enum hc_report_flags {
 	/** Format as one JSON document instead of text. */

@@ -31,58 +31,8 @@
 #include "dwarf_index.h"
 #include "go.h"
 #include "go_layout.h"
-#include "graph.h"
+#include "graph_build.h"
 #include "program.h"
-
-#define NONE UINT32_MAX
-
-/* abi.Type.TFlag bits (internal/abi/type.go). */
-#define TFLAG_EXTRA_STAR 2
-#define TFLAG_GCMASK_ON_DEMAND 16
-/* abi.Type.Kind_ bit of Go 1.22/1.23 (KindGCProg). */
-#define KIND_GCPROG 64
-
-struct graph_layout {
-	struct gf t_size, t_ptrbytes, t_tflag, t_kind, t_gcdata, t_str;
-	uint64_t t_sizeof;
-	struct gf s_largeType;
-	uint64_t moduledata;
-	struct gf md_types, md_etypes, md_data, md_edata, md_bss, md_ebss,
-		md_gcdata_n, md_gcdata_bytes, md_gcbss_n, md_gcbss_bytes;
-	uint64_t allgs;
-	struct gf g_lo, g_hi, g_sp, g_syscallsp, g_status, g_goid, g_m, g_waitreason;
-	struct gf m_procid;
-	uint64_t waitreasons, nwaitreasons;
-	bool kind_gcprog;
-};
-
-/* A decoded pointer mask, per runtime type. */
-struct type_mask {
-	uint64_t rtype;
-	uint64_t size, ptrwords;
-	uint8_t *bits;   /* NULL: scan conservatively */
-	uint32_t type_id;      /* the type itself */
-	uint32_t array_type_id; /* "[]T": arrays and slices allocate with the element type */
-	const char *name;      /* owned by the type table */
-};
-
-
-struct builder {
-	struct hc_program *prog;
-	struct hc_go *go;
-	struct hc_graph *g;
-	struct graph_layout L;
-	struct type_mask *masks;
-	size_t nmasks, cap_masks;
-	size_t cap_edges;
-	size_t cap_types;
-	struct hc_strmap root_index;
-	size_t cap_roots;
-	const struct hc_symbol **data_syms; /* symbols sorted by address */
-	size_t ndata_syms;
-	uint64_t max_object;   /* the largest object slot: no real type's pointers exceed it */
-	uint64_t stack_budget; /* stack bytes left to scan: at most the stack spans' bytes */
-};
 
 static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout *L)
 {
@@ -139,7 +89,7 @@ static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout
 
 /* ---- types ---- */
 
-static uint32_t add_type(struct builder *b, uint64_t rtype, char *name)
+uint32_t gb_add_type(struct builder *b, uint64_t rtype, char *name)
 {
 	struct hc_graph *g = b->g;
 	if (!hc_grow(&g->types, &b->cap_types, g->ntypes + 1, sizeof(*g->types))) {
@@ -196,7 +146,7 @@ static uint32_t object_type(struct builder *b, struct type_mask *m, uint64_t slo
 		char *name;
 		if (asprintf(&name, "[]%s", m->name ? m->name : "?") < 0)
 			return m->type_id;
-		m->array_type_id = add_type(b, m->rtype, name);
+		m->array_type_id = gb_add_type(b, m->rtype, name);
 		if (m->array_type_id == NONE)
 			return m->type_id;
 	}
@@ -204,14 +154,14 @@ static uint32_t object_type(struct builder *b, struct type_mask *m, uint64_t slo
 }
 
 /* The decoded mask of a runtime type, cached. */
-static struct type_mask *type_mask(struct builder *b, uint64_t rtype)
+struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 {
-	for (size_t i = b->nmasks; i > 0; i--) {
-		if (b->masks[i - 1].rtype == rtype)
-			return &b->masks[i - 1];
-	}
-	/* A linear cache is fine for the handful of types with headers; keep the
-	 * most recent at the end. */
+	uint64_t idx;
+	if (hc_u64map_get(&b->mask_index, rtype, &idx))
+		return idx == NONE ? NULL : &b->masks[idx];
+	/* A descriptor that does not decode is remembered as such too. */
+	if (!hc_u64map_put(&b->mask_index, rtype, NONE))
+		return NULL;
 	const struct graph_layout *L = &b->L;
 	uint8_t t[256];
 	if (L->t_sizeof > sizeof(t) || hc_memory_read(&b->prog->mem, rtype, t, L->t_sizeof))
@@ -250,7 +200,10 @@ static struct type_mask *type_mask(struct builder *b, uint64_t rtype)
 	if (!name && asprintf(&name, "type 0x%" PRIx64, rtype) < 0)
 		name = NULL;
 	m->name = name;
-	m->type_id = add_type(b, rtype, name);
+	m->type_id = gb_add_type(b, rtype, name);
+	m->direct_iface = b->go->minor >= 26 ? tflag & TFLAG_DIRECT_IFACE : kind & KIND_DIRECT_IFACE;
+	if (!hc_u64map_put(&b->mask_index, rtype, b->nmasks))
+		return NULL;
 	b->nmasks++;
 	return m;
 }
@@ -284,6 +237,7 @@ static struct hc_error *number_objects(struct builder *b)
 	uint64_t w = 0;
 	for (size_t i = 0; i < go->nspans; i++) {
 		const struct hc_go_span *s = &go->spans[i];
+		hc_progress(b->prog, "numbering objects", i, go->nspans);
 		g->span_first[i] = (uint32_t)nobj;
 		g->bits_off[i] = w;
 		if (s->state != GO_SPAN_INUSE)
@@ -298,6 +252,7 @@ static struct hc_error *number_objects(struct builder *b)
 		}
 		w += ((uint64_t)s->nelems + 63) / 64;
 	}
+	hc_progress(b->prog, "numbering objects", go->nspans, go->nspans);
 	if (nobj >= NONE / 2)
 		return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^31 heap objects");
 	g->nobjects = (uint32_t)nobj;
@@ -331,7 +286,7 @@ static struct hc_error *number_objects(struct builder *b)
 				    c & 1 ? "noscan" : "scan") < 0) {
 			return &hc_enomem;
 		}
-		uint32_t t = add_type(b, 0, name);
+		uint32_t t = gb_add_type(b, 0, name);
 		if (t == NONE)
 			return &hc_enomem;
 		g->types[t].untyped = true;
@@ -359,6 +314,16 @@ uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g, uint64
 	if (k % 64)
 		rank += (uint32_t)__builtin_popcountll(m[k / 64] & ((1ULL << (k % 64)) - 1));
 	return g->span_first[i] + rank;
+}
+
+bool gb_has_header(const struct builder *b, uint32_t v)
+{
+	/* Only small objects (at most 32 KiB) over 512 bytes in scan spans. */
+	uint32_t size = b->g->size[v];
+	if (size <= 512 || size > 32768)
+		return false;
+	size_t i = hc_go_span_index(b->go, b->g->addr[v]);
+	return i != SIZE_MAX && !(b->go->spans[i].spanclass & 1) && b->go->spans[i].spanclass >> 1;
 }
 
 /* ---- edges ---- */
@@ -417,6 +382,7 @@ static struct hc_error *scan_objects(struct builder *b)
 	uint32_t id = 0;
 	for (size_t i = 0; i < go->nspans; i++) {
 		const struct hc_go_span *s = &go->spans[i];
+		hc_progress(b->prog, "scanning objects", i, go->nspans);
 		if (s->state != GO_SPAN_INUSE)
 			continue;
 		uint64_t span_bytes = (uint64_t)s->npages * go->page_size;
@@ -432,7 +398,7 @@ static struct hc_error *scan_objects(struct builder *b)
 		} else if (!noscan && large) {
 			uint64_t lt;
 			if (!gl_read_field(b->prog, s->mspan, b->L.s_largeType, &lt) && lt)
-				large_mask = type_mask(b, lt);
+				large_mask = gb_type_mask(b, lt);
 		}
 		const uint64_t *m = g->allocmap + g->bits_off[i];
 		for (uint32_t k = 0; k < s->nelems; k++) {
@@ -479,7 +445,7 @@ static struct hc_error *scan_objects(struct builder *b)
 				/* A malloc header: the object's type, its data from slot+8. */
 				uint64_t rtype;
 				memcpy(&rtype, p, 8);
-				struct type_mask *tm = rtype ? type_mask(b, rtype) : NULL;
+				struct type_mask *tm = rtype ? gb_type_mask(b, rtype) : NULL;
 				if (tm) {
 					g->type[id] = object_type(b, tm, s->elemsize - 8, false);
 					if (tm->bits)
@@ -498,6 +464,7 @@ static struct hc_error *scan_objects(struct builder *b)
 		}
 	}
 	g->edge_start[g->nobjects] = g->nedges;
+	hc_progress(b->prog, "scanning objects", go->nspans, go->nspans);
 	return NULL;
 }
 
@@ -812,244 +779,9 @@ static struct hc_error *finish_edges(struct builder *b)
 	return NULL;
 }
 
-/* ---- types from DWARF, propagated along pointers ---- */
-
-/*
- * Most small objects carry no type in the heap (only objects over 512 bytes
- * with pointers have a malloc header).  Their types follow from whoever
- * points at them: a global's DWARF type, a typed object's fields.  A
- * work list carries (object, DWARF type) pairs; each object is typed once,
- * by the first typed pointer that reaches its start.
- */
-struct prop {
-	struct builder *b;
-	struct hc_dwarf_index *dw;
-	uint8_t *done;         /* per object: typed from DWARF already */
-	uint32_t *queue_obj;
-	Dwarf_Off *queue_die;
-	size_t head, tail, cap;
-	struct hc_strmap names; /* type name -> type id */
-};
-
-static uint32_t named_type(struct prop *p, const char *name)
-{
-	uint64_t id;
-	if (hc_strmap_get(&p->names, name, &id))
-		return (uint32_t)id;
-	char *copy = strdup(name);
-	if (!copy)
-		return NONE;
-	uint32_t t = add_type(p->b, 0, copy);
-	if (t == NONE || !hc_strmap_put(&p->names, p->b->g->types[t].name, t, false))
-		return NONE;
-	return t;
-}
-
-static void enqueue(struct prop *p, uint32_t obj, Dwarf_Die *type, const char *name)
-{
-	struct hc_graph *g = p->b->g;
-	if (p->done[obj])
-		return;
-	p->done[obj] = 1;
-	if (g->types[g->type[obj]].untyped && name) {
-		uint32_t t = named_type(p, name);
-		if (t != NONE)
-			g->type[obj] = t;
-	}
-	if (p->tail == p->cap) {
-		size_t cap = p->cap;
-		if (!hc_grow(&p->queue_obj, &cap, p->tail + 1, sizeof(*p->queue_obj)))
-			return;
-		cap = p->cap;
-		if (!hc_grow(&p->queue_die, &cap, p->tail + 1, sizeof(*p->queue_die)))
-			return;
-		p->cap = cap;
-	}
-	p->queue_obj[p->tail] = obj;
-	p->queue_die[p->tail] = dwarf_dieoffset(type);
-	p->tail++;
-}
-
-/* The object a pointer points at the start of (after a malloc header). */
-static uint32_t pointee(struct prop *p, uint64_t v)
-{
-	if (v < 4096)
-		return NONE;
-	uint32_t t = hc_graph_find(p->b->prog, p->b->g, v);
-	if (t == NONE)
-		return NONE;
-	uint64_t start = p->b->g->addr[t];
-	return v == start || (v == start + 8 && p->b->g->size[t] > 512) ? t : NONE;
-}
-
-static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t len, int depth);
-
-static void walk_pointer(struct prop *p, Dwarf_Die *ptr_type, uint64_t v, bool slice_array)
-{
-	Dwarf_Die to;
-	if (!hc_dwarf_die_type(ptr_type, &to))
-		return; /* unsafe.Pointer */
-	uint32_t obj = pointee(p, v);
-	if (obj == NONE)
-		return;
-	const char *name = dwarf_diename(&to);
-	char buf[256];
-	if (slice_array && name) {
-		snprintf(buf, sizeof(buf), "[]%s", name);
-		name = buf;
-	}
-	enqueue(p, obj, &to, name);
-}
-
-static void walk(struct prop *p, Dwarf_Die *type, const uint8_t *mem, uint64_t len, int depth)
-{
-	if (depth > 12)
-		return;
-	Dwarf_Die t = *type;
-	hc_dwarf_strip_typedefs(&t);
-	uint64_t v;
-	switch (dwarf_tag(&t)) {
-	case DW_TAG_pointer_type:
-		if (len >= 8) {
-			memcpy(&v, mem, 8);
-			walk_pointer(p, &t, v, false);
-		}
-		return;
-	case DW_TAG_array_type: {
-		Dwarf_Die elem;
-		uint64_t n = 0, esize = 0;
-		struct hc_error *e = hc_dwarf_array_length(&t, &n);
-		hc_error_destroy(e);
-		if (e || !hc_dwarf_die_type(&t, &elem))
-			return;
-		e = hc_dwarf_die_size(&elem, &esize);
-		hc_error_destroy(e);
-		if (e || esize == 0)
-			return;
-		for (uint64_t i = 0; i < n && (i + 1) * esize <= len; i++)
-			walk(p, &elem, mem + i * esize, esize, depth + 1);
-		return;
-	}
-	case DW_TAG_structure_type: {
-		const char *sname = dwarf_diename(&t);
-		Dwarf_Die child;
-		bool is_slice = sname && sname[0] == '[' && sname[1] == ']';
-		bool is_string = sname && strcmp(sname, "string") == 0;
-		if (dwarf_child(&t, &child) != 0)
-			return;
-		do {
-			if (dwarf_tag(&child) != DW_TAG_member)
-				continue;
-			Dwarf_Attribute a;
-			Dwarf_Word off = 0;
-			Dwarf_Die ft;
-			if (dwarf_attr(&child, DW_AT_data_member_location, &a) &&
-			    dwarf_formudata(&a, &off) != 0)
-				continue;
-			if (!hc_dwarf_die_type(&child, &ft) || off >= len)
-				continue;
-			const char *fname = dwarf_diename(&child);
-			if (is_string && fname && strcmp(fname, "str") == 0 && off + 8 <= len) {
-				memcpy(&v, mem + off, 8);
-				uint32_t obj = pointee(p, v);
-				if (obj != NONE)
-					enqueue(p, obj, &ft, "string");
-				continue;
-			}
-			if (is_slice && fname && strcmp(fname, "array") == 0 && off + 8 <= len) {
-				Dwarf_Die pt = ft;
-				hc_dwarf_strip_typedefs(&pt);
-				memcpy(&v, mem + off, 8);
-				if (dwarf_tag(&pt) == DW_TAG_pointer_type)
-					walk_pointer(p, &pt, v, true);
-				continue;
-			}
-			walk(p, &ft, mem + off, len - off, depth + 1);
-		} while (dwarf_siblingof(&child, &child) == 0);
-		return;
-	}
-	default:
-		return;
-	}
-}
-
-static void propagate_types(struct builder *b)
-{
-	struct hc_graph *g = b->g;
-	struct prop p = {.b = b};
-	hc_strmap_init(&p.names);
-	if (hc_dwarf_index_get(b->prog, &p.dw))
-		return;
-	p.done = calloc(g->nobjects ? g->nobjects : 1, 1);
-	if (!p.done)
-		return;
-	for (uint32_t t = 0; t < g->ntypes; t++)
-		if (!g->types[t].untyped)
-			hc_strmap_put(&p.names, g->types[t].name, t, false);
-	/* Seeds: every global variable that points into the heap. */
-	for (uint32_t r = 0; r < g->nroots; r++) {
-		uint64_t addr, size;
-		Dwarf_Die type;
-		if (g->roots[r].kind != HC_ROOT_GLOBAL)
-			continue;
-		struct hc_error *e = hc_dwarf_variable_type(p.dw, g->roots[r].name, &type);
-		if (e) {
-			hc_error_destroy(e);
-			continue;
-		}
-		addr = hc_program_symbol_addr(b->prog, g->roots[r].name, &size);
-		if (!addr || !size || size > (1u << 24))
-			continue;
-		uint8_t *mem = malloc(size);
-		if (mem && !hc_memory_read(&b->prog->mem, addr, mem, size))
-			walk(&p, &type, mem, size, 0);
-		free(mem);
-	}
-	/* Objects the runtime typed (malloc headers, largeType) whose type DWARF knows. */
-	for (uint32_t v = 0; v < g->nobjects; v++) {
-		const struct hc_type_info *ti = &g->types[g->type[v]];
-		Dwarf_Die die;
-		if (!ti->rtype || p.done[v])
-			continue;
-		const char *tn = ti->name;
-		if (tn[0] == '[' && tn[1] == ']')
-			tn += 2; /* an array of the runtime's element type */
-		struct hc_error *e = hc_dwarf_type(p.dw, tn, &die);
-		if (e) {
-			hc_error_destroy(e);
-			continue;
-		}
-		enqueue(&p, v, &die, NULL);
-	}
-	while (p.head < p.tail) {
-		uint32_t obj = p.queue_obj[p.head];
-		Dwarf_Die type;
-		if (!dwarf_offdie(p.dw->dwarf, p.queue_die[p.head++], &type))
-			continue;
-		uint64_t data = g->size[obj] > 512 && !(g->types[g->type[obj]].untyped) &&
-					g->types[g->type[obj]].rtype
-				? 8 : 0;
-		const uint8_t *mem = hc_memory_ptr(&b->prog->mem, g->addr[obj], g->size[obj]);
-		if (!mem)
-			continue;
-		/* An object larger than its type is an array of it (a slice's backing store). */
-		uint64_t esize = 0;
-		struct hc_error *e = hc_dwarf_die_size(&type, &esize);
-		hc_error_destroy(e);
-		if (e || esize == 0)
-			continue;
-		for (uint64_t o = data; o + esize <= g->size[obj]; o += esize)
-			walk(&p, &type, mem + o, esize, 0);
-	}
-	free(p.done);
-	free(p.queue_obj);
-	free(p.queue_die);
-	hc_strmap_deinit(&p.names);
-}
-
 /* ---- dominators (semi-NCA) ---- */
 
-struct hc_error *hc_graph_dominators(struct hc_graph *g)
+struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog)
 {
 	uint32_t n = g->nnodes, r = g->nobjects;
 	struct hc_error *err = &hc_enomem;
@@ -1075,11 +807,15 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g)
 	dfn[r] = ++count;
 	vertex[count] = r;
 	parent[count] = 0;
+	const char *phase = "dominators";
+	uint64_t total = 4 * (uint64_t)n;
+	hc_progress(prog, phase, 0, total);
 	while (sp) {
 		uint32_t v = stack[sp - 1];
 		if (stack_pos[sp - 1] < g->edge_start[v + 1]) {
 			uint32_t w = g->edges[stack_pos[sp - 1]++];
 			if (!dfn[w]) {
+				hc_progress(prog, phase, count, total);
 				dfn[w] = ++count;
 				vertex[count] = w;
 				parent[count] = dfn[v];
@@ -1093,6 +829,7 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g)
 	}
 	/* Predecessors (in dfs numbers) of reached nodes. */
 	for (uint32_t v = 0; v < n; v++) {
+		hc_progress(prog, phase, n + (uint64_t)v, total);
 		if (!dfn[v])
 			continue;
 		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
@@ -1113,6 +850,7 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g)
 		anc[i] = 0;
 	}
 	for (uint32_t w = count; w >= 2; w--) {
+		hc_progress(prog, phase, 2 * (uint64_t)n + (count - w), total);
 		for (uint64_t e = pred_start[w]; e < pred_start[w + 1]; e++) {
 			uint32_t v = preds[e];
 			uint32_t u = v;
@@ -1167,6 +905,7 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g)
 		g->retained[vertex[idom[w]]] += g->retained[vertex[w]];
 		g->dominated[vertex[idom[w]]] += g->dominated[vertex[w]];
 	}
+	hc_progress(prog, phase, total, total);
 	err = NULL;
 out:
 	free(dfn);
@@ -1272,6 +1011,7 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	}
 	struct builder b = {.prog = prog};
 	hc_strmap_init(&b.root_index);
+	hc_u64map_init(&b.mask_index);
 	struct hc_error *err = hc_go_get(prog, &b.go);
 	if (err)
 		return err;
@@ -1283,23 +1023,30 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 		err = number_objects(&b);
 	if (!err)
 		err = scan_objects(&b);
+	hc_progress(prog, "scanning roots", 0, 3);
 	if (!err)
 		err = global_roots(&b);
+	hc_progress(prog, "scanning roots", 1, 3);
 	if (!err)
 		err = goroutine_roots(&b);
+	hc_progress(prog, "scanning roots", 2, 3);
 	if (!err)
 		err = thread_roots(&b);
+	hc_progress(prog, "scanning roots", 3, 3);
 	if (!err)
-		propagate_types(&b);
+		gb_propagate_types(&b);
 	if (!err)
 		err = finish_edges(&b);
 	if (!err)
-		err = hc_graph_dominators(b.g);
+		err = hc_graph_dominators(b.g, prog);
+	hc_progress(prog, "type totals", 0, 1);
 	if (!err)
 		err = type_totals(b.g);
+	hc_progress(prog, "type totals", 1, 1);
 	for (size_t i = 0; i < b.nmasks; i++)
 		free(b.masks[i].bits);
 	free(b.masks);
+	hc_u64map_deinit(&b.mask_index);
 	free(b.data_syms);
 	hc_strmap_deinit(&b.root_index);
 	for (uint32_t r = 0; b.g->roots && r < b.g->nroots; r++) {

@@ -69,9 +69,10 @@ uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g,
 		       uint64_t addr);
 /**
  * Compute idom, retained and dominated for every node from nnodes,
- * edge_start, edges and size (node nobjects is the super-root).
+ * edge_start, edges and size (node nobjects is the super-root); progress
+ * goes to @p prog when it is not NULL.
  */
-struct hc_error *hc_graph_dominators(struct hc_graph *g);
+struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog);
 /**
  * The dominator tree's children lists: the children of node v are
  * child[start[v] .. start[v+1]).  Both arrays are malloc'ed for the caller.

@@ -499,3 +499,22 @@ const char *hc_program_warning(const struct hc_program *prog, size_t i)
 {
 	return i < prog->warnings.count ? prog->warnings.msgs[i] : NULL;
 }
+
+void hc_program_set_progress(struct hc_program *prog, hc_progress_fn *fn, void *arg)
+{
+	prog->progress = fn;
+	prog->progress_arg = arg;
+}
+
+void hc_progress(struct hc_program *prog, const char *phase, uint64_t done, uint64_t total)
+{
+	if (!prog || !prog->progress)
+		return;
+	/* Each 1/256 of the phase at most, and always at the start and the end. */
+	if (done != 0 && done < total && phase == prog->progress_phase &&
+	    done - prog->progress_last < total / 256)
+		return;
+	prog->progress_phase = phase;
+	prog->progress_last = done;
+	prog->progress(prog->progress_arg, phase, done > total ? total : done, total);
+}

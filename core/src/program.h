@@ -37,7 +37,19 @@ struct hc_program {
 	struct hc_dwarf_index *dwarf;
 	struct hc_go *go;
 	struct hc_graph *graph;
+	hc_progress_fn *progress;
+	void *progress_arg;
+	const char *progress_phase;
+	uint64_t progress_last;
 };
+
+/**
+ * Report progress: a phase starts with done == 0 and ends with done ==
+ * total.  Between, call as often as convenient; calls closer together than
+ * 1/256 of the phase are dropped here.
+ */
+void hc_progress(struct hc_program *prog, const char *phase, uint64_t done,
+		 uint64_t total);
 
 /** The address of a symbol in the target, or 0 when it does not exist. */
 uint64_t hc_program_symbol_addr(struct hc_program *prog, const char *name,

@@ -33,7 +33,7 @@ static void test_forward_edge_to_last_vertex(void **state)
 		.nedges = 5,
 		.size = size,
 	};
-	assert_null(hc_graph_dominators(&g));
+	assert_null(hc_graph_dominators(&g, NULL));
 	assert_int_equal(g.idom[V], A);
 	assert_int_equal(g.idom[B], A);
 	assert_int_equal(g.idom[A], ROOT);

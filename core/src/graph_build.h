@@ -1,0 +1,76 @@
+/*
+ * Private to the graph builder (graph.c) and its type propagation
+ * (graph_types.c): the runtime layout they read and the builder's state.
+ */
+#ifndef HC_GRAPH_BUILD_H
+#define HC_GRAPH_BUILD_H
+
+#include "go_layout.h"
+#include "graph.h"
+
+#define NONE UINT32_MAX
+
+/* abi.Type.TFlag bits (internal/abi/type.go). */
+#define TFLAG_EXTRA_STAR 2
+#define TFLAG_GCMASK_ON_DEMAND 16
+#define TFLAG_DIRECT_IFACE 32 /* Go 1.26+ */
+/* abi.Type.Kind_ bits of Go 1.22-1.25 (KindDirectIface, KindGCProg up to 1.23). */
+#define KIND_DIRECT_IFACE 32
+#define KIND_GCPROG 64
+
+struct graph_layout {
+	struct gf t_size, t_ptrbytes, t_tflag, t_kind, t_gcdata, t_str;
+	uint64_t t_sizeof;
+	struct gf s_largeType;
+	uint64_t moduledata;
+	struct gf md_types, md_etypes, md_data, md_edata, md_bss, md_ebss,
+		md_gcdata_n, md_gcdata_bytes, md_gcbss_n, md_gcbss_bytes;
+	uint64_t allgs;
+	struct gf g_lo, g_hi, g_sp, g_syscallsp, g_status, g_goid, g_m, g_waitreason;
+	struct gf m_procid;
+	uint64_t waitreasons, nwaitreasons;
+	bool kind_gcprog;
+};
+
+/* A runtime type: its decoded pointer mask and names, cached per descriptor. */
+struct type_mask {
+	uint64_t rtype;
+	uint64_t size, ptrwords;
+	uint8_t *bits;   /* NULL: scan conservatively */
+	uint32_t type_id;      /* the type itself */
+	uint32_t array_type_id; /* "[]T": arrays and slices allocate with the element type */
+	const char *name;      /* owned by the type table */
+	bool direct_iface;     /* an interface holds the value itself, not a pointer to it */
+};
+
+struct builder {
+	struct hc_program *prog;
+	struct hc_go *go;
+	struct hc_graph *g;
+	struct graph_layout L;
+	struct type_mask *masks;
+	size_t nmasks, cap_masks;
+	struct hc_u64map mask_index; /* rtype -> index in masks */
+	size_t cap_edges;
+	size_t cap_types;
+	struct hc_strmap root_index;
+	size_t cap_roots;
+	const struct hc_symbol **data_syms; /* symbols sorted by address */
+	size_t ndata_syms;
+	uint64_t max_object;   /* the largest object slot: no real type's pointers exceed it */
+	uint64_t stack_budget; /* stack bytes left to scan: at most the stack spans' bytes */
+};
+
+/** Append a type named @p name (taken over) to the graph's table; NONE when out of memory. */
+uint32_t gb_add_type(struct builder *b, uint64_t rtype, char *name);
+/** The runtime type at @p rtype, decoded and cached; NULL if unreadable. */
+struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype);
+/** Whether object @p v starts with a malloc header (its data at +8). */
+bool gb_has_header(const struct builder *b, uint32_t v);
+/**
+ * Give untyped objects the static types that typed pointers to them imply,
+ * from DWARF: globals' types, then the fields of typed objects, transitively.
+ */
+void gb_propagate_types(struct builder *b);
+
+#endif /* HC_GRAPH_BUILD_H */

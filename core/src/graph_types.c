@@ -1,0 +1,490 @@
+/*
+ * Static types for the heap objects the runtime left untyped.
+ *
+ * Only objects over 512 bytes with pointers carry a type in the heap (a
+ * malloc header or span.largeType).  The others get theirs from whoever
+ * points at them: a global's DWARF type, a typed object's fields, an
+ * interface's dynamic type.  A work list carries (object, layout) pairs; each
+ * object is typed once, by the first typed pointer that reaches its start.
+ *
+ * Walking DWARF for every object would cost more than the rest of the graph
+ * together, so each DWARF type is compiled once into a layout: the flat list
+ * of its pointer-bearing words (pointer, slice, string, interface), with the
+ * layout and type name of what each points to.  Arrays too long to flatten
+ * stay one entry that repeats a sub-layout.
+ */
+#include <dwarf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dwarf_index.h"
+#include "go.h"
+#include "graph_build.h"
+#include "program.h"
+
+enum slot_kind {
+	SLOT_PTR,    /* *T: the pointee is a T */
+	SLOT_SLICE,  /* []T's array word: the pointee is an array of T */
+	SLOT_STRING, /* a string's data word */
+	SLOT_EFACE,  /* interface{}: _type word, then data word */
+	SLOT_IFACE,  /* non-empty interface: itab word, then data word */
+	SLOT_ARRAY,  /* count elements of layout target, stride bytes apart */
+};
+
+struct slot {
+	uint64_t off;
+	uint64_t count, stride; /* SLOT_ARRAY */
+	Dwarf_Off die;          /* the pointee's type (SLOT_PTR, SLOT_SLICE) */
+	uint32_t layout;        /* its layout, resolved on first use, or SLOT_ARRAY's element's */
+	uint32_t type_id;       /* the type an untyped pointee gets */
+	enum slot_kind kind;
+};
+
+/* A slot's pointee layout not looked up yet. */
+#define UNRESOLVED (NONE - 1)
+
+struct layout {
+	uint64_t size;
+	struct slot *slots;
+	size_t nslots, cap;
+};
+
+/* Flatten an array into its element's slots up to this many slots. */
+#define FLATTEN_MAX 64
+/* Bound on nested layouts (struct in array in struct ...). */
+#define MAX_NESTING 16
+
+struct prop {
+	struct builder *b;
+	struct hc_dwarf_index *dw;
+	uint64_t *done;        /* per object, a bit: typed from DWARF already */
+	uint32_t *queue_obj;
+	uint32_t *queue_layout;
+	size_t head, tail, cap;
+	struct hc_strmap names;   /* type name -> type id */
+	struct hc_u64map by_die;  /* DIE offset -> layout id */
+	struct hc_u64map by_rtype; /* runtime type -> layout id of what an interface's data word points to */
+	struct layout *layouts;
+	size_t nlayouts, cap_layouts;
+	bool oom;
+};
+
+static uint32_t named_type(struct prop *p, const char *name)
+{
+	uint64_t id;
+	if (hc_strmap_get(&p->names, name, &id))
+		return (uint32_t)id;
+	char *copy = strdup(name);
+	if (!copy)
+		return NONE;
+	uint32_t t = gb_add_type(p->b, 0, copy);
+	if (t == NONE || !hc_strmap_put(&p->names, p->b->g->types[t].name, t, false))
+		return NONE;
+	return t;
+}
+
+static bool add_slot(struct prop *p, uint32_t lid, struct slot s)
+{
+	struct layout *l = &p->layouts[lid];
+	if (!hc_grow(&l->slots, &l->cap, l->nslots + 1, sizeof(*l->slots))) {
+		p->oom = true;
+		return false;
+	}
+	l->slots[l->nslots++] = s;
+	return true;
+}
+
+static uint32_t layout_of(struct prop *p, Dwarf_Die *type, int depth);
+
+/* A pointer slot of DWARF pointer type @p ptr: its pointee's type and name. */
+static bool pointer_slot(struct prop *p, Dwarf_Die *ptr, bool array, struct slot *s)
+{
+	Dwarf_Die to;
+	s->layout = UNRESOLVED;
+	s->type_id = NONE;
+	if (!hc_dwarf_die_type(ptr, &to))
+		return false; /* unsafe.Pointer */
+	s->die = dwarf_dieoffset(&to);
+	const char *name = dwarf_diename(&to);
+	if (name) {
+		char buf[512];
+		if (array) {
+			snprintf(buf, sizeof(buf), "[]%s", name);
+			name = buf;
+		}
+		s->type_id = named_type(p, name);
+	}
+	return true;
+}
+
+/* Append the slots of a value of @p type at @p off to layout @p lid. */
+static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t off, int depth)
+{
+	if (depth > MAX_NESTING || p->oom)
+		return;
+	Dwarf_Die t = *type;
+	hc_dwarf_strip_typedefs(&t);
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_pointer_type: {
+		struct slot s = {.off = off, .kind = SLOT_PTR};
+		if (pointer_slot(p, &t, false, &s))
+			add_slot(p, lid, s);
+		return;
+	}
+	case DW_TAG_array_type: {
+		Dwarf_Die elem;
+		uint64_t n = 0, esize = 0;
+		struct hc_error *e = hc_dwarf_array_length(&t, &n);
+		if (!e && hc_dwarf_die_type(&t, &elem))
+			e = hc_dwarf_die_size(&elem, &esize);
+		else if (!e)
+			return;
+		hc_error_destroy(e);
+		if (e || esize == 0 || n == 0)
+			return;
+		uint32_t el = layout_of(p, &elem, depth + 1);
+		if (el == NONE || p->layouts[el].nslots == 0)
+			return;
+		if (n * p->layouts[el].nslots <= FLATTEN_MAX) {
+			for (uint64_t i = 0; i < n; i++)
+				for (size_t k = 0; k < p->layouts[el].nslots; k++) {
+					struct slot s = p->layouts[el].slots[k];
+					s.off += off + i * esize;
+					if (!add_slot(p, lid, s))
+						return;
+				}
+		} else {
+			add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_ARRAY, .count = n,
+						       .stride = esize, .layout = el,
+						       .type_id = NONE});
+		}
+		return;
+	}
+	case DW_TAG_structure_type:
+		break;
+	default:
+		return;
+	}
+	const char *sname = dwarf_diename(&t);
+	if (sname && strcmp(sname, "runtime.eface") == 0) {
+		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_EFACE, .layout = NONE,
+					       .type_id = NONE});
+		return;
+	}
+	if (sname && strcmp(sname, "runtime.iface") == 0) {
+		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_IFACE, .layout = NONE,
+					       .type_id = NONE});
+		return;
+	}
+	bool is_slice = sname && sname[0] == '[' && sname[1] == ']';
+	bool is_string = sname && strcmp(sname, "string") == 0;
+	Dwarf_Die child;
+	if (dwarf_child(&t, &child) != 0)
+		return;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		Dwarf_Attribute a;
+		Dwarf_Word moff = 0;
+		Dwarf_Die ft;
+		if (dwarf_attr(&child, DW_AT_data_member_location, &a) &&
+		    dwarf_formudata(&a, &moff) != 0)
+			continue;
+		if (!hc_dwarf_die_type(&child, &ft))
+			continue;
+		const char *fname = dwarf_diename(&child);
+		if (is_string && fname && strcmp(fname, "str") == 0) {
+			add_slot(p, lid, (struct slot){.off = off + moff, .kind = SLOT_STRING,
+						       .layout = NONE,
+						       .type_id = named_type(p, "string")});
+			continue;
+		}
+		if (is_slice && fname && strcmp(fname, "array") == 0) {
+			Dwarf_Die pt = ft;
+			hc_dwarf_strip_typedefs(&pt);
+			if (dwarf_tag(&pt) == DW_TAG_pointer_type) {
+				struct slot s = {.off = off + moff, .kind = SLOT_SLICE};
+				if (pointer_slot(p, &pt, true, &s))
+					add_slot(p, lid, s);
+			}
+			continue;
+		}
+		add_value(p, lid, &ft, off + moff, depth + 1);
+	} while (dwarf_siblingof(&child, &child) == 0 && !p->oom);
+}
+
+/* The layout of a DWARF type, compiled once per DIE. */
+static uint32_t layout_of(struct prop *p, Dwarf_Die *type, int depth)
+{
+	Dwarf_Die t = *type;
+	hc_dwarf_strip_typedefs(&t);
+	uint64_t key = dwarf_dieoffset(&t), id;
+	if (hc_u64map_get(&p->by_die, key, &id))
+		return (uint32_t)id;
+	if (depth > MAX_NESTING)
+		return NONE;
+	uint64_t size = 0;
+	struct hc_error *e = hc_dwarf_die_size(&t, &size);
+	hc_error_destroy(e);
+	if (e || size == 0) {
+		if (!hc_u64map_put(&p->by_die, key, NONE))
+			p->oom = true;
+		return NONE;
+	}
+	if (!hc_grow(&p->layouts, &p->cap_layouts, p->nlayouts + 1, sizeof(*p->layouts))) {
+		p->oom = true;
+		return NONE;
+	}
+	uint32_t lid = (uint32_t)p->nlayouts++;
+	p->layouts[lid] = (struct layout){.size = size};
+	/* Registered before its slots, so that a pointer back to it finds it. */
+	if (!hc_u64map_put(&p->by_die, key, lid)) {
+		p->oom = true;
+		return NONE;
+	}
+	add_value(p, lid, &t, 0, depth);
+	return lid;
+}
+
+/* Type @p obj and queue its words for a walk with @p layout. */
+static void enqueue(struct prop *p, uint32_t obj, uint32_t layout, uint32_t type_id)
+{
+	struct hc_graph *g = p->b->g;
+	if (p->done[obj / 64] >> (obj % 64) & 1)
+		return;
+	p->done[obj / 64] |= 1ULL << (obj % 64);
+	if (type_id != NONE && g->types[g->type[obj]].untyped)
+		g->type[obj] = type_id;
+	if (layout == NONE || p->layouts[layout].nslots == 0)
+		return;
+	if (p->tail == p->cap) {
+		size_t cap = p->cap;
+		if (!hc_grow(&p->queue_obj, &cap, p->tail + 1, sizeof(*p->queue_obj))) {
+			p->oom = true;
+			return;
+		}
+		cap = p->cap;
+		if (!hc_grow(&p->queue_layout, &cap, p->tail + 1, sizeof(*p->queue_layout))) {
+			p->oom = true;
+			return;
+		}
+		p->cap = cap;
+	}
+	p->queue_obj[p->tail] = obj;
+	p->queue_layout[p->tail] = layout;
+	p->tail++;
+}
+
+/* The object a pointer points at the start of (after a malloc header). */
+static uint32_t pointee(struct prop *p, uint64_t v)
+{
+	if (v < 4096)
+		return NONE;
+	uint32_t t = hc_graph_find(p->b->prog, p->b->g, v);
+	if (t == NONE)
+		return NONE;
+	uint64_t start = p->b->g->addr[t];
+	return v == start || (v == start + 8 && gb_has_header(p->b, t)) ? t : NONE;
+}
+
+/* The layout of what an interface's data word points to, for dynamic type @p rtype. */
+static void iface_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint32_t *type_id)
+{
+	uint64_t v;
+	*layout = *type_id = NONE;
+	if (hc_u64map_get(&p->by_rtype, rtype, &v)) {
+		*layout = (uint32_t)v;
+		*type_id = (uint32_t)(v >> 32);
+		return;
+	}
+	struct type_mask *m = gb_type_mask(p->b, rtype);
+	const char *name = m ? m->name : NULL;
+	if (name && m->direct_iface) {
+		/* The data word is the value: only a *T says what it points to. */
+		name = name[0] == '*' ? name + 1 : NULL;
+	}
+	Dwarf_Die die;
+	struct hc_error *e = name ? hc_dwarf_type(p->dw, name, &die) : NULL;
+	if (name && !e) {
+		*layout = layout_of(p, &die, 0);
+		*type_id = named_type(p, name);
+	}
+	hc_error_destroy(e);
+	if (!hc_u64map_put(&p->by_rtype, rtype, (uint64_t)*type_id << 32 | *layout))
+		p->oom = true;
+}
+
+/* The layout of slot @p s's pointee, looked up once. */
+static uint32_t slot_layout(struct prop *p, struct slot *s)
+{
+	if (s->layout == UNRESOLVED) {
+		Dwarf_Die die;
+		s->layout = dwarf_offdie(p->dw->dwarf, s->die, &die) ? layout_of(p, &die, 0) : NONE;
+	}
+	return s->layout;
+}
+
+static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len, int depth)
+{
+	/* Each layout's slots are their own allocation: resolving a pointee's
+	 * layout below may move p->layouts, not them. */
+	struct slot *slots = p->layouts[lid].slots;
+	size_t nslots = p->layouts[lid].nslots;
+	for (size_t k = 0; k < nslots; k++) {
+		struct slot *s = &slots[k];
+		uint64_t v, w;
+		if (s->off + 8 > len)
+			continue;
+		memcpy(&v, mem + s->off, 8);
+		switch (s->kind) {
+		case SLOT_PTR:
+		case SLOT_SLICE: {
+			uint32_t obj = pointee(p, v);
+			if (obj != NONE)
+				enqueue(p, obj, slot_layout(p, s), s->type_id);
+			break;
+		}
+		case SLOT_STRING: {
+			uint32_t obj = pointee(p, v);
+			if (obj != NONE)
+				enqueue(p, obj, NONE, s->type_id);
+			break;
+		}
+		case SLOT_EFACE:
+		case SLOT_IFACE: {
+			if (s->off + 16 > len || !v)
+				break;
+			memcpy(&w, mem + s->off + 8, 8);
+			uint32_t obj = pointee(p, w);
+			if (obj == NONE)
+				break;
+			uint64_t rtype = v;
+			/* itab: inter, then _type (runtime/runtime2.go, internal/abi.ITab). */
+			if (s->kind == SLOT_IFACE && hc_memory_read_u64(&p->b->prog->mem, v + 8, &rtype))
+				break;
+			uint32_t layout, type_id;
+			iface_target(p, rtype, &layout, &type_id);
+			if (type_id != NONE)
+				enqueue(p, obj, layout, type_id);
+			break;
+		}
+		case SLOT_ARRAY:
+			if (depth >= MAX_NESTING)
+				break;
+			for (uint64_t i = 0; i < s->count && s->off + (i + 1) * s->stride <= len; i++)
+				apply(p, s->layout, mem + s->off + i * s->stride, s->stride, depth + 1);
+			break;
+		}
+	}
+}
+
+/*
+ * Walk object @p obj as an array of layout @p lid.  An object at least twice
+ * its type's size is an array of it (a slice's backing store, a map's groups
+ * behind a pointer to the first); size classes never round a single value up
+ * that far.
+ */
+static void scan_object(struct prop *p, uint32_t obj, uint32_t lid)
+{
+	struct hc_graph *g = p->b->g;
+	uint64_t data = gb_has_header(p->b, obj) ? 8 : 0;
+	const uint8_t *mem = hc_memory_ptr(&p->b->prog->mem, g->addr[obj], g->size[obj]);
+	uint64_t esize = p->layouts[lid].size;
+	if (!mem)
+		return;
+	for (uint64_t o = data; o + esize <= g->size[obj]; o += esize)
+		apply(p, lid, mem + o, esize, 0);
+}
+
+static void seed_globals(struct prop *p)
+{
+	struct builder *b = p->b;
+	struct hc_graph *g = b->g;
+	for (uint32_t r = 0; r < g->nroots && !p->oom; r++) {
+		uint64_t addr, size;
+		Dwarf_Die type;
+		if (g->roots[r].kind != HC_ROOT_GLOBAL)
+			continue;
+		struct hc_error *e = hc_dwarf_variable_type(p->dw, g->roots[r].name, &type);
+		if (e) {
+			hc_error_destroy(e);
+			continue;
+		}
+		addr = hc_program_symbol_addr(b->prog, g->roots[r].name, &size);
+		if (!addr || !size || size > (1u << 24))
+			continue;
+		uint32_t lid = layout_of(p, &type, 0);
+		const uint8_t *mem = hc_memory_ptr(&b->prog->mem, addr, size);
+		if (lid != NONE && mem)
+			apply(p, lid, mem, size, 0);
+	}
+}
+
+/* Objects the runtime typed (malloc headers, largeType) whose type DWARF knows. */
+static void seed_runtime_typed(struct prop *p)
+{
+	struct hc_graph *g = p->b->g;
+	uint32_t *by_type = malloc((g->ntypes ? g->ntypes : 1) * sizeof(*by_type));
+	if (!by_type) {
+		p->oom = true;
+		return;
+	}
+	uint32_t ntypes = g->ntypes; /* layouts below may add types */
+	for (uint32_t t = 0; t < ntypes; t++) {
+		by_type[t] = NONE;
+		const struct hc_type_info *ti = &g->types[t];
+		Dwarf_Die die;
+		if (!ti->rtype)
+			continue;
+		const char *tn = ti->name;
+		if (tn[0] == '[' && tn[1] == ']')
+			tn += 2; /* an array of the runtime's element type */
+		struct hc_error *e = hc_dwarf_type(p->dw, tn, &die);
+		if (e) {
+			hc_error_destroy(e);
+			continue;
+		}
+		by_type[t] = layout_of(p, &die, 0);
+	}
+	for (uint32_t v = 0; v < g->nobjects && !p->oom; v++) {
+		uint32_t t = g->type[v];
+		if (t < ntypes && by_type[t] != NONE)
+			enqueue(p, v, by_type[t], NONE);
+	}
+	free(by_type);
+}
+
+void gb_propagate_types(struct builder *b)
+{
+	struct hc_graph *g = b->g;
+	struct prop p = {.b = b};
+	hc_strmap_init(&p.names);
+	hc_u64map_init(&p.by_die);
+	hc_u64map_init(&p.by_rtype);
+	if (hc_dwarf_index_get(b->prog, &p.dw))
+		return;
+	p.done = calloc(((size_t)g->nobjects + 63) / 64 + 1, sizeof(*p.done));
+	if (!p.done)
+		return;
+	for (uint32_t t = 0; t < g->ntypes; t++)
+		if (!g->types[t].untyped)
+			hc_strmap_put(&p.names, g->types[t].name, t, false);
+	seed_globals(&p);
+	seed_runtime_typed(&p);
+	while (p.head < p.tail && !p.oom) {
+		hc_progress(b->prog, "typing objects", p.head, g->nobjects);
+		uint32_t obj = p.queue_obj[p.head];
+		uint32_t lid = p.queue_layout[p.head++];
+		scan_object(&p, obj, lid);
+	}
+	hc_progress(b->prog, "typing objects", g->nobjects, g->nobjects);
+	for (size_t i = 0; i < p.nlayouts; i++)
+		free(p.layouts[i].slots);
+	free(p.layouts);
+	free(p.done);
+	free(p.queue_obj);
+	free(p.queue_layout);
+	hc_strmap_deinit(&p.names);
+	hc_u64map_deinit(&p.by_die);
+	hc_u64map_deinit(&p.by_rtype);
+}
