@@ -229,19 +229,26 @@ static struct hc_error *number_objects(struct builder *b)
 				b->max_object = s->elemsize;
 		}
 	}
-	g->span_first = calloc(go->nspans ? go->nspans : 1, sizeof(*g->span_first));
-	g->bits_off = calloc(go->nspans ? go->nspans : 1, sizeof(*g->bits_off));
-	g->allocmap = calloc(words ? words : 1, sizeof(uint64_t));
-	if (!g->span_first || !g->bits_off || !g->allocmap)
+	/* One run per span, in-use or not, so that a span's index is its run's. */
+	g->nruns = go->nspans;
+	g->runs = calloc(go->nspans ? go->nspans : 1, sizeof(*g->runs));
+	g->allocmap = hc_array_new(words ? words : 1, sizeof(uint64_t));
+	if (!g->runs || !g->allocmap)
 		return &hc_enomem;
 	uint64_t w = 0;
 	for (size_t i = 0; i < go->nspans; i++) {
 		const struct hc_go_span *s = &go->spans[i];
+		struct hc_graph_run *r = &g->runs[i];
 		hc_progress(b->prog, "numbering objects", i, go->nspans);
-		g->span_first[i] = (uint32_t)nobj;
-		g->bits_off[i] = w;
+		r->base = s->base;
+		r->elemsize = s->elemsize;
+		r->first = (uint32_t)nobj;
+		r->bits_off = w;
 		if (s->state != GO_SPAN_INUSE)
 			continue;
+		r->nslots = s->nelems;
+		/* Small objects over 512 bytes with pointers (malloc.go: mallocHeaderSize). */
+		r->header = !(s->spanclass & 1) && s->spanclass >> 1 && s->elemsize > 512;
 		const uint8_t *bits = hc_memory_ptr(&b->prog->mem, s->alloc_bits,
 						    ((size_t)s->nelems + 7) / 8);
 		for (uint32_t k = 0; k < s->nelems; k++) {
@@ -251,31 +258,17 @@ static struct hc_error *number_objects(struct builder *b)
 			}
 		}
 		w += ((uint64_t)s->nelems + 63) / 64;
+		if (nobj >= NONE / 2)
+			return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^31 heap objects");
 	}
 	hc_progress(b->prog, "numbering objects", go->nspans, go->nspans);
-	if (nobj >= NONE / 2)
-		return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^31 heap objects");
 	g->nobjects = (uint32_t)nobj;
-	g->addr = malloc((nobj ? nobj : 1) * sizeof(*g->addr));
-	g->size = malloc((nobj ? nobj : 1) * sizeof(*g->size));
-	g->type = malloc((nobj ? nobj : 1) * sizeof(*g->type));
-	if (!g->addr || !g->size || !g->type)
+	g->type = hc_array_new(nobj ? nobj : 1, sizeof(*g->type));
+	if (!g->type)
 		return &hc_enomem;
-	uint32_t id = 0;
-	for (size_t i = 0; i < go->nspans; i++) {
-		const struct hc_go_span *s = &go->spans[i];
-		if (s->state != GO_SPAN_INUSE)
-			continue;
-		const uint64_t *m = g->allocmap + g->bits_off[i];
-		for (uint32_t k = 0; k < s->nelems; k++) {
-			if (m[k / 64] >> (k % 64) & 1) {
-				g->addr[id] = s->base + (uint64_t)k * s->elemsize;
-				g->size[id] = (uint32_t)(s->elemsize > UINT32_MAX ? UINT32_MAX : s->elemsize);
-				g->type[id] = untyped_type(s->spanclass);
-				id++;
-			}
-		}
-	}
+	for (size_t i = 0; i < g->nruns; i++)
+		for (uint32_t v = g->runs[i].first; v < hc_graph_run_end(g, i); v++)
+			g->type[v] = untyped_type(go->spans[i].spanclass);
 	/* The untyped groups, one per span class. */
 	for (uint64_t c = 0; c < 2 * go->nclasses; c++) {
 		char *name;
@@ -294,18 +287,17 @@ static struct hc_error *number_objects(struct builder *b)
 	return NULL;
 }
 
-uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g, uint64_t addr)
+uint32_t hc_graph_locate(struct hc_program *prog, const struct hc_graph *g, uint64_t addr,
+			 uint64_t *start, const struct hc_graph_run **run)
 {
-	const struct hc_go *go = prog->go;
-	size_t i = hc_go_span_index(go, addr);
-	if (i == SIZE_MAX || go->spans[i].state != GO_SPAN_INUSE)
+	size_t i = hc_go_span_index(prog->go, addr);
+	if (i == SIZE_MAX || i >= g->nruns)
 		return NONE;
-	const struct hc_go_span *s = &go->spans[i];
-	uint64_t off = addr - s->base;
-	uint64_t k = off / s->elemsize;
-	if (k >= s->nelems)
+	const struct hc_graph_run *r = &g->runs[i];
+	uint64_t k = (addr - r->base) / r->elemsize;
+	if (k >= r->nslots)
 		return NONE;
-	const uint64_t *m = g->allocmap + g->bits_off[i];
+	const uint64_t *m = g->allocmap + r->bits_off;
 	if (!(m[k / 64] >> (k % 64) & 1))
 		return NONE;
 	uint32_t rank = 0;
@@ -313,17 +305,49 @@ uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g, uint64
 		rank += (uint32_t)__builtin_popcountll(m[w]);
 	if (k % 64)
 		rank += (uint32_t)__builtin_popcountll(m[k / 64] & ((1ULL << (k % 64)) - 1));
-	return g->span_first[i] + rank;
+	if (start)
+		*start = r->base + k * r->elemsize;
+	if (run)
+		*run = r;
+	return r->first + rank;
 }
 
-bool gb_has_header(const struct builder *b, uint32_t v)
+uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g, uint64_t addr)
 {
-	/* Only small objects (at most 32 KiB) over 512 bytes in scan spans. */
-	uint32_t size = b->g->size[v];
-	if (size <= 512 || size > 32768)
-		return false;
-	size_t i = hc_go_span_index(b->go, b->g->addr[v]);
-	return i != SIZE_MAX && !(b->go->spans[i].spanclass & 1) && b->go->spans[i].spanclass >> 1;
+	return hc_graph_locate(prog, g, addr, NULL, NULL);
+}
+
+const struct hc_graph_run *hc_graph_run_of(const struct hc_graph *g, uint32_t v)
+{
+	/* The last run starting at or before v; empty runs share their
+	 * successor's first, so the last of equals is the one holding v. */
+	size_t lo = 0, hi = g->nruns;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->runs[mid].first <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return &g->runs[lo ? lo - 1 : 0];
+}
+
+uint64_t hc_graph_addr(const struct hc_graph *g, uint32_t v)
+{
+	const struct hc_graph_run *r = hc_graph_run_of(g, v);
+	uint32_t rank = v - r->first;
+	const uint64_t *m = g->allocmap + r->bits_off;
+	for (uint32_t w = 0; w < (r->nslots + 63) / 64; w++) {
+		uint32_t c = (uint32_t)__builtin_popcountll(m[w]);
+		if (rank < c) {
+			uint64_t bits = m[w];
+			for (uint32_t k = 0; k < rank; k++)
+				bits &= bits - 1; /* drop the lowest set bit */
+			return r->base + (64 * (uint64_t)w + (uint64_t)__builtin_ctzll(bits)) * r->elemsize;
+		}
+		rank -= c;
+	}
+	return r->base; /* not reached for a valid id */
 }
 
 /* ---- edges ---- */
@@ -331,11 +355,28 @@ bool gb_has_header(const struct builder *b, uint32_t v)
 static bool push_edge(struct builder *b, uint32_t target)
 {
 	struct hc_graph *g = b->g;
-	if (g->nedges == b->cap_edges &&
-	    !hc_grow(&g->edges, &b->cap_edges, (size_t)g->nedges + 1, sizeof(*g->edges)))
-		return false;
+	if (g->nedges == b->cap_edges) {
+		size_t cap = b->cap_edges ? 2 * b->cap_edges : 1u << 16;
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		if (g->nedges >= cap)
+			return false; /* more than 2^32 pointers: finish_edges says so */
+		uint32_t *e = hc_array_resize(g->edges, cap, sizeof(*e));
+		if (!e)
+			return false;
+		g->edges = e;
+		b->cap_edges = cap;
+	}
 	g->edges[g->nedges++] = target;
 	return true;
+}
+
+/* Why push_edge() failed. */
+static struct hc_error *edge_error(struct builder *b)
+{
+	if (b->g->nedges >= UINT32_MAX - 1)
+		return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^32 heap pointers");
+	return &hc_enomem;
 }
 
 /* The object a word of target memory points into, or NONE. */
@@ -376,7 +417,7 @@ static struct hc_error *scan_objects(struct builder *b)
 	struct hc_go *go = b->go;
 	struct hc_graph *g = b->g;
 	g->nnodes = 0; /* set once roots are known */
-	g->edge_start = malloc(((size_t)g->nobjects + 1) * sizeof(*g->edge_start));
+	g->edge_start = hc_array_new((size_t)g->nobjects + 1, sizeof(*g->edge_start));
 	if (!g->edge_start)
 		return &hc_enomem;
 	uint32_t id = 0;
@@ -400,11 +441,11 @@ static struct hc_error *scan_objects(struct builder *b)
 			if (!gl_read_field(b->prog, s->mspan, b->L.s_largeType, &lt) && lt)
 				large_mask = gb_type_mask(b, lt);
 		}
-		const uint64_t *m = g->allocmap + g->bits_off[i];
+		const uint64_t *m = g->allocmap + g->runs[i].bits_off;
 		for (uint32_t k = 0; k < s->nelems; k++) {
 			if (!(m[k / 64] >> (k % 64) & 1))
 				continue;
-			g->edge_start[id] = g->nedges;
+			g->edge_start[id] = (uint32_t)g->nedges;
 			uint64_t a = s->base + (uint64_t)k * s->elemsize;
 			if (noscan) {
 				id++;
@@ -459,11 +500,11 @@ static struct hc_error *scan_objects(struct builder *b)
 				}
 			}
 			if (!ok)
-				return &hc_enomem;
+				return edge_error(b);
 			id++;
 		}
 	}
-	g->edge_start[g->nobjects] = g->nedges;
+	g->edge_start[g->nobjects] = (uint32_t)g->nedges;
 	hc_progress(b->prog, "scanning objects", go->nspans, go->nspans);
 	return NULL;
 }
@@ -761,103 +802,123 @@ static struct hc_error *finish_edges(struct builder *b)
 {
 	struct hc_graph *g = b->g;
 	g->nnodes = g->nobjects + 1 + g->nroots;
-	uint64_t *es = realloc(g->edge_start, ((size_t)g->nnodes + 1) * sizeof(*es));
+	uint32_t *es = hc_array_resize(g->edge_start, (size_t)g->nnodes + 1, sizeof(*es));
 	if (!es)
 		return &hc_enomem;
 	g->edge_start = es;
-	g->edge_start[g->nobjects] = g->nedges;
+	g->edge_start[g->nobjects] = (uint32_t)g->nedges;
 	for (uint32_t r = 0; r < g->nroots; r++)
 		if (!push_edge(b, hc_graph_root_node(g, r)))
-			return &hc_enomem;
+			return edge_error(b);
 	for (uint32_t r = 0; r < g->nroots; r++) {
-		g->edge_start[hc_graph_root_node(g, r)] = g->nedges;
+		g->edge_start[hc_graph_root_node(g, r)] = (uint32_t)g->nedges;
 		for (size_t k = 0; k < g->roots[r].ntargets; k++)
 			if (!push_edge(b, g->roots[r].targets[k]))
-				return &hc_enomem;
+				return edge_error(b);
 	}
-	g->edge_start[g->nnodes] = g->nedges;
+	g->edge_start[g->nnodes] = (uint32_t)g->nedges;
 	return NULL;
 }
 
 /* ---- dominators (semi-NCA) ---- */
 
+/*
+ * Memory is the constraint on a big heap, so the pass reuses its arrays
+ * (each one uint32 per node, by DFS number unless said otherwise):
+ *   A: dfn (by node) during the DFS and the predecessor lists, then label;
+ *   B: vertex (DFS number -> node);
+ *   C: parent, then idom in DFS numbers;
+ *   D: the DFS's edge cursor, then semi;
+ *   E: the predecessor lists' fill cursor, then ancestor.
+ * The DFS needs no stack: it climbs back through parent.  Peak: five words
+ * per node and the predecessor lists (one word per edge, one per node) on
+ * top of the graph.
+ */
 struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog)
 {
 	uint32_t n = g->nnodes, r = g->nobjects;
+	uint32_t *dfn = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	uint32_t *vertex = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	uint32_t *parent = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	uint32_t *cursor = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	uint32_t *anc = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	uint32_t *pred_start = hc_array_new((size_t)n + 2, sizeof(uint32_t));
+	uint32_t *preds = NULL, *label = NULL, *semi = NULL, *idom = NULL;
 	struct hc_error *err = &hc_enomem;
-	uint32_t *dfn = calloc(n, sizeof(uint32_t));     /* node -> dfs number (1-based), 0 = unreached */
-	uint32_t *vertex = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint32_t *parent = malloc(((size_t)n + 1) * sizeof(uint32_t)); /* by dfs number */
-	uint32_t *semi = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint32_t *label = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint32_t *anc = calloc((size_t)n + 1, sizeof(uint32_t));
-	uint32_t *idom = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint64_t *stack_pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
-	uint32_t *stack = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint64_t *pred_start = calloc((size_t)n + 2, sizeof(uint64_t));
-	uint32_t *preds = malloc((g->nedges ? g->nedges : 1) * sizeof(uint32_t));
-	if (!dfn || !vertex || !parent || !semi || !label || !anc || !idom || !stack_pos ||
-	    !stack || !pred_start || !preds)
-		goto out;
-	/* Iterative DFS from the super-root. */
-	uint32_t count = 0, sp = 0;
-	stack[sp] = r;
-	stack_pos[sp] = g->edge_start[r];
-	sp++;
-	dfn[r] = ++count;
-	vertex[count] = r;
-	parent[count] = 0;
 	const char *phase = "dominators";
 	uint64_t total = 4 * (uint64_t)n;
+	if (!dfn || !vertex || !parent || !cursor || !anc || !pred_start)
+		goto out;
 	hc_progress(prog, phase, 0, total);
-	while (sp) {
-		uint32_t v = stack[sp - 1];
-		if (stack_pos[sp - 1] < g->edge_start[v + 1]) {
-			uint32_t w = g->edges[stack_pos[sp - 1]++];
+	/* Depth-first numbering from the super-root, 1-based (0: unreached). */
+	uint32_t count = 1, cur = 1;
+	dfn[r] = 1;
+	vertex[1] = r;
+	parent[1] = 0;
+	while (cur) {
+		uint32_t v = vertex[cur];
+		if (g->edge_start[v] + cursor[cur] < g->edge_start[v + 1]) {
+			uint32_t w = g->edges[g->edge_start[v] + cursor[cur]++];
 			if (!dfn[w]) {
 				hc_progress(prog, phase, count, total);
 				dfn[w] = ++count;
 				vertex[count] = w;
-				parent[count] = dfn[v];
-				stack[sp] = w;
-				stack_pos[sp] = g->edge_start[w];
-				sp++;
+				parent[count] = cur;
+				cur = count;
 			}
 		} else {
-			sp--;
+			cur = parent[cur];
 		}
 	}
-	/* Predecessors (in dfs numbers) of reached nodes. */
+	/* Predecessors (in DFS numbers) of reached nodes. */
+	uint64_t npreds = 0;
 	for (uint32_t v = 0; v < n; v++) {
-		hc_progress(prog, phase, n + (uint64_t)v, total);
+		hc_progress(prog, phase, n + (uint64_t)v / 2, total);
 		if (!dfn[v])
 			continue;
-		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
+		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
 			pred_start[dfn[g->edges[e]] + 1]++;
+		npreds += g->edge_start[v + 1] - g->edge_start[v];
 	}
 	for (uint32_t i = 1; i <= count + 1; i++) /* pred_start has n + 2 >= count + 2 entries */
 		pred_start[i] += pred_start[i - 1];
-	uint64_t *fill = stack_pos; /* reuse */
-	memcpy(fill, pred_start, ((size_t)count + 1) * sizeof(uint64_t));
+	preds = hc_array_new(npreds ? npreds : 1, sizeof(uint32_t));
+	if (!preds)
+		goto out;
+	uint32_t *fill = anc;
+	memcpy(fill, pred_start, ((size_t)count + 1) * sizeof(uint32_t));
 	for (uint32_t v = 0; v < n; v++) {
+		hc_progress(prog, phase, n + (uint64_t)(n + v) / 2, total);
 		if (!dfn[v])
 			continue;
-		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
+		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
 			preds[fill[dfn[g->edges[e]]]++] = dfn[v];
 	}
+	label = dfn;
+	dfn = NULL;
+	semi = cursor;
+	cursor = NULL;
 	for (uint32_t i = 1; i <= count; i++) {
 		semi[i] = label[i] = i;
 		anc[i] = 0;
 	}
+	/* Semidominators, with eval's path compression done iteratively over an
+	 * explicit stack. */
+	uint32_t *stack = NULL;
+	size_t cap_stack = 0;
 	for (uint32_t w = count; w >= 2; w--) {
 		hc_progress(prog, phase, 2 * (uint64_t)n + (count - w), total);
-		for (uint64_t e = pred_start[w]; e < pred_start[w + 1]; e++) {
+		for (uint32_t e = pred_start[w]; e < pred_start[w + 1]; e++) {
 			uint32_t v = preds[e];
 			uint32_t u = v;
 			if (anc[v]) {
-				/* eval with path compression, iteratively */
-				uint32_t depth = 0, x = v;
+				size_t depth = 0;
+				uint32_t x = v;
 				while (anc[anc[x]]) {
+					if (!hc_grow(&stack, &cap_stack, depth + 1, sizeof(*stack))) {
+						free(stack);
+						goto out;
+					}
 					stack[depth++] = x;
 					x = anc[x];
 				}
@@ -875,30 +936,44 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 		}
 		anc[w] = parent[w];
 	}
-	idom[1] = 0;
+	free(stack);
+	hc_array_free(preds);
+	hc_array_free(pred_start);
+	hc_array_free(label);
+	hc_array_free(anc);
+	preds = pred_start = label = anc = NULL;
+	/* Immediate dominators: the nearest common ancestor of the parent and
+	 * the semidominator, in place over parent (idom[d] is final for d < w). */
+	idom = parent;
+	parent = NULL;
 	for (uint32_t w = 2; w <= count; w++) {
-		uint32_t d = parent[w];
+		uint32_t d = idom[w];
 		while (d > semi[w])
 			d = idom[d];
 		idom[w] = d;
 	}
-	g->idom = malloc((size_t)n * sizeof(uint32_t));
-	g->retained = calloc((size_t)n, sizeof(uint64_t));
-	g->dominated = calloc((size_t)n, sizeof(uint32_t));
+	hc_array_free(semi);
+	semi = NULL;
+	hc_progress(prog, phase, 3 * (uint64_t)n, total);
+	g->idom = hc_array_new(n, sizeof(uint32_t));
+	g->retained = hc_array_new(n, sizeof(uint64_t));
+	g->dominated = hc_array_new(n, sizeof(uint32_t));
 	if (!g->idom || !g->retained || !g->dominated)
 		goto out;
-	for (uint32_t v = 0; v < n; v++)
-		g->idom[v] = NONE;
+	memset(g->idom, 0xff, (size_t)n * sizeof(uint32_t)); /* NONE: unreachable */
 	for (uint32_t w = 2; w <= count; w++)
 		g->idom[vertex[w]] = vertex[idom[w]];
-	/* Retained sizes: children before parents (reverse dfs order). */
-	for (uint32_t w = 1; w <= count; w++) {
-		uint32_t v = vertex[w];
-		if (v < g->nobjects) {
-			g->retained[v] = g->size[v];
+	/* Every reached object retains itself, then children add up into their
+	 * dominators in reverse DFS order. */
+	for (size_t i = 0; i < g->nruns; i++) {
+		uint32_t end = hc_graph_run_end(g, i);
+		for (uint32_t v = g->runs[i].first; v < end; v++) {
+			if (g->idom[v] == NONE)
+				continue;
+			g->retained[v] = g->runs[i].elemsize;
 			g->dominated[v] = 1;
 			g->reachable_objects++;
-			g->reachable_bytes += g->size[v];
+			g->reachable_bytes += g->runs[i].elemsize;
 		}
 	}
 	for (uint32_t w = count; w >= 2; w--) {
@@ -908,99 +983,91 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 	hc_progress(prog, phase, total, total);
 	err = NULL;
 out:
-	free(dfn);
-	free(vertex);
-	free(parent);
-	free(semi);
-	free(label);
-	free(anc);
-	free(idom);
-	free(stack_pos);
-	free(stack);
-	free(pred_start);
-	free(preds);
+	hc_array_free(dfn);
+	hc_array_free(vertex);
+	hc_array_free(parent);
+	hc_array_free(cursor);
+	hc_array_free(anc);
+	hc_array_free(pred_start);
+	hc_array_free(preds);
+	hc_array_free(label);
+	hc_array_free(semi);
+	hc_array_free(idom);
 	return err;
 }
 
-bool hc_graph_dominator_children(const struct hc_graph *g, uint64_t **start,
-				 uint32_t **child)
+bool hc_graph_dominator_children(const struct hc_graph *g, uint32_t **first, uint32_t **next)
 {
 	uint32_t n = g->nnodes;
-	uint64_t *cstart = calloc((size_t)n + 2, sizeof(uint64_t));
-	uint32_t *c = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint64_t *pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
-	if (!cstart || !c || !pos) {
-		free(cstart);
-		free(c);
-		free(pos);
+	uint32_t *f = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	uint32_t *x = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	if (!f || !x) {
+		hc_array_free(f);
+		hc_array_free(x);
 		return false;
 	}
-	for (uint32_t v = 0; v < n; v++)
-		if (g->idom[v] != NONE)
-			cstart[g->idom[v] + 1]++;
-	for (uint32_t i = 1; i <= n; i++)
-		cstart[i] += cstart[i - 1];
-	memcpy(pos, cstart, (size_t)n * sizeof(uint64_t));
-	for (uint32_t v = 0; v < n; v++)
-		if (g->idom[v] != NONE)
-			c[pos[g->idom[v]]++] = v;
-	free(pos);
-	*start = cstart;
-	*child = c;
+	memset(f, 0xff, ((size_t)n + 1) * sizeof(uint32_t));
+	/* Pushing in decreasing order leaves each list increasing. */
+	for (uint32_t v = n; v-- > 0;) {
+		uint32_t d = g->idom[v];
+		if (d == NONE)
+			continue;
+		x[v] = f[d];
+		f[d] = v;
+	}
+	*first = f;
+	*next = x;
 	return true;
 }
 
 /*
  * Per type: count, bytes, and retained in MAT's sense (the bytes freed if
  * every object of the type were): the retained sizes of the type's objects
- * that no other object of the type dominates.  One walk of the dominator
- * tree, counting each type's objects on the current path.
+ * that no other object of the type dominates.  One preorder walk of the
+ * dominator tree (without a stack: up through idom, across through next),
+ * counting each type's objects on the current path.
  */
 static struct hc_error *type_totals(struct hc_graph *g)
 {
-	uint32_t n = g->nnodes;
-	for (uint32_t v = 0; v < g->nobjects; v++) {
-		g->types[g->type[v]].count++;
-		g->types[g->type[v]].bytes += g->size[v];
-	}
-	uint64_t *cstart = NULL;
-	uint32_t *child = NULL;
-	uint32_t *on_path = calloc(g->ntypes ? g->ntypes : 1, sizeof(uint32_t));
-	uint32_t *stack = malloc(((size_t)n + 1) * sizeof(uint32_t));
-	uint64_t *pos = malloc(((size_t)n + 1) * sizeof(uint64_t));
-	struct hc_error *err = &hc_enomem;
-	if (!on_path || !stack || !pos || !hc_graph_dominator_children(g, &cstart, &child))
-		goto out;
-	uint32_t sp = 0;
-	stack[sp] = g->nobjects;
-	pos[sp] = cstart[g->nobjects];
-	sp++;
-	while (sp) {
-		uint32_t v = stack[sp - 1];
-		if (pos[sp - 1] < cstart[v + 1]) {
-			uint32_t w = child[pos[sp - 1]++];
-			if (w < g->nobjects) {
-				uint32_t t = g->type[w];
-				if (on_path[t]++ == 0)
-					g->types[t].retained += g->retained[w];
-			}
-			stack[sp] = w;
-			pos[sp] = cstart[w];
-			sp++;
-		} else {
-			if (v < g->nobjects)
-				on_path[g->type[v]]--;
-			sp--;
+	for (size_t i = 0; i < g->nruns; i++) {
+		uint32_t end = hc_graph_run_end(g, i);
+		for (uint32_t v = g->runs[i].first; v < end; v++) {
+			g->types[g->type[v]].count++;
+			g->types[g->type[v]].bytes += g->runs[i].elemsize;
 		}
 	}
-	err = NULL;
-out:
-	free(cstart);
-	free(child);
+	uint32_t *first = NULL, *next = NULL;
+	uint32_t *on_path = calloc(g->ntypes ? g->ntypes : 1, sizeof(uint32_t));
+	if (!on_path || !hc_graph_dominator_children(g, &first, &next)) {
+		free(on_path);
+		return &hc_enomem;
+	}
+	uint32_t top = g->nobjects, v = first[top];
+	while (v != NONE) {
+		/* Enter v. */
+		if (v < g->nobjects && on_path[g->type[v]]++ == 0)
+			g->types[g->type[v]].retained += g->retained[v];
+		if (first[v] != NONE) {
+			v = first[v];
+			continue;
+		}
+		/* Leave v and every ancestor whose children are done. */
+		while (v != top) {
+			if (v < g->nobjects)
+				on_path[g->type[v]]--;
+			if (next[v] != NONE) {
+				v = next[v];
+				break;
+			}
+			v = g->idom[v];
+		}
+		if (v == top)
+			break;
+	}
 	free(on_path);
-	free(stack);
-	free(pos);
-	return err;
+	hc_array_free(first);
+	hc_array_free(next);
+	return NULL;
 }
 
 struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
@@ -1069,24 +1136,21 @@ void hc_graph_destroy(struct hc_graph *g)
 {
 	if (!g)
 		return;
-	free(g->addr);
-	free(g->size);
-	free(g->type);
+	hc_array_free(g->type);
+	free(g->runs);
+	hc_array_free(g->allocmap);
 	for (uint32_t r = 0; r < g->nroots; r++) {
 		free(g->roots[r].name);
 		free(g->roots[r].targets);
 	}
 	free(g->roots);
-	free(g->edge_start);
-	free(g->edges);
-	free(g->idom);
-	free(g->retained);
-	free(g->dominated);
+	hc_array_free(g->edge_start);
+	hc_array_free(g->edges);
+	hc_array_free(g->idom);
+	hc_array_free(g->retained);
+	hc_array_free(g->dominated);
 	for (uint32_t t = 0; t < g->ntypes; t++)
 		free(g->types[t].name);
 	free(g->types);
-	free(g->span_first);
-	free(g->allocmap);
-	free(g->bits_off);
 	free(g);
 }

@@ -33,18 +33,34 @@ struct hc_type_info {
 	uint64_t count, bytes, retained;
 };
 
+/*
+ * Objects come in runs of equal slots (a Go span): the run's allocated slots,
+ * in address order, are objects first .. (the next run's first) - 1.  An
+ * object's address and size follow from its run, so that no per-object
+ * array holds them.
+ */
+struct hc_graph_run {
+	uint64_t base;
+	uint64_t elemsize;
+	uint64_t bits_off; /* the slots' allocated bits start at allocmap[bits_off] */
+	uint32_t first;    /* id of the run's first object */
+	uint32_t nslots;
+	bool header;       /* each object starts with an 8-byte malloc header */
+};
+
 struct hc_graph {
 	/* Objects, ordered by address: ids 0..nobjects-1. */
 	uint32_t nobjects;
-	uint64_t *addr;
-	uint32_t *size;
 	uint32_t *type; /* index into types */
+	struct hc_graph_run *runs;
+	size_t nruns;
+	uint64_t *allocmap; /* allocated-slot bits of every run */
 	/* Roots: node ids nobjects + 1 + i; the super-root is node nobjects. */
 	struct hc_root *roots;
 	uint32_t nroots;
 	/* Edges: successors of node v are edges[edge_start[v] .. edge_start[v+1]). */
 	uint32_t nnodes;
-	uint64_t *edge_start;
+	uint32_t *edge_start;
 	uint32_t *edges;
 	uint64_t nedges;
 	/* Dominator tree. */
@@ -55,10 +71,6 @@ struct hc_graph {
 	/* Types (index 0.. ntypes-1), untyped groups included. */
 	struct hc_type_info *types;
 	uint32_t ntypes;
-	/* Address lookup: per span of the Go heap, its first object id. */
-	uint32_t *span_first;
-	uint64_t *allocmap;   /* allocated-slot bits, per span from bits_off */
-	uint64_t *bits_off;
 	bool conservative_notice; /* a type's pointer mask was unavailable */
 };
 
@@ -67,6 +79,22 @@ void hc_graph_destroy(struct hc_graph *g);
 /** The object containing @p addr (interior addresses allowed), or UINT32_MAX. */
 uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g,
 		       uint64_t addr);
+/** Like hc_graph_find(), and where the object starts and which run holds it. */
+uint32_t hc_graph_locate(struct hc_program *prog, const struct hc_graph *g,
+			 uint64_t addr, uint64_t *start, const struct hc_graph_run **run);
+/** The run holding object @p v. */
+const struct hc_graph_run *hc_graph_run_of(const struct hc_graph *g, uint32_t v);
+/** Object @p v's address (a search of its run's bits: not for hot loops). */
+uint64_t hc_graph_addr(const struct hc_graph *g, uint32_t v);
+static inline uint64_t hc_graph_size(const struct hc_graph *g, uint32_t v)
+{
+	return hc_graph_run_of(g, v)->elemsize;
+}
+/** Objects of run @p r: ids first .. hc_graph_run_end(g, r) - 1. */
+static inline uint32_t hc_graph_run_end(const struct hc_graph *g, size_t r)
+{
+	return r + 1 < g->nruns ? g->runs[r + 1].first : g->nobjects;
+}
 /**
  * Compute idom, retained and dominated for every node from nnodes,
  * edge_start, edges and size (node nobjects is the super-root); progress
@@ -74,11 +102,12 @@ uint32_t hc_graph_find(struct hc_program *prog, const struct hc_graph *g,
  */
 struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog);
 /**
- * The dominator tree's children lists: the children of node v are
- * child[start[v] .. start[v+1]).  Both arrays are malloc'ed for the caller.
+ * The dominator tree's children lists: node v's first child is first[v],
+ * each child's next sibling next[child], UINT32_MAX ending both; children in
+ * increasing id order.  Both arrays are hc_array_new()'ed for the caller.
  */
-bool hc_graph_dominator_children(const struct hc_graph *g, uint64_t **start,
-				 uint32_t **child);
+bool hc_graph_dominator_children(const struct hc_graph *g, uint32_t **first,
+				 uint32_t **next);
 /** The node id of object @p obj / root @p r. */
 static inline uint32_t hc_graph_root_node(const struct hc_graph *g, uint32_t r)
 {

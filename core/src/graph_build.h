@@ -65,8 +65,6 @@ struct builder {
 uint32_t gb_add_type(struct builder *b, uint64_t rtype, char *name);
 /** The runtime type at @p rtype, decoded and cached; NULL if unreadable. */
 struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype);
-/** Whether object @p v starts with a malloc header (its data at +8). */
-bool gb_has_header(const struct builder *b, uint32_t v);
 /**
  * Give untyped objects the static types that typed pointers to them imply,
  * from DWARF: globals' types, then the fields of typed objects, transitively.

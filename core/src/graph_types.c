@@ -58,7 +58,7 @@ struct prop {
 	struct builder *b;
 	struct hc_dwarf_index *dw;
 	uint64_t *done;        /* per object, a bit: typed from DWARF already */
-	uint32_t *queue_obj;
+	uint64_t *queue_addr;   /* where each queued object starts */
 	uint32_t *queue_layout;
 	size_t head, tail, cap;
 	struct hc_strmap names;   /* type name -> type id */
@@ -246,8 +246,9 @@ static uint32_t layout_of(struct prop *p, Dwarf_Die *type, int depth)
 	return lid;
 }
 
-/* Type @p obj and queue its words for a walk with @p layout. */
-static void enqueue(struct prop *p, uint32_t obj, uint32_t layout, uint32_t type_id)
+/* Type @p obj (at @p start) and queue its words for a walk with @p layout. */
+static void enqueue(struct prop *p, uint32_t obj, uint64_t start, uint32_t layout,
+		    uint32_t type_id)
 {
 	struct hc_graph *g = p->b->g;
 	if (p->done[obj / 64] >> (obj % 64) & 1)
@@ -259,7 +260,7 @@ static void enqueue(struct prop *p, uint32_t obj, uint32_t layout, uint32_t type
 		return;
 	if (p->tail == p->cap) {
 		size_t cap = p->cap;
-		if (!hc_grow(&p->queue_obj, &cap, p->tail + 1, sizeof(*p->queue_obj))) {
+		if (!hc_grow(&p->queue_addr, &cap, p->tail + 1, sizeof(*p->queue_addr))) {
 			p->oom = true;
 			return;
 		}
@@ -270,21 +271,21 @@ static void enqueue(struct prop *p, uint32_t obj, uint32_t layout, uint32_t type
 		}
 		p->cap = cap;
 	}
-	p->queue_obj[p->tail] = obj;
+	p->queue_addr[p->tail] = start;
 	p->queue_layout[p->tail] = layout;
 	p->tail++;
 }
 
 /* The object a pointer points at the start of (after a malloc header). */
-static uint32_t pointee(struct prop *p, uint64_t v)
+static uint32_t pointee(struct prop *p, uint64_t v, uint64_t *start)
 {
+	const struct hc_graph_run *run;
 	if (v < 4096)
 		return NONE;
-	uint32_t t = hc_graph_find(p->b->prog, p->b->g, v);
+	uint32_t t = hc_graph_locate(p->b->prog, p->b->g, v, start, &run);
 	if (t == NONE)
 		return NONE;
-	uint64_t start = p->b->g->addr[t];
-	return v == start || (v == start + 8 && gb_has_header(p->b, t)) ? t : NONE;
+	return v == *start || (v == *start + 8 && run->header) ? t : NONE;
 }
 
 /* The layout of what an interface's data word points to, for dynamic type @p rtype. */
@@ -332,22 +333,22 @@ static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len
 	size_t nslots = p->layouts[lid].nslots;
 	for (size_t k = 0; k < nslots; k++) {
 		struct slot *s = &slots[k];
-		uint64_t v, w;
+		uint64_t v, w, start;
 		if (s->off + 8 > len)
 			continue;
 		memcpy(&v, mem + s->off, 8);
 		switch (s->kind) {
 		case SLOT_PTR:
 		case SLOT_SLICE: {
-			uint32_t obj = pointee(p, v);
+			uint32_t obj = pointee(p, v, &start);
 			if (obj != NONE)
-				enqueue(p, obj, slot_layout(p, s), s->type_id);
+				enqueue(p, obj, start, slot_layout(p, s), s->type_id);
 			break;
 		}
 		case SLOT_STRING: {
-			uint32_t obj = pointee(p, v);
+			uint32_t obj = pointee(p, v, &start);
 			if (obj != NONE)
-				enqueue(p, obj, NONE, s->type_id);
+				enqueue(p, obj, start, NONE, s->type_id);
 			break;
 		}
 		case SLOT_EFACE:
@@ -355,7 +356,7 @@ static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len
 			if (s->off + 16 > len || !v)
 				break;
 			memcpy(&w, mem + s->off + 8, 8);
-			uint32_t obj = pointee(p, w);
+			uint32_t obj = pointee(p, w, &start);
 			if (obj == NONE)
 				break;
 			uint64_t rtype = v;
@@ -365,7 +366,7 @@ static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len
 			uint32_t layout, type_id;
 			iface_target(p, rtype, &layout, &type_id);
 			if (type_id != NONE)
-				enqueue(p, obj, layout, type_id);
+				enqueue(p, obj, start, layout, type_id);
 			break;
 		}
 		case SLOT_ARRAY:
@@ -384,15 +385,18 @@ static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len
  * behind a pointer to the first); size classes never round a single value up
  * that far.
  */
-static void scan_object(struct prop *p, uint32_t obj, uint32_t lid)
+static void scan_object(struct prop *p, uint64_t addr, uint32_t lid)
 {
-	struct hc_graph *g = p->b->g;
-	uint64_t data = gb_has_header(p->b, obj) ? 8 : 0;
-	const uint8_t *mem = hc_memory_ptr(&p->b->prog->mem, g->addr[obj], g->size[obj]);
+	const struct hc_graph_run *run;
+	uint64_t start;
+	if (hc_graph_locate(p->b->prog, p->b->g, addr, &start, &run) == NONE)
+		return;
+	uint64_t data = run->header ? 8 : 0, size = run->elemsize;
+	const uint8_t *mem = hc_memory_ptr(&p->b->prog->mem, start, size);
 	uint64_t esize = p->layouts[lid].size;
 	if (!mem)
 		return;
-	for (uint64_t o = data; o + esize <= g->size[obj]; o += esize)
+	for (uint64_t o = data; o + esize <= size; o += esize)
 		apply(p, lid, mem + o, esize, 0);
 }
 
@@ -446,10 +450,18 @@ static void seed_runtime_typed(struct prop *p)
 		}
 		by_type[t] = layout_of(p, &die, 0);
 	}
-	for (uint32_t v = 0; v < g->nobjects && !p->oom; v++) {
-		uint32_t t = g->type[v];
-		if (t < ntypes && by_type[t] != NONE)
-			enqueue(p, v, by_type[t], NONE);
+	for (size_t i = 0; i < g->nruns && !p->oom; i++) {
+		const struct hc_graph_run *run = &g->runs[i];
+		const uint64_t *bits = g->allocmap + run->bits_off;
+		uint32_t v = run->first;
+		for (uint32_t k = 0; k < run->nslots; k++) {
+			if (!(bits[k / 64] >> (k % 64) & 1))
+				continue;
+			uint32_t t = g->type[v];
+			if (t < ntypes && by_type[t] != NONE)
+				enqueue(p, v, run->base + (uint64_t)k * run->elemsize, by_type[t], NONE);
+			v++;
+		}
 	}
 	free(by_type);
 }
@@ -473,16 +485,16 @@ void gb_propagate_types(struct builder *b)
 	seed_runtime_typed(&p);
 	while (p.head < p.tail && !p.oom) {
 		hc_progress(b->prog, "typing objects", p.head, g->nobjects);
-		uint32_t obj = p.queue_obj[p.head];
+		uint64_t addr = p.queue_addr[p.head];
 		uint32_t lid = p.queue_layout[p.head++];
-		scan_object(&p, obj, lid);
+		scan_object(&p, addr, lid);
 	}
 	hc_progress(b->prog, "typing objects", g->nobjects, g->nobjects);
 	for (size_t i = 0; i < p.nlayouts; i++)
 		free(p.layouts[i].slots);
 	free(p.layouts);
 	free(p.done);
-	free(p.queue_obj);
+	free(p.queue_addr);
 	free(p.queue_layout);
 	hc_strmap_deinit(&p.names);
 	hc_u64map_deinit(&p.by_die);

@@ -75,7 +75,18 @@ void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n);
 /** Grow *arr (of *cap elements of @p elem) to hold at least @p need. */
 bool hc_grow(void *arrp, size_t *cap, size_t need, size_t elem);
 
-/* ---- string-keyed hash table (hash.c) ---- */
+/* ---- big arrays (bigarray.c) ---- */
+
+/** A zero-filled array of @p n elements of @p elem bytes, or NULL. */
+void *hc_array_new(size_t n, size_t elem);
+/**
+ * Resize an hc_array_new() array, keeping its contents; new elements are
+ * zero.  NULL when out of memory, and then @p arr is unchanged.
+ */
+void *hc_array_resize(void *arr, size_t n, size_t elem);
+void hc_array_free(void *arr);
+
+/* ---- string-keyed hash table (util.c) ---- */
 
 struct hc_strmap_entry {
 	const char *key; /* not owned */

@@ -169,8 +169,8 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 	qsort_r(order, g->nroots, sizeof(*order), root_cmp, (void *)g);
 	size_t shown = top && top < g->nroots ? top : g->nroots;
 	uint64_t all_bytes = 0;
-	for (uint32_t v = 0; v < g->nobjects; v++)
-		all_bytes += g->size[v];
+	for (size_t i = 0; i < g->nruns; i++)
+		all_bytes += (uint64_t)(hc_graph_run_end(g, i) - g->runs[i].first) * g->runs[i].elemsize;
 	uint64_t un_obj = g->nobjects - g->reachable_objects;
 	uint64_t un_bytes = all_bytes - g->reachable_bytes;
 	if (flags & HC_REPORT_JSON) {
@@ -244,8 +244,7 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 /* ---- top: the dominator tree ---- */
 
 struct tree {
-	uint64_t *cstart;
-	uint32_t *child;
+	uint32_t *first, *next; /* the dominator tree's children lists */
 };
 
 /* Biggest retained first (qsort_r with the graph as context). */
@@ -258,31 +257,36 @@ static int node_cmp(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
-/* The dominator tree with every node's children, biggest retainers first. */
-static bool build_tree(const struct hc_graph *g, struct tree *t)
+/*
+ * The children of @p v in the dominator tree, biggest retainers first, in a
+ * malloc'ed array; a root node's children stand in for it when @p through_roots.
+ */
+static uint32_t *children(const struct hc_graph *g, const struct tree *t, uint32_t v,
+			  bool through_roots, size_t *ret)
 {
-	if (!hc_graph_dominator_children(g, &t->cstart, &t->child))
-		return false;
-	for (uint32_t v = 0; v < g->nnodes; v++)
-		qsort_r(t->child + t->cstart[v], t->cstart[v + 1] - t->cstart[v], sizeof(uint32_t),
-			node_cmp, (void *)g);
-	return true;
-}
-
-/* The objects directly under the roots: the top of the dominator tree. */
-static size_t top_objects(const struct hc_graph *g, const struct tree *t, uint32_t *out)
-{
-	size_t n = 0;
-	for (uint64_t e = t->cstart[g->nobjects]; e < t->cstart[g->nobjects + 1]; e++) {
-		uint32_t v = t->child[e];
-		if (v < g->nobjects)
-			out[n++] = v;
-		else
-			for (uint64_t f = t->cstart[v]; f < t->cstart[v + 1]; f++)
-				out[n++] = t->child[f];
+	size_t n = 0, cap = 0;
+	uint32_t *out = NULL;
+	for (uint32_t w = t->first[v]; w != NONE; w = t->next[w]) {
+		if (through_roots && w > g->nobjects) {
+			for (uint32_t x = t->first[w]; x != NONE; x = t->next[x]) {
+				if (!hc_grow(&out, &cap, n + 1, sizeof(*out)))
+					goto oom;
+				out[n++] = x;
+			}
+			continue;
+		}
+		if (!hc_grow(&out, &cap, n + 1, sizeof(*out)))
+			goto oom;
+		out[n++] = w;
 	}
 	qsort_r(out, n, sizeof(*out), node_cmp, (void *)g);
-	return n;
+	*ret = n;
+	if (!out)
+		out = malloc(sizeof(*out)); /* an empty list, not an error */
+	return out;
+oom:
+	free(out);
+	return NULL;
 }
 
 static const char *type_name_of(const struct hc_graph *g, uint32_t v)
@@ -297,9 +301,9 @@ static json_object *object_json(const struct hc_graph *g, uint32_t v, bool *oom)
 		*oom = true;
 		return NULL;
 	}
-	hc_json_add(e, "address", U64(g->addr[v]), oom);
+	hc_json_add(e, "address", U64(hc_graph_addr(g, v)), oom);
 	hc_json_add(e, "type", json_object_new_string(type_name_of(g, v)), oom);
-	hc_json_add(e, "size", U64(g->size[v]), oom);
+	hc_json_add(e, "size", U64(hc_graph_size(g, v)), oom);
 	hc_json_add(e, "retained", U64(g->retained[v]), oom);
 	return e;
 }
@@ -312,9 +316,13 @@ static void tree_json(const struct hc_graph *g, const struct tree *t, json_objec
 		return;
 	if (depth > 1) {
 		json_object *kids = json_object_new_array();
-		size_t k = 0;
-		for (uint64_t f = t->cstart[v]; kids && f < t->cstart[v + 1] && (!top || k < top); f++, k++)
-			tree_json(g, t, kids, t->child[f], depth - 1, top, oom);
+		size_t n;
+		uint32_t *c = children(g, t, v, false, &n);
+		if (!c)
+			*oom = true;
+		for (size_t k = 0; c && kids && k < n && (!top || k < top); k++)
+			tree_json(g, t, kids, c[k], depth - 1, top, oom);
+		free(c);
 		hc_json_add(e, "dominated", kids, oom);
 	}
 	json_object_array_add(arr, e);
@@ -325,15 +333,22 @@ static void tree_text(struct hc_strbuf *sb, const struct hc_graph *g, const stru
 {
 	bytes_col(sb, g->retained[v], 12);
 	hc_strbuf_puts(sb, " ");
-	bytes_col(sb, g->size[v], 10);
-	hc_strbuf_printf(sb, "  %*s0x%" PRIx64 " %s\n", 2 * indent, "", g->addr[v], type_name_of(g, v));
+	bytes_col(sb, hc_graph_size(g, v), 10);
+	hc_strbuf_printf(sb, "  %*s0x%" PRIx64 " %s\n", 2 * indent, "", hc_graph_addr(g, v),
+			 type_name_of(g, v));
 	if (depth <= 1)
 		return;
-	size_t k = 0, n = t->cstart[v + 1] - t->cstart[v];
-	for (uint64_t f = t->cstart[v]; f < t->cstart[v + 1] && (!top || k < top); f++, k++)
-		tree_text(sb, g, t, t->child[f], depth - 1, indent + 1, top);
+	size_t n;
+	uint32_t *c = children(g, t, v, false, &n);
+	if (!c) {
+		sb->oom = true;
+		return;
+	}
+	for (size_t k = 0; k < n && (!top || k < top); k++)
+		tree_text(sb, g, t, c[k], depth - 1, indent + 1, top);
 	if (top && n > top)
 		hc_strbuf_printf(sb, "%24s  %*s... %zu more\n", "", 2 * (indent + 1), "", n - top);
+	free(c);
 }
 
 struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t top,
@@ -344,16 +359,18 @@ struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t t
 	if (err)
 		return err;
 	struct tree t = {0};
-	uint32_t *tops = malloc(((size_t)g->nnodes + 1) * sizeof(uint32_t));
-	if (!tops || !build_tree(g, &t)) {
-		free(tops);
-		free(t.cstart);
-		free(t.child);
+	if (!hc_graph_dominator_children(g, &t.first, &t.next))
 		return &hc_enomem;
-	}
 	if (!depth)
 		depth = 1;
-	size_t n = top_objects(g, &t, tops);
+	/* The objects directly under the roots: the top of the dominator tree. */
+	size_t n;
+	uint32_t *tops = children(g, &t, g->nobjects, true, &n);
+	if (!tops) {
+		hc_array_free(t.first);
+		hc_array_free(t.next);
+		return &hc_enomem;
+	}
 	size_t shown = top && top < n ? top : n;
 	if (flags & HC_REPORT_JSON) {
 		bool oom = false;
@@ -365,8 +382,8 @@ struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t t
 		else
 			hc_json_add(doc, "objects", objs, &oom);
 		free(tops);
-		free(t.cstart);
-		free(t.child);
+		hc_array_free(t.first);
+		hc_array_free(t.next);
 		return hc_json_finish_report(prog, doc, oom, ret);
 	}
 	struct hc_strbuf sb;
@@ -378,8 +395,8 @@ struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t t
 		hc_strbuf_printf(&sb, "... %zu more (--top 0 shows all)\n", n - shown);
 	hc_text_warnings(&sb, prog);
 	free(tops);
-	free(t.cstart);
-	free(t.child);
+	hc_array_free(t.first);
+	hc_array_free(t.next);
 	return hc_strbuf_finish(&sb, ret);
 }
 
@@ -402,14 +419,15 @@ static int64_t field_offset(struct hc_program *prog, const struct hc_graph *g,
 {
 	if (from >= g->nobjects)
 		return -1; /* a root: no object to look into */
-	const uint8_t *p = hc_memory_ptr(&prog->mem, g->addr[from], g->size[from]);
+	uint64_t fsize = hc_graph_size(g, from), taddr = hc_graph_addr(g, to), tsize = hc_graph_size(g, to);
+	const uint8_t *p = hc_memory_ptr(&prog->mem, hc_graph_addr(g, from), fsize);
 	if (!p)
 		return -1;
-	for (uint32_t off = 0; off + 8 <= g->size[from]; off += 8) {
+	for (uint64_t off = 0; off + 8 <= fsize; off += 8) {
 		uint64_t v;
 		memcpy(&v, p + off, 8);
-		if (v >= g->addr[to] && v < g->addr[to] + g->size[to])
-			return off;
+		if (v >= taddr && v < taddr + tsize)
+			return (int64_t)off;
 	}
 	return -1;
 }
@@ -426,21 +444,20 @@ struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_
 	if (err)
 		return err;
 	/* Breadth-first from the super-root: the shortest path in hops. */
-	uint32_t *parent = malloc((size_t)g->nnodes * sizeof(uint32_t));
-	uint32_t *queue = malloc((size_t)g->nnodes * sizeof(uint32_t));
+	uint32_t *parent = hc_array_new(g->nnodes, sizeof(uint32_t));
+	uint32_t *queue = hc_array_new(g->nnodes, sizeof(uint32_t));
 	if (!parent || !queue) {
-		free(parent);
-		free(queue);
+		hc_array_free(parent);
+		hc_array_free(queue);
 		return &hc_enomem;
 	}
-	for (uint32_t v = 0; v < g->nnodes; v++)
-		parent[v] = NONE;
+	memset(parent, 0xff, (size_t)g->nnodes * sizeof(uint32_t));
 	uint32_t head = 0, tail = 0;
 	queue[tail++] = g->nobjects;
 	parent[g->nobjects] = g->nobjects;
 	while (head < tail && parent[target] == NONE) {
 		uint32_t v = queue[head++];
-		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 			uint32_t w = g->edges[e];
 			if (parent[w] == NONE) {
 				parent[w] = v;
@@ -448,26 +465,19 @@ struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_
 			}
 		}
 	}
-	free(queue);
 	if (parent[target] == NONE) {
-		free(parent);
+		hc_array_free(parent);
+		hc_array_free(queue);
 		return hc_error_format(HC_ERROR_NOT_FOUND,
 				       "object 0x%" PRIx64 " is not reachable from any root (garbage)",
-				       g->addr[target]);
+				       hc_graph_addr(g, target));
 	}
-	/* Collect the hops, root first. */
-	uint32_t hops[4096];
+	/* The hops, target first, in the queue's memory; hops[nh-1] is the root node. */
+	uint32_t *hops = queue;
 	size_t nh = 0;
-	bool truncated = false;
-	for (uint32_t v = target; v != g->nobjects; v = parent[v]) {
-		if (nh == HC_ARRAY_SIZE(hops)) {
-			truncated = true;
-			memmove(hops, hops + 1, (nh - 1) * sizeof(*hops));
-			nh--;
-		}
+	for (uint32_t v = target; v != g->nobjects; v = parent[v])
 		hops[nh++] = v;
-	}
-	/* hops[nh-1] is the root node. */
+	hc_array_free(parent);
 	const struct hc_root *root = &g->roots[hops[nh - 1] - g->nobjects - 1];
 	if (flags & HC_REPORT_JSON) {
 		bool oom = false;
@@ -479,7 +489,7 @@ struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_
 			hc_json_add(r, "root", json_object_new_string(root->name), &oom);
 			hc_json_add(r, "kind", json_object_new_string(root_kind_name(root->kind)), &oom);
 			json_object_array_add(path, r);
-			for (size_t i = nh - 1; i-- > 0;) {
+			for (size_t i = nh - 1; i-- > 0 && !oom;) {
 				uint32_t v = hops[i];
 				json_object *e = object_json(g, v, &oom);
 				if (!e)
@@ -495,27 +505,33 @@ struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_
 				json_object_array_add(path, e);
 			}
 			hc_json_add(doc, "path", path, &oom);
-			hc_json_add(doc, "truncated", json_object_new_boolean(truncated), &oom);
+			hc_json_add(doc, "hops", U64(nh - 1), &oom);
 		}
-		free(parent);
+		hc_array_free(queue);
 		return hc_json_finish_report(prog, doc, oom, ret);
 	}
+	/* Text: a path of thousands of hops shows its two ends. */
+	const size_t keep = 2048;
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);
 	hc_strbuf_printf(&sb, "%s (%s)\n", root->name, root_kind_name(root->kind));
-	if (truncated)
-		hc_strbuf_puts(&sb, "  ... (path longer than 4096 hops; the last 4095 shown)\n");
 	for (size_t i = nh - 1; i-- > 0;) {
+		if (nh - 1 > 2 * keep && i == nh - 1 - keep - 1) {
+			hc_strbuf_printf(&sb, "  ... %zu hops not shown (--json has them all)\n",
+					 nh - 1 - 2 * keep);
+			i = keep - 1;
+		}
 		uint32_t v = hops[i];
 		int64_t off = field_offset(prog, g, hops[i + 1], v);
 		hc_strbuf_puts(&sb, "  → ");
 		if (off >= 0)
 			hc_strbuf_printf(&sb, "+%" PRId64 ": ", off);
-		hc_strbuf_printf(&sb, "0x%" PRIx64 " %s (%u B)\n", g->addr[v], type_name_of(g, v), g->size[v]);
+		hc_strbuf_printf(&sb, "0x%" PRIx64 " %s (%" PRIu64 " B)\n", hc_graph_addr(g, v),
+				 type_name_of(g, v), hc_graph_size(g, v));
 	}
 	hc_strbuf_printf(&sb, "%zu hops\n", nh - 1);
 	hc_text_warnings(&sb, prog);
-	free(parent);
+	hc_array_free(queue);
 	return hc_strbuf_finish(&sb, ret);
 }
 
@@ -536,7 +552,7 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 	uint32_t in[64];
 	size_t nin = 0, total_in = 0;
 	for (uint32_t u = 0; u < g->nnodes; u++) {
-		for (uint64_t e = g->edge_start[u]; e < g->edge_start[u + 1]; e++) {
+		for (uint32_t e = g->edge_start[u]; e < g->edge_start[u + 1]; e++) {
 			if (g->edges[e] == v && u != g->nobjects) {
 				if (nin < HC_ARRAY_SIZE(in))
 					in[nin++] = u;
@@ -557,7 +573,7 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 			return &hc_enomem;
 		}
 		hc_json_add(doc, "reachable", json_object_new_boolean(idom != NONE), &oom);
-		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 			json_object *o = object_json(g, g->edges[e], &oom);
 			int64_t off = field_offset(prog, g, v, g->edges[e]);
 			if (o && off >= 0)
@@ -585,22 +601,23 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 	}
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);
-	hc_strbuf_printf(&sb, "object 0x%" PRIx64 ": %s\n  size     %u B\n  retained ", g->addr[v],
-			 type_name_of(g, v), g->size[v]);
+	hc_strbuf_printf(&sb, "object 0x%" PRIx64 ": %s\n  size     %" PRIu64 " B\n  retained ",
+			 hc_graph_addr(g, v), type_name_of(g, v), hc_graph_size(g, v));
 	hc_strbuf_bytes(&sb, g->retained[v]);
 	hc_strbuf_puts(&sb, idom == NONE ? "\n  unreachable (garbage the next GC would free)\n" : "\n");
-	hc_strbuf_printf(&sb, "  points to (%" PRIu64 "):\n", g->edge_start[v + 1] - g->edge_start[v]);
-	for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+	hc_strbuf_printf(&sb, "  points to (%" PRIu32 "):\n", g->edge_start[v + 1] - g->edge_start[v]);
+	for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 		uint32_t w = g->edges[e];
 		int64_t off = field_offset(prog, g, v, w);
-		hc_strbuf_printf(&sb, "    +%-6" PRId64 " 0x%" PRIx64 " %s (%u B)\n", off, g->addr[w],
-				 type_name_of(g, w), g->size[w]);
+		hc_strbuf_printf(&sb, "    +%-6" PRId64 " 0x%" PRIx64 " %s (%" PRIu64 " B)\n", off,
+				 hc_graph_addr(g, w), type_name_of(g, w), hc_graph_size(g, w));
 	}
 	hc_strbuf_printf(&sb, "  pointed to by (%zu):\n", total_in);
 	for (size_t i = 0; i < nin; i++) {
 		if (in[i] < g->nobjects)
-			hc_strbuf_printf(&sb, "    0x%" PRIx64 " %s (%u B)\n", g->addr[in[i]],
-					 type_name_of(g, in[i]), g->size[in[i]]);
+			hc_strbuf_printf(&sb, "    0x%" PRIx64 " %s (%" PRIu64 " B)\n",
+					 hc_graph_addr(g, in[i]), type_name_of(g, in[i]),
+					 hc_graph_size(g, in[i]));
 		else
 			hc_strbuf_printf(&sb, "    %s\n", g->roots[in[i] - g->nobjects - 1].name);
 	}

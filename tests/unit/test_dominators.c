@@ -16,14 +16,20 @@
 #include <cmocka.h>
 
 #include "graph.h"
+#include "internal.h"
 
 static void test_forward_edge_to_last_vertex(void **state)
 {
 	(void)state;
 	enum { A, B, V, SUPER, ROOT, N };
-	uint64_t edge_start[N + 1] = {0, 2, 3, 3, 4, 5};
+	uint32_t edge_start[N + 1] = {0, 2, 3, 3, 4, 5};
 	uint32_t edges[] = {B, V, V, ROOT, A};
-	uint32_t size[] = {8, 16, 32};
+	/* One object per run, of 8, 16 and 32 bytes. */
+	struct hc_graph_run runs[] = {
+		{.base = 0x1000, .elemsize = 8, .first = 0, .nslots = 1},
+		{.base = 0x2000, .elemsize = 16, .first = 1, .nslots = 1},
+		{.base = 0x3000, .elemsize = 32, .first = 2, .nslots = 1},
+	};
 	struct hc_graph g = {
 		.nobjects = 3,
 		.nroots = 1,
@@ -31,7 +37,8 @@ static void test_forward_edge_to_last_vertex(void **state)
 		.edge_start = edge_start,
 		.edges = edges,
 		.nedges = 5,
-		.size = size,
+		.runs = runs,
+		.nruns = 3,
 	};
 	assert_null(hc_graph_dominators(&g, NULL));
 	assert_int_equal(g.idom[V], A);
@@ -45,15 +52,73 @@ static void test_forward_edge_to_last_vertex(void **state)
 	assert_int_equal(g.dominated[B], 1);
 	assert_int_equal(g.reachable_objects, 3);
 	assert_int_equal(g.reachable_bytes, 56);
-	free(g.idom);
-	free(g.retained);
-	free(g.dominated);
+	/* The children lists: A under ROOT, B and V under A. */
+	uint32_t *first, *next;
+	assert_true(hc_graph_dominator_children(&g, &first, &next));
+	assert_int_equal(first[SUPER], ROOT);
+	assert_int_equal(first[ROOT], A);
+	assert_int_equal(first[A], B);
+	assert_int_equal(next[B], V);
+	assert_int_equal(next[V], UINT32_MAX);
+	assert_int_equal(first[B], UINT32_MAX);
+	hc_array_free(first);
+	hc_array_free(next);
+	hc_array_free(g.idom);
+	hc_array_free(g.retained);
+	hc_array_free(g.dominated);
+}
+
+/*
+ * A chain of a million objects under one root, plus one unreachable object:
+ * the depth-first search must not need a stack as deep as the chain, and
+ * every link retains the rest of the chain.
+ */
+static void test_long_chain(void **state)
+{
+	(void)state;
+	enum { LEN = 1000000 };
+	uint32_t nobj = LEN + 1, super = nobj, root = nobj + 1, n = nobj + 2;
+	uint32_t *edge_start = calloc(n + 1, sizeof(uint32_t));
+	uint32_t *edges = calloc(n, sizeof(uint32_t));
+	assert_non_null(edge_start);
+	assert_non_null(edges);
+	uint32_t e = 0;
+	for (uint32_t v = 0; v < n; v++) {
+		edge_start[v] = e;
+		if (v + 1 < LEN)
+			edges[e++] = v + 1;
+		else if (v == super)
+			edges[e++] = root;
+		else if (v == root)
+			edges[e++] = 0;
+	}
+	edge_start[n] = e;
+	struct hc_graph_run run = {.base = 0x10000, .elemsize = 16, .first = 0, .nslots = nobj};
+	struct hc_graph g = {
+		.nobjects = nobj, .nroots = 1, .nnodes = n,
+		.edge_start = edge_start, .edges = edges, .nedges = e,
+		.runs = &run, .nruns = 1,
+	};
+	assert_null(hc_graph_dominators(&g, NULL));
+	assert_int_equal(g.retained[root], 16ULL * LEN);
+	assert_int_equal(g.retained[0], 16ULL * LEN);
+	assert_int_equal(g.retained[LEN - 1], 16);
+	assert_int_equal(g.idom[LEN - 1], LEN - 2);
+	assert_int_equal(g.idom[LEN], UINT32_MAX); /* the unreachable one */
+	assert_int_equal(g.dominated[0], LEN);
+	assert_int_equal(g.reachable_objects, LEN);
+	free(edge_start);
+	free(edges);
+	hc_array_free(g.idom);
+	hc_array_free(g.retained);
+	hc_array_free(g.dominated);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forward_edge_to_last_vertex),
+		cmocka_unit_test(test_long_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
