@@ -233,7 +233,8 @@ static struct hc_error *number_objects(struct builder *b)
 	g->nruns = go->nspans;
 	g->runs = calloc(go->nspans ? go->nspans : 1, sizeof(*g->runs));
 	g->allocmap = hc_array_new(words ? words : 1, sizeof(uint64_t));
-	if (!g->runs || !g->allocmap)
+	g->rank = hc_array_new(words ? words : 1, sizeof(uint16_t));
+	if (!g->runs || !g->allocmap || !g->rank)
 		return &hc_enomem;
 	uint64_t w = 0;
 	for (size_t i = 0; i < go->nspans; i++) {
@@ -251,10 +252,14 @@ static struct hc_error *number_objects(struct builder *b)
 		r->header = !(s->spanclass & 1) && s->spanclass >> 1 && s->elemsize > 512;
 		const uint8_t *bits = hc_memory_ptr(&b->prog->mem, s->alloc_bits,
 						    ((size_t)s->nelems + 7) / 8);
+		uint16_t in_run = 0;
 		for (uint32_t k = 0; k < s->nelems; k++) {
+			if (k % 64 == 0)
+				g->rank[w + k / 64] = in_run;
 			if (hc_go_slot_allocated(s, bits, k)) {
 				g->allocmap[w + k / 64] |= 1ULL << (k % 64);
 				nobj++;
+				in_run++;
 			}
 		}
 		w += ((uint64_t)s->nelems + 63) / 64;
@@ -300,9 +305,7 @@ uint32_t hc_graph_locate(struct hc_program *prog, const struct hc_graph *g, uint
 	const uint64_t *m = g->allocmap + r->bits_off;
 	if (!(m[k / 64] >> (k % 64) & 1))
 		return NONE;
-	uint32_t rank = 0;
-	for (uint64_t w = 0; w < k / 64; w++)
-		rank += (uint32_t)__builtin_popcountll(m[w]);
+	uint32_t rank = g->rank[r->bits_off + k / 64];
 	if (k % 64)
 		rank += (uint32_t)__builtin_popcountll(m[k / 64] & ((1ULL << (k % 64)) - 1));
 	if (start)
@@ -1139,6 +1142,7 @@ void hc_graph_destroy(struct hc_graph *g)
 	hc_array_free(g->type);
 	free(g->runs);
 	hc_array_free(g->allocmap);
+	hc_array_free(g->rank);
 	for (uint32_t r = 0; r < g->nroots; r++) {
 		free(g->roots[r].name);
 		free(g->roots[r].targets);

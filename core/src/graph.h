@@ -55,6 +55,7 @@ struct hc_graph {
 	struct hc_graph_run *runs;
 	size_t nruns;
 	uint64_t *allocmap; /* allocated-slot bits of every run */
+	uint16_t *rank;     /* per allocmap word: set bits before it in its run */
 	/* Roots: node ids nobjects + 1 + i; the super-root is node nobjects. */
 	struct hc_root *roots;
 	uint32_t nroots;

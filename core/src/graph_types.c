@@ -385,12 +385,12 @@ static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len
  * behind a pointer to the first); size classes never round a single value up
  * that far.
  */
-static void scan_object(struct prop *p, uint64_t addr, uint32_t lid)
+static void scan_object(struct prop *p, uint64_t start, uint32_t lid)
 {
-	const struct hc_graph_run *run;
-	uint64_t start;
-	if (hc_graph_locate(p->b->prog, p->b->g, addr, &start, &run) == NONE)
+	size_t i = hc_go_span_index(p->b->go, start);
+	if (i >= p->b->g->nruns)
 		return;
+	const struct hc_graph_run *run = &p->b->g->runs[i];
 	uint64_t data = run->header ? 8 : 0, size = run->elemsize;
 	const uint8_t *mem = hc_memory_ptr(&p->b->prog->mem, start, size);
 	uint64_t esize = p->layouts[lid].size;
