@@ -81,6 +81,24 @@ class ReachabilityTest(unittest.TestCase):
                                      % [hex(a) for a in addrs if a not in fresh])
 
 
+    def test_every_fixture_analyses(self):
+        # Every core, also those taken mid-GC or after later allocations:
+        # the graph holds every allocated object once, and its types and
+        # roots account for all of them.
+        for fx in fixtures():
+            with self.subTest(fixture=repr(fx)):
+                roots, _ = run_json("roots", "--json", fx.core)
+                types, _ = run_json("types", "--json", "--top", "0", fx.core)
+                stats, _ = run_json("stats", "--json", fx.core)
+                n = roots["graph"]["objects"]
+                self.assertEqual(n, stats["MemStats"]["HeapObjects"])
+                self.assertEqual(roots["reachable"]["objects"] + roots["unreachable"]["objects"], n)
+                self.assertEqual(sum(t["count"] for t in types["types"]), n)
+                self.assertEqual(types["heap_bytes"], stats["MemStats"]["HeapAlloc"])
+                top, _ = run_json("top", "--json", "--depth", "2", fx.core)
+                self.assertTrue(top["objects"])
+
+
 class ShapesTest(unittest.TestCase):
     def test_constructed_answers(self):
         for fx in fixtures("graph"):

@@ -299,6 +299,8 @@ uint32_t hc_graph_locate(struct hc_program *prog, const struct hc_graph *g, uint
 	if (i == SIZE_MAX || i >= g->nruns)
 		return NONE;
 	const struct hc_graph_run *r = &g->runs[i];
+	if (!r->nslots || !r->elemsize)
+		return NONE; /* a stack or other manual span: no objects */
 	uint64_t k = (addr - r->base) / r->elemsize;
 	if (k >= r->nslots)
 		return NONE;
@@ -830,12 +832,13 @@ static struct hc_error *finish_edges(struct builder *b)
  * (each one uint32 per node, by DFS number unless said otherwise):
  *   A: dfn (by node) during the DFS and the predecessor lists, then label;
  *   B: vertex (DFS number -> node);
- *   C: parent, then idom in DFS numbers;
- *   D: the DFS's edge cursor, then semi;
- *   E: the predecessor lists' fill cursor, then ancestor.
- * The DFS needs no stack: it climbs back through parent.  Peak: five words
- * per node and the predecessor lists (one word per edge, one per node) on
- * top of the graph.
+ *   C: parent during the DFS, then semi, then idom (in place);
+ *   D: the DFS's edge cursor, then the predecessor lists' fill cursor, then
+ *      ancestor.
+ * The DFS needs no stack: it climbs back through parent.  Each vertex's DFS
+ * parent is stored as its first predecessor, so that parent needs no array
+ * of its own once the lists exist.  Peak: four words per node and the
+ * predecessor lists (one word per edge, one per node) on top of the graph.
  */
 struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog)
 {
@@ -844,13 +847,13 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 	uint32_t *vertex = hc_array_new((size_t)n + 1, sizeof(uint32_t));
 	uint32_t *parent = hc_array_new((size_t)n + 1, sizeof(uint32_t));
 	uint32_t *cursor = hc_array_new((size_t)n + 1, sizeof(uint32_t));
-	uint32_t *anc = hc_array_new((size_t)n + 1, sizeof(uint32_t));
-	uint32_t *pred_start = hc_array_new((size_t)n + 2, sizeof(uint32_t));
-	uint32_t *preds = NULL, *label = NULL, *semi = NULL, *idom = NULL;
+	uint64_t *placed = calloc((size_t)n / 64 + 1, sizeof(uint64_t));
+	uint32_t *pred_start = NULL, *preds = NULL;
+	uint32_t *label = NULL, *semi = NULL, *anc = NULL, *idom = NULL, *stack = NULL;
 	struct hc_error *err = &hc_enomem;
 	const char *phase = "dominators";
 	uint64_t total = 4 * (uint64_t)n;
-	if (!dfn || !vertex || !parent || !cursor || !anc || !pred_start)
+	if (!dfn || !vertex || !parent || !cursor || !placed)
 		goto out;
 	hc_progress(prog, phase, 0, total);
 	/* Depth-first numbering from the super-root, 1-based (0: unreached). */
@@ -873,7 +876,10 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 			cur = parent[cur];
 		}
 	}
-	/* Predecessors (in DFS numbers) of reached nodes. */
+	/* Predecessors (in DFS numbers) of reached nodes, the DFS parent first. */
+	pred_start = hc_array_new((size_t)count + 2, sizeof(uint32_t));
+	if (!pred_start)
+		goto out;
 	uint64_t npreds = 0;
 	for (uint32_t v = 0; v < n; v++) {
 		hc_progress(prog, phase, n + (uint64_t)v / 2, total);
@@ -883,31 +889,42 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 			pred_start[dfn[g->edges[e]] + 1]++;
 		npreds += g->edge_start[v + 1] - g->edge_start[v];
 	}
-	for (uint32_t i = 1; i <= count + 1; i++) /* pred_start has n + 2 >= count + 2 entries */
+	for (uint32_t i = 1; i <= count + 1; i++)
 		pred_start[i] += pred_start[i - 1];
 	preds = hc_array_new(npreds ? npreds : 1, sizeof(uint32_t));
 	if (!preds)
 		goto out;
-	uint32_t *fill = anc;
-	memcpy(fill, pred_start, ((size_t)count + 1) * sizeof(uint32_t));
+	uint32_t *fill = cursor;
+	for (uint32_t i = 1; i <= count; i++)
+		fill[i] = pred_start[i] + 1; /* slot 0: the parent */
 	for (uint32_t v = 0; v < n; v++) {
 		hc_progress(prog, phase, n + (uint64_t)(n + v) / 2, total);
 		if (!dfn[v])
 			continue;
-		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
-			preds[fill[dfn[g->edges[e]]]++] = dfn[v];
+		uint32_t dv = dfn[v];
+		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+			uint32_t w = dfn[g->edges[e]];
+			if (parent[w] == dv && !(placed[w / 64] >> (w % 64) & 1)) {
+				placed[w / 64] |= 1ULL << (w % 64);
+				preds[pred_start[w]] = dv;
+			} else {
+				preds[fill[w]++] = dv;
+			}
+		}
 	}
+	free(placed);
+	placed = NULL;
 	label = dfn;
 	dfn = NULL;
-	semi = cursor;
+	semi = parent;
+	parent = NULL;
+	anc = cursor;
 	cursor = NULL;
 	for (uint32_t i = 1; i <= count; i++) {
 		semi[i] = label[i] = i;
 		anc[i] = 0;
 	}
-	/* Semidominators, with eval's path compression done iteratively over an
-	 * explicit stack. */
-	uint32_t *stack = NULL;
+	/* Semidominators; eval's path compression is iterative over a stack. */
 	size_t cap_stack = 0;
 	for (uint32_t w = count; w >= 2; w--) {
 		hc_progress(prog, phase, 2 * (uint64_t)n + (count - w), total);
@@ -918,10 +935,8 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 				size_t depth = 0;
 				uint32_t x = v;
 				while (anc[anc[x]]) {
-					if (!hc_grow(&stack, &cap_stack, depth + 1, sizeof(*stack))) {
-						free(stack);
+					if (!hc_grow(&stack, &cap_stack, depth + 1, sizeof(*stack)))
 						goto out;
-					}
 					stack[depth++] = x;
 					x = anc[x];
 				}
@@ -937,26 +952,28 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 			if (semi[u] < semi[w])
 				semi[w] = semi[u];
 		}
-		anc[w] = parent[w];
+		anc[w] = preds[pred_start[w]]; /* link to the parent */
 	}
 	free(stack);
-	hc_array_free(preds);
-	hc_array_free(pred_start);
+	stack = NULL;
 	hc_array_free(label);
 	hc_array_free(anc);
-	preds = pred_start = label = anc = NULL;
+	label = anc = NULL;
 	/* Immediate dominators: the nearest common ancestor of the parent and
-	 * the semidominator, in place over parent (idom[d] is final for d < w). */
-	idom = parent;
-	parent = NULL;
+	 * the semidominator, written over semi (idom[d] is final for d < w and
+	 * semi[w] is read before it is overwritten). */
+	idom = semi;
+	semi = NULL;
+	idom[1] = 0;
 	for (uint32_t w = 2; w <= count; w++) {
-		uint32_t d = idom[w];
-		while (d > semi[w])
+		uint32_t d = preds[pred_start[w]];
+		while (d > idom[w])
 			d = idom[d];
 		idom[w] = d;
 	}
-	hc_array_free(semi);
-	semi = NULL;
+	hc_array_free(preds);
+	hc_array_free(pred_start);
+	preds = pred_start = NULL;
 	hc_progress(prog, phase, 3 * (uint64_t)n, total);
 	g->idom = hc_array_new(n, sizeof(uint32_t));
 	g->retained = hc_array_new(n, sizeof(uint64_t));
@@ -990,12 +1007,14 @@ out:
 	hc_array_free(vertex);
 	hc_array_free(parent);
 	hc_array_free(cursor);
-	hc_array_free(anc);
+	free(placed);
 	hc_array_free(pred_start);
 	hc_array_free(preds);
 	hc_array_free(label);
 	hc_array_free(semi);
+	hc_array_free(anc);
 	hc_array_free(idom);
+	free(stack);
 	return err;
 }
 
