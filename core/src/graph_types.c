@@ -58,9 +58,11 @@ struct prop {
 	struct builder *b;
 	struct hc_dwarf_index *dw;
 	uint64_t *done;        /* per object, a bit: typed from DWARF already */
+	/* The work list, a stack (depth-first keeps it short: a breadth-first
+	 * queue of a 15M-object heap held most of the heap at once). */
 	uint64_t *queue_addr;   /* where each queued object starts */
 	uint32_t *queue_layout;
-	size_t head, tail, cap;
+	size_t tail, cap;
 	struct hc_strmap names;   /* type name -> type id */
 	struct hc_u64map by_die;  /* DIE offset -> layout id */
 	struct hc_u64map by_rtype; /* runtime type -> layout id of what an interface's data word points to */
@@ -483,10 +485,11 @@ void gb_propagate_types(struct builder *b)
 			hc_strmap_put(&p.names, g->types[t].name, t, false);
 	seed_globals(&p);
 	seed_runtime_typed(&p);
-	while (p.head < p.tail && !p.oom) {
-		hc_progress(b->prog, "typing objects", p.head, g->nobjects);
-		uint64_t addr = p.queue_addr[p.head];
-		uint32_t lid = p.queue_layout[p.head++];
+	for (uint64_t done = 0; p.tail && !p.oom; done++) {
+		hc_progress(b->prog, "typing objects", done, g->nobjects);
+		p.tail--;
+		uint64_t addr = p.queue_addr[p.tail];
+		uint32_t lid = p.queue_layout[p.tail];
 		scan_object(&p, addr, lid);
 	}
 	hc_progress(b->prog, "typing objects", g->nobjects, g->nobjects);
