@@ -25,6 +25,7 @@
  */
 #include <dwarf.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -827,33 +828,39 @@ static struct hc_error *finish_edges(struct builder *b)
 
 /* ---- dominators (semi-NCA) ---- */
 
+/* Marks the last entry of a vertex's predecessor list. */
+#define LAST_PRED (1U << 31)
+
 /*
- * Memory is the constraint on a big heap, so the pass reuses its arrays
- * (each one uint32 per node, by DFS number unless said otherwise):
- *   A: dfn (by node) during the DFS and the predecessor lists, then label;
- *   B: vertex (DFS number -> node);
- *   C: parent during the DFS, then semi, then idom (in place);
- *   D: the DFS's edge cursor, then the predecessor lists' fill cursor, then
- *      ancestor.
- * The DFS needs no stack: it climbs back through parent.  Each vertex's DFS
- * parent is stored as its first predecessor, so that parent needs no array
- * of its own once the lists exist.  Peak: four words per node and the
- * predecessor lists (one word per edge, one per node) on top of the graph.
+ * Memory is the constraint on a big heap (the pass runs while type
+ * propagation may still be running beside it), so arrays are freed as soon
+ * as they are done:
+ *   DFS:         dfn (by node), vertex (DFS number -> node), parent, cursor;
+ *   predecessors: dfn, vertex, parent, the lists' bounds, the lists;
+ *   semidominators: vertex, label, semi, ancestor, the lists;
+ *   idom:        vertex, idom (in place over semi), the lists;
+ *   results:     vertex, the graph's idom and retained.
+ * The DFS needs no stack: it climbs back through parent.  The predecessor
+ * lists lie in decreasing DFS order, each with its DFS parent first and its
+ * last entry marked, so that the semidominator loop (DFS numbers going
+ * down) reads them front to back and the idom loop (going up) back to
+ * front, and neither needs the lists' bounds or the parent array.
  */
 struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog)
 {
 	uint32_t n = g->nnodes, r = g->nobjects;
-	uint32_t *dfn = hc_array_new((size_t)n + 1, sizeof(uint32_t));
-	uint32_t *vertex = hc_array_new((size_t)n + 1, sizeof(uint32_t));
-	uint32_t *parent = hc_array_new((size_t)n + 1, sizeof(uint32_t));
-	uint32_t *cursor = hc_array_new((size_t)n + 1, sizeof(uint32_t));
-	uint64_t *placed = calloc((size_t)n / 64 + 1, sizeof(uint64_t));
-	uint32_t *pred_start = NULL, *preds = NULL;
-	uint32_t *label = NULL, *semi = NULL, *anc = NULL, *idom = NULL, *stack = NULL;
+	uint32_t *dfn = NULL, *vertex = NULL, *parent = NULL, *cursor = NULL, *bound = NULL;
+	uint32_t *preds = NULL, *label = NULL, *semi = NULL, *anc = NULL, *stack = NULL;
 	struct hc_error *err = &hc_enomem;
 	const char *phase = "dominators";
 	uint64_t total = 4 * (uint64_t)n;
-	if (!dfn || !vertex || !parent || !cursor || !placed)
+	if (n >= LAST_PRED)
+		return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^31 graph nodes");
+	dfn = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	vertex = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	parent = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	cursor = hc_array_new((size_t)n + 1, sizeof(uint32_t));
+	if (!dfn || !vertex || !parent || !cursor)
 		goto out;
 	hc_progress(prog, phase, 0, total);
 	/* Depth-first numbering from the super-root, 1-based (0: unreached). */
@@ -876,60 +883,69 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 			cur = parent[cur];
 		}
 	}
-	/* Predecessors (in DFS numbers) of reached nodes, the DFS parent first. */
-	pred_start = hc_array_new((size_t)count + 2, sizeof(uint32_t));
-	if (!pred_start)
+	hc_array_free(cursor);
+	cursor = NULL;
+	/* The lists: count each vertex's predecessors, give vertex count the
+	 * first slots and vertex 2 the last, then fill each list backwards from
+	 * its end, which leaves bound[w] at its start. */
+	bound = hc_array_new((size_t)count + 2, sizeof(uint32_t));
+	if (!bound)
 		goto out;
-	uint64_t npreds = 0;
 	for (uint32_t v = 0; v < n; v++) {
 		hc_progress(prog, phase, n + (uint64_t)v / 2, total);
 		if (!dfn[v])
 			continue;
 		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
-			pred_start[dfn[g->edges[e]] + 1]++;
-		npreds += g->edge_start[v + 1] - g->edge_start[v];
+			bound[dfn[g->edges[e]]]++;
 	}
-	for (uint32_t i = 1; i <= count + 1; i++)
-		pred_start[i] += pred_start[i - 1];
+	uint64_t npreds = 0;
+	for (uint32_t w = count; w >= 1; w--) {
+		npreds += bound[w];
+		bound[w] = (uint32_t)npreds; /* the end of w's list */
+	}
 	preds = hc_array_new(npreds ? npreds : 1, sizeof(uint32_t));
 	if (!preds)
 		goto out;
-	uint32_t *fill = cursor;
-	for (uint32_t i = 1; i <= count; i++)
-		fill[i] = pred_start[i] + 1; /* slot 0: the parent */
 	for (uint32_t v = 0; v < n; v++) {
 		hc_progress(prog, phase, n + (uint64_t)(n + v) / 2, total);
 		if (!dfn[v])
 			continue;
-		uint32_t dv = dfn[v];
-		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
-			uint32_t w = dfn[g->edges[e]];
-			if (parent[w] == dv && !(placed[w / 64] >> (w % 64) & 1)) {
-				placed[w / 64] |= 1ULL << (w % 64);
-				preds[pred_start[w]] = dv;
-			} else {
-				preds[fill[w]++] = dv;
+		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
+			preds[--bound[dfn[g->edges[e]]]] = dfn[v];
+	}
+	/* w's list is bound[w] .. bound[w - 1] (w >= 2; vertex 1, the
+	 * super-root, has none).  The parent goes first; the last is marked. */
+	for (uint32_t w = 2; w <= count; w++) {
+		uint32_t first = bound[w], end = bound[w - 1];
+		for (uint32_t e = first; e < end; e++) {
+			if (preds[e] == parent[w]) {
+				preds[e] = preds[first];
+				preds[first] = parent[w];
+				break;
 			}
 		}
+		preds[end - 1] |= LAST_PRED;
 	}
-	free(placed);
-	placed = NULL;
+	hc_array_free(bound);
+	hc_array_free(parent);
+	bound = parent = NULL;
 	label = dfn;
 	dfn = NULL;
-	semi = parent;
-	parent = NULL;
-	anc = cursor;
-	cursor = NULL;
-	for (uint32_t i = 1; i <= count; i++) {
+	semi = hc_array_new((size_t)count + 1, sizeof(uint32_t));
+	anc = hc_array_new((size_t)count + 1, sizeof(uint32_t)); /* 0: not linked yet */
+	if (!semi || !anc)
+		goto out;
+	for (uint32_t i = 1; i <= count; i++)
 		semi[i] = label[i] = i;
-		anc[i] = 0;
-	}
 	/* Semidominators; eval's path compression is iterative over a stack. */
 	size_t cap_stack = 0;
+	uint64_t pos = 0;
 	for (uint32_t w = count; w >= 2; w--) {
 		hc_progress(prog, phase, 2 * (uint64_t)n + (count - w), total);
-		for (uint32_t e = pred_start[w]; e < pred_start[w + 1]; e++) {
-			uint32_t v = preds[e];
+		uint32_t first = preds[pos] & ~LAST_PRED;
+		for (;;) {
+			uint32_t entry = preds[pos++];
+			uint32_t v = entry & ~LAST_PRED;
 			uint32_t u = v;
 			if (anc[v]) {
 				size_t depth = 0;
@@ -951,8 +967,10 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 			}
 			if (semi[u] < semi[w])
 				semi[w] = semi[u];
+			if (entry & LAST_PRED)
+				break;
 		}
-		anc[w] = preds[pred_start[w]]; /* link to the parent */
+		anc[w] = first; /* link to the parent */
 	}
 	free(stack);
 	stack = NULL;
@@ -960,29 +978,35 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 	hc_array_free(anc);
 	label = anc = NULL;
 	/* Immediate dominators: the nearest common ancestor of the parent and
-	 * the semidominator, written over semi (idom[d] is final for d < w and
-	 * semi[w] is read before it is overwritten). */
-	idom = semi;
-	semi = NULL;
+	 * the semidominator, written over semi (idom[d] is final for d < w, and
+	 * semi[w] is read before it is overwritten).  Vertex w's list is found
+	 * walking the lists back to front. */
+	uint32_t *idom = semi;
 	idom[1] = 0;
 	for (uint32_t w = 2; w <= count; w++) {
-		uint32_t d = preds[pred_start[w]];
+		uint64_t first = pos - 1;
+		while (first > 0 && !(preds[first - 1] & LAST_PRED))
+			first--;
+		pos = first;
+		uint32_t d = preds[first] & ~LAST_PRED;
 		while (d > idom[w])
 			d = idom[d];
 		idom[w] = d;
 	}
 	hc_array_free(preds);
-	hc_array_free(pred_start);
-	preds = pred_start = NULL;
+	preds = NULL;
 	hc_progress(prog, phase, 3 * (uint64_t)n, total);
 	g->idom = hc_array_new(n, sizeof(uint32_t));
-	g->retained = hc_array_new(n, sizeof(uint64_t));
-	g->dominated = hc_array_new(n, sizeof(uint32_t));
-	if (!g->idom || !g->retained || !g->dominated)
+	if (!g->idom)
 		goto out;
 	memset(g->idom, 0xff, (size_t)n * sizeof(uint32_t)); /* NONE: unreachable */
 	for (uint32_t w = 2; w <= count; w++)
 		g->idom[vertex[w]] = vertex[idom[w]];
+	hc_array_free(semi);
+	semi = idom = NULL;
+	g->retained = hc_array_new(n, sizeof(uint64_t));
+	if (!g->retained)
+		goto out;
 	/* Every reached object retains itself, then children add up into their
 	 * dominators in reverse DFS order. */
 	for (size_t i = 0; i < g->nruns; i++) {
@@ -991,14 +1015,13 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
 			if (g->idom[v] == NONE)
 				continue;
 			g->retained[v] = g->runs[i].elemsize;
-			g->dominated[v] = 1;
 			g->reachable_objects++;
 			g->reachable_bytes += g->runs[i].elemsize;
 		}
 	}
 	for (uint32_t w = count; w >= 2; w--) {
-		g->retained[vertex[idom[w]]] += g->retained[vertex[w]];
-		g->dominated[vertex[idom[w]]] += g->dominated[vertex[w]];
+		uint32_t v = vertex[w];
+		g->retained[g->idom[v]] += g->retained[v];
 	}
 	hc_progress(prog, phase, total, total);
 	err = NULL;
@@ -1007,13 +1030,11 @@ out:
 	hc_array_free(vertex);
 	hc_array_free(parent);
 	hc_array_free(cursor);
-	free(placed);
-	hc_array_free(pred_start);
+	hc_array_free(bound);
 	hc_array_free(preds);
 	hc_array_free(label);
 	hc_array_free(semi);
 	hc_array_free(anc);
-	hc_array_free(idom);
 	free(stack);
 	return err;
 }
@@ -1047,9 +1068,10 @@ bool hc_graph_dominator_children(const struct hc_graph *g, uint32_t **first, uin
  * every object of the type were): the retained sizes of the type's objects
  * that no other object of the type dominates.  One preorder walk of the
  * dominator tree (without a stack: up through idom, across through next),
- * counting each type's objects on the current path.
+ * counting each type's objects on the current path, and the objects under
+ * each root.
  */
-static struct hc_error *type_totals(struct hc_graph *g)
+struct hc_error *hc_graph_tree_totals(struct hc_graph *g)
 {
 	for (size_t i = 0; i < g->nruns; i++) {
 		uint32_t end = hc_graph_run_end(g, i);
@@ -1065,8 +1087,13 @@ static struct hc_error *type_totals(struct hc_graph *g)
 		return &hc_enomem;
 	}
 	uint32_t top = g->nobjects, v = first[top];
+	struct hc_root *under = NULL; /* the root whose subtree the walk is in */
 	while (v != NONE) {
 		/* Enter v. */
+		if (v > top)
+			under = &g->roots[v - top - 1];
+		else if (under)
+			under->dominated++;
 		if (v < g->nobjects && on_path[g->type[v]]++ == 0)
 			g->types[g->type[v]].retained += g->retained[v];
 		if (first[v] != NONE) {
@@ -1077,6 +1104,8 @@ static struct hc_error *type_totals(struct hc_graph *g)
 		while (v != top) {
 			if (v < g->nobjects)
 				on_path[g->type[v]]--;
+			else
+				under = NULL;
 			if (next[v] != NONE) {
 				v = next[v];
 				break;
@@ -1089,6 +1118,12 @@ static struct hc_error *type_totals(struct hc_graph *g)
 	free(on_path);
 	hc_array_free(first);
 	hc_array_free(next);
+	return NULL;
+}
+
+static void *typing_thread(void *arg)
+{
+	gb_propagate_types(arg, false);
 	return NULL;
 }
 
@@ -1123,14 +1158,24 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 		err = thread_roots(&b);
 	hc_progress(prog, "scanning roots", 3, 3);
 	if (!err)
-		gb_propagate_types(&b);
-	if (!err)
 		err = finish_edges(&b);
+	/*
+	 * Typing and the dominator tree are independent (one writes types, the
+	 * other reads only the edges and writes its own arrays): on a second
+	 * core, typing runs beside the dominator pass.  Only this thread
+	 * reports progress.
+	 */
+	pthread_t typer;
+	bool threaded = !err && pthread_create(&typer, NULL, typing_thread, &b) == 0;
+	if (!err && !threaded)
+		gb_propagate_types(&b, true);
 	if (!err)
 		err = hc_graph_dominators(b.g, prog);
+	if (threaded)
+		pthread_join(typer, NULL);
 	hc_progress(prog, "type totals", 0, 1);
 	if (!err)
-		err = type_totals(b.g);
+		err = hc_graph_tree_totals(b.g);
 	hc_progress(prog, "type totals", 1, 1);
 	for (size_t i = 0; i < b.nmasks; i++)
 		free(b.masks[i].bits);
@@ -1171,7 +1216,6 @@ void hc_graph_destroy(struct hc_graph *g)
 	hc_array_free(g->edges);
 	hc_array_free(g->idom);
 	hc_array_free(g->retained);
-	hc_array_free(g->dominated);
 	for (uint32_t t = 0; t < g->ntypes; t++)
 		free(g->types[t].name);
 	free(g->types);

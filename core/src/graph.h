@@ -24,6 +24,7 @@ struct hc_root {
 	enum hc_root_kind kind;
 	uint32_t *targets; /* object ids, freed after the CSR is built */
 	size_t ntargets, cap;
+	uint64_t dominated; /* objects it dominates */
 };
 
 struct hc_type_info {
@@ -67,7 +68,6 @@ struct hc_graph {
 	/* Dominator tree. */
 	uint32_t *idom;     /* UINT32_MAX where unreachable */
 	uint64_t *retained; /* per node */
-	uint32_t *dominated; /* per node: objects it dominates (an object counts itself) */
 	uint64_t reachable_objects, reachable_bytes;
 	/* Types (index 0.. ntypes-1), untyped groups included. */
 	struct hc_type_info *types;
@@ -97,7 +97,7 @@ static inline uint32_t hc_graph_run_end(const struct hc_graph *g, size_t r)
 	return r + 1 < g->nruns ? g->runs[r + 1].first : g->nobjects;
 }
 /**
- * Compute idom, retained and dominated for every node from nnodes,
+ * Compute idom and retained for every node from nnodes,
  * edge_start, edges and size (node nobjects is the super-root); progress
  * goes to @p prog when it is not NULL.
  */
@@ -107,6 +107,11 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_program *prog
  * each child's next sibling next[child], UINT32_MAX ending both; children in
  * increasing id order.  Both arrays are hc_array_new()'ed for the caller.
  */
+/**
+ * From the dominator tree: every type's count, bytes and retained size (MAT's
+ * definition) and every root's dominated object count.
+ */
+struct hc_error *hc_graph_tree_totals(struct hc_graph *g);
 bool hc_graph_dominator_children(const struct hc_graph *g, uint32_t **first,
 				 uint32_t **next);
 /** The node id of object @p obj / root @p r. */

@@ -68,7 +68,9 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype);
 /**
  * Give untyped objects the static types that typed pointers to them imply,
  * from DWARF: globals' types, then the fields of typed objects, transitively.
+ * It touches only the builder, the types and g->type (and reads the rest), so
+ * it may run beside hc_graph_dominators().
  */
-void gb_propagate_types(struct builder *b);
+void gb_propagate_types(struct builder *b, bool report_progress);
 
 #endif /* HC_GRAPH_BUILD_H */

@@ -468,7 +468,7 @@ static void seed_runtime_typed(struct prop *p)
 	free(by_type);
 }
 
-void gb_propagate_types(struct builder *b)
+void gb_propagate_types(struct builder *b, bool report_progress)
 {
 	struct hc_graph *g = b->g;
 	struct prop p = {.b = b};
@@ -486,13 +486,15 @@ void gb_propagate_types(struct builder *b)
 	seed_globals(&p);
 	seed_runtime_typed(&p);
 	for (uint64_t done = 0; p.tail && !p.oom; done++) {
-		hc_progress(b->prog, "typing objects", done, g->nobjects);
+		if (report_progress)
+			hc_progress(b->prog, "typing objects", done, g->nobjects);
 		p.tail--;
 		uint64_t addr = p.queue_addr[p.tail];
 		uint32_t lid = p.queue_layout[p.tail];
 		scan_object(&p, addr, lid);
 	}
-	hc_progress(b->prog, "typing objects", g->nobjects, g->nobjects);
+	if (report_progress)
+		hc_progress(b->prog, "typing objects", g->nobjects, g->nobjects);
 	for (size_t i = 0; i < p.nlayouts; i++)
 		free(p.layouts[i].slots);
 	free(p.layouts);

@@ -161,7 +161,6 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 	if (err)
 		return err;
 	uint32_t *order = malloc((g->nroots ? g->nroots : 1) * sizeof(uint32_t));
-	const uint32_t *cnt = g->dominated;
 	if (!order)
 		return &hc_enomem;
 	for (uint32_t r = 0; r < g->nroots; r++)
@@ -187,7 +186,7 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 			hc_json_add(e, "root", json_object_new_string(r->name), &oom);
 			hc_json_add(e, "kind", json_object_new_string(root_kind_name(r->kind)), &oom);
 			hc_json_add(e, "retained", U64(g->retained[node]), &oom);
-			hc_json_add(e, "objects", U64(cnt[node]), &oom);
+			hc_json_add(e, "objects", U64(r->dominated), &oom);
 			json_object_array_add(roots, e);
 		}
 		json_object *reach = json_object_new_object(), *unreach = json_object_new_object();
@@ -225,7 +224,8 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 		const struct hc_root *r = &g->roots[order[i]];
 		uint32_t node = hc_graph_root_node(g, order[i]);
 		bytes_col(&sb, g->retained[node], 12);
-		hc_strbuf_printf(&sb, " %10u  %-9s %s\n", cnt[node], root_kind_name(r->kind), r->name);
+		hc_strbuf_printf(&sb, " %10" PRIu64 "  %-9s %s\n", r->dominated, root_kind_name(r->kind),
+				 r->name);
 	}
 	if (shown < g->nroots)
 		hc_strbuf_printf(&sb, "... %zu more roots (--top 0 shows all)\n", g->nroots - shown);

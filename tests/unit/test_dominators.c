@@ -5,7 +5,8 @@
  *
  *   super-root -> root -> A -> B -> V,   A -> V
  *
- * idom(V) = A, so B retains only itself and A retains A, B and V.
+ * idom(V) = A, so B retains only itself and A retains A, B and V.  A and V
+ * have type T, B type U: T retains what A does (V is under A), U what B does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,8 +31,15 @@ static void test_forward_edge_to_last_vertex(void **state)
 		{.base = 0x2000, .elemsize = 16, .first = 1, .nslots = 1},
 		{.base = 0x3000, .elemsize = 32, .first = 2, .nslots = 1},
 	};
+	struct hc_root roots[1] = {{.name = "root"}};
+	struct hc_type_info types[2] = {{.name = "T"}, {.name = "U"}};
+	uint32_t type[3] = {0, 1, 0};
 	struct hc_graph g = {
 		.nobjects = 3,
+		.type = type,
+		.types = types,
+		.ntypes = 2,
+		.roots = roots,
 		.nroots = 1,
 		.nnodes = N,
 		.edge_start = edge_start,
@@ -48,10 +56,14 @@ static void test_forward_edge_to_last_vertex(void **state)
 	assert_int_equal(g.retained[B], 16);
 	assert_int_equal(g.retained[A], 56);
 	assert_int_equal(g.retained[ROOT], 56);
-	assert_int_equal(g.dominated[A], 3);
-	assert_int_equal(g.dominated[B], 1);
 	assert_int_equal(g.reachable_objects, 3);
 	assert_int_equal(g.reachable_bytes, 56);
+	assert_null(hc_graph_tree_totals(&g));
+	assert_int_equal(roots[0].dominated, 3);
+	assert_int_equal(types[0].count, 2);
+	assert_int_equal(types[0].bytes, 40);
+	assert_int_equal(types[0].retained, 56);
+	assert_int_equal(types[1].retained, 16);
 	/* The children lists: A under ROOT, B and V under A. */
 	uint32_t *first, *next;
 	assert_true(hc_graph_dominator_children(&g, &first, &next));
@@ -65,7 +77,6 @@ static void test_forward_edge_to_last_vertex(void **state)
 	hc_array_free(next);
 	hc_array_free(g.idom);
 	hc_array_free(g.retained);
-	hc_array_free(g.dominated);
 }
 
 /*
@@ -94,8 +105,13 @@ static void test_long_chain(void **state)
 	}
 	edge_start[n] = e;
 	struct hc_graph_run run = {.base = 0x10000, .elemsize = 16, .first = 0, .nslots = nobj};
+	struct hc_root roots[1] = {{.name = "root"}};
+	struct hc_type_info types[1] = {{.name = "T"}};
+	uint32_t *type = calloc(nobj, sizeof(uint32_t));
+	assert_non_null(type);
 	struct hc_graph g = {
 		.nobjects = nobj, .nroots = 1, .nnodes = n,
+		.roots = roots, .type = type, .types = types, .ntypes = 1,
 		.edge_start = edge_start, .edges = edges, .nedges = e,
 		.runs = &run, .nruns = 1,
 	};
@@ -105,13 +121,17 @@ static void test_long_chain(void **state)
 	assert_int_equal(g.retained[LEN - 1], 16);
 	assert_int_equal(g.idom[LEN - 1], LEN - 2);
 	assert_int_equal(g.idom[LEN], UINT32_MAX); /* the unreachable one */
-	assert_int_equal(g.dominated[0], LEN);
 	assert_int_equal(g.reachable_objects, LEN);
+	/* The type walk climbs a million levels back without a stack too. */
+	assert_null(hc_graph_tree_totals(&g));
+	assert_int_equal(roots[0].dominated, LEN);
+	assert_int_equal(types[0].count, LEN + 1);
+	assert_int_equal(types[0].retained, 16ULL * LEN);
+	free(type);
 	free(edge_start);
 	free(edges);
 	hc_array_free(g.idom);
 	hc_array_free(g.retained);
-	hc_array_free(g.dominated);
 }
 
 int main(void)
