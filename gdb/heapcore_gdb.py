@@ -13,6 +13,8 @@ heap-object.
 import ctypes
 import os
 import shlex
+import sys
+import time
 
 import gdb
 
@@ -27,6 +29,43 @@ HC_REPORT_SORT_BYTES = 8
 
 _lib = None
 _open = {"key": None, "prog": None}
+
+# Progress of long work, as the heapcore command shows it: on a terminal,
+# after a second, one line rewritten in place and erased before the report;
+# HEAPCORE_PROGRESS=always shows it from the start wherever it goes, =never
+# never.
+_PROGRESS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p,
+                                ctypes.c_uint64, ctypes.c_uint64)
+_progress = {"start": 0.0, "drawn": 0.0, "shown": False}
+
+
+def _progress_wanted():
+    mode = os.environ.get("HEAPCORE_PROGRESS", "auto")
+    if mode == "never":
+        return False
+    if mode == "always":
+        return True
+    try:
+        return os.isatty(sys.stderr.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _on_progress(arg, phase, done, total):
+    now = time.monotonic()
+    always = os.environ.get("HEAPCORE_PROGRESS") == "always"
+    if not always and now - _progress["start"] < 1.0:
+        return
+    if _progress["shown"] and now - _progress["drawn"] < 0.1 and done != total:
+        return
+    _progress["drawn"], _progress["shown"] = now, True
+    pct = done * 100 // total if total else 100
+    gdb.write("\r\033[Kheapcore: %s %3d%%" % (phase.decode(errors="replace"), pct),
+              gdb.STDERR)
+    gdb.flush(gdb.STDERR)
+
+
+_progress_cb = _PROGRESS_FN(_on_progress)  # kept alive as long as the module
 
 
 def _library():
@@ -49,6 +88,8 @@ def _library():
         lib.hc_error_destroy.restype = None
         lib.hc_free.argtypes = [vp]
         lib.hc_free.restype = None
+        lib.hc_program_set_progress.argtypes = [vp, _PROGRESS_FN, vp]
+        lib.hc_program_set_progress.restype = None
         u, sz, u64 = ctypes.c_uint, ctypes.c_size_t, ctypes.c_uint64
         out = ctypes.POINTER(vp)
         signatures = {
@@ -146,6 +187,8 @@ def _program(force=False):
                                     HC_OPEN_FORCE if force else 0,
                                     ctypes.byref(prog)))
     _open["key"], _open["prog"] = key, prog.value
+    if _progress_wanted():
+        lib.hc_program_set_progress(prog.value, _progress_cb, None)
     return prog.value
 
 
@@ -153,7 +196,14 @@ def _report(fn_name, flags, force, *args):
     lib = _library()
     prog = _program(force)
     text = ctypes.c_void_p()
-    _check(getattr(lib, fn_name)(prog, flags, *args, ctypes.byref(text)))
+    _progress["start"], _progress["shown"] = time.monotonic(), False
+    try:
+        err = getattr(lib, fn_name)(prog, flags, *args, ctypes.byref(text))
+    finally:
+        if _progress["shown"]:
+            gdb.write("\r\033[K", gdb.STDERR)
+            gdb.flush(gdb.STDERR)
+    _check(err)
     try:
         gdb.write(ctypes.string_at(text.value).decode(errors="replace"))
     finally:

@@ -41,10 +41,12 @@ def fixtures(program=None):
     return out
 
 
-def run(*args, check=True, timeout=300):
-    """Run heapcore; returns (status, stdout, stderr)."""
+def run(*args, check=True, timeout=300, env=None):
+    """Run heapcore (with @p env added to the environment); returns
+    (status, stdout, stderr)."""
     p = subprocess.run([HEAPCORE] + [str(a) for a in args], capture_output=True,
-                       text=True, timeout=timeout)
+                       text=True, timeout=timeout,
+                       env=dict(os.environ, **env) if env else None)
     if check and p.returncode != 0:
         raise AssertionError("heapcore %s failed (%d): %s" % (
             " ".join(map(str, args)), p.returncode, p.stderr))
@@ -59,7 +61,7 @@ def run_json(*args):
 GDB_LOADER = os.environ.get("HEAPCORE_GDB_LOADER", "")
 
 
-def run_gdb(args, commands, loader=None, cwd=None):
+def run_gdb(args, commands, loader=None, cwd=None, env=None):
     """Run gdb in batch mode with the heapcore module loaded; returns the text
     each command printed (between markers) and gdb's whole stderr."""
     argv = ["gdb", "-nx", "-batch", "-iex", "set auto-load no",
@@ -69,7 +71,7 @@ def run_gdb(args, commands, loader=None, cwd=None):
                  "-ex", "echo @@END %d\\n" % i]
     argv += list(args)
     p = subprocess.run(argv, capture_output=True, text=True, timeout=300,
-                       cwd=cwd)
+                       cwd=cwd, env=dict(os.environ, **env) if env else None)
     outs = []
     for i in range(len(commands)):
         b, e = "@@BEGIN %d\n" % i, "@@END %d\n" % i

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import unittest
 
-from heapcore_test import fixtures, run, run_json
+from heapcore_test import SANITIZE, run_gdb, fixtures, run, run_json
 
 GDB_SCRIPT = r"""
 import gdb, json
@@ -215,3 +215,37 @@ class CommandsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ProgressTest(unittest.TestCase):
+    """Progress goes to stderr on a terminal (after a second of work) and
+    nowhere else; HEAPCORE_PROGRESS=always shows it wherever stderr goes, and
+    the report itself is unchanged."""
+
+    def test_progress_only_when_asked_or_on_a_terminal(self):
+        fx = fixtures("graph")[0]
+        _, quiet_out, quiet_err = run("roots", fx.core)
+        self.assertNotIn("heapcore:", quiet_err)  # stderr is a pipe here
+        _, out, err = run("roots", fx.core, env={"HEAPCORE_PROGRESS": "always"})
+        self.assertEqual(out, quiet_out)
+        for phase in ("numbering objects", "scanning objects", "dominators", "type totals"):
+            # (text mode reads the carriage return as a newline)
+            self.assertRegex(err, "\n\x1b\\[Kheapcore: %s +[0-9]+%%" % phase)
+        self.assertTrue(err.endswith("\n\x1b[K"), repr(err[-20:]))
+        _, _, err = run("roots", fx.core, env={"HEAPCORE_PROGRESS": "never"})
+        self.assertNotIn("heapcore:", err)
+
+    def test_trace_logs_every_phase(self):
+        fx = fixtures("graph")[0]
+        _, _, err = run("types", fx.core, env={"HEAPCORE_TRACE": "1"})
+        for phase in ("numbering objects", "scanning objects", "dominators", "type totals", "total"):
+            self.assertRegex(err, r"heapcore: trace: %s +[0-9.]+ s  anon +[0-9.]+ MiB" % phase)
+
+    @unittest.skipIf(SANITIZE, "gdb cannot load an ASan-instrumented library")
+    def test_gdb_shows_the_same_progress(self):
+        fx = fixtures("graph")[0]
+        _, want, _ = run("top", fx.core)
+        outs, err = run_gdb(["-c", fx.core], ["heap-top"], env={"HEAPCORE_PROGRESS": "always"})
+        self.assertEqual(outs[0], want)
+        self.assertRegex(err, "\n\x1b\\[Kheapcore: dominators +[0-9]+%")
+        self.assertTrue(err.endswith("\n\x1b[K"), repr(err[-20:]))

@@ -3,7 +3,9 @@
  *
  * On a terminal, work that has taken over a second shows its phase and
  * percentage on one line, rewritten in place and erased before the report is
- * printed; anywhere else, nothing.  HEAPCORE_TRACE=1 instead logs every
+ * printed; anywhere else, nothing.  HEAPCORE_PROGRESS=always shows it from
+ * the start wherever stderr goes, =never never (the gdb commands read the
+ * same variable).  HEAPCORE_TRACE=1 instead logs every
  * phase's wall time and memory (anonymous and file-backed resident pages, the
  * latter mostly the mapped core) as it ends, and the peak at exit: what
  * bench/ records.
@@ -17,7 +19,7 @@
 #include "cli.h"
 
 static struct {
-	bool tty, trace, shown;
+	bool always, trace, shown;
 	double start, phase_start, last_draw;
 	const char *phase;
 	double peak_anon;
@@ -65,7 +67,8 @@ static void on_progress(void *arg, const char *phase, uint64_t done, uint64_t to
 		}
 		return;
 	}
-	if (t - state.start < 1.0 || (t - state.last_draw < 0.1 && done != total))
+	if ((!state.always && t - state.start < 1.0) ||
+	    (t - state.last_draw < 0.1 && done != total && state.shown))
 		return;
 	state.last_draw = t;
 	state.shown = true;
@@ -78,9 +81,11 @@ void cli_progress_install(struct hc_program *prog)
 {
 	const char *trace = getenv("HEAPCORE_TRACE");
 	state.trace = trace && *trace && strcmp(trace, "0") != 0;
-	state.tty = isatty(STDERR_FILENO);
+	const char *mode = getenv("HEAPCORE_PROGRESS");
+	bool never = mode && strcmp(mode, "never") == 0;
+	state.always = mode && strcmp(mode, "always") == 0;
 	state.start = now();
-	if (state.trace || state.tty)
+	if (state.trace || (!never && (state.always || isatty(STDERR_FILENO))))
 		hc_program_set_progress(prog, on_progress, NULL);
 }
 
