@@ -123,6 +123,10 @@ class ShapesTest(unittest.TestCase):
         # Interior addresses find the same object.
         inner = run_json("path", "--json", hex(facts["list"][-1] + 17), fx.core)[0]["path"]
         self.assertEqual(len(inner), len(path))
+        # Each hop names the field it goes through: the global is a
+        # pointer (no field), then every node's .next.
+        self.assertIsNone(path[1]["field"])
+        self.assertEqual({h["field"] for h in path[2:]}, {".next"})
 
         # A binary tree: every subtree retains its nodes.
         tree = exp["tree"]
@@ -146,6 +150,20 @@ class ShapesTest(unittest.TestCase):
         self.assertGreaterEqual(roots[m["global"]]["retained"],
                                 m["entries"] * (m["entry_size"] + m["blob_size"]))
         self.assertGreaterEqual(roots[m["global"]]["objects"], 2 * m["entries"] + 1)
+        # The path to an entry's blob goes through a map slot and .Blob:
+        # "(group g, slot s).elem" of a swiss map (Go 1.24+), "(bucket b,
+        # slot s).elem" of the older hash map, each in range.
+        top = run_json("top", "--json", "--depth", "6", "--top", "1", fx.core)[0]["objects"][0]
+        self.assertEqual(top["retained"], roots[m["global"]]["retained"])
+        blob = top
+        while blob.get("dominated"):
+            blob = blob["dominated"][0]
+        path = run_json("path", "--json", hex(blob["address"]), fx.core)[0]["path"]
+        self.assertEqual(path[0]["root"], m["global"])
+        self.assertEqual(path[-1]["field"], ".Blob")
+        self.assertEqual(path[-1]["size"], m["blob_size"])
+        self.assertRegex(path[-2]["field"], r"^\((group|bucket) \d+, slot [0-7]\)\.elem$")
+        self.assertEqual(path[-2]["type"], "main.Entry")
 
         # A slice of pointers: the backing array and every item.
         s = exp["slice"]

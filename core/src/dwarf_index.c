@@ -220,6 +220,74 @@ struct hc_error *hc_dwarf_die_field(Dwarf_Die *die, const char *field,
 	return hc_error_format(HC_ERROR_INVALID_ARGUMENT, "field path %s is too deep", field);
 }
 
+/* Go's runtime-shaped types whose members a reader never names: the value is
+ * the string, slice or interface itself. */
+static bool opaque_struct(const char *name)
+{
+	return name && (strcmp(name, "string") == 0 || (name[0] == '[' && name[1] == ']') ||
+			strcmp(name, "runtime.eface") == 0 || strcmp(name, "runtime.iface") == 0);
+}
+
+bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out)
+{
+	Dwarf_Die cur = *type;
+	size_t start = out->len;
+	for (int depth = 0; depth < 32; depth++) {
+		hc_dwarf_strip_typedefs(&cur);
+		int tag = dwarf_tag(&cur);
+		if (tag == DW_TAG_array_type) {
+			Dwarf_Die elem;
+			uint64_t esize = 0, n = 0;
+			struct hc_error *e = hc_dwarf_array_length(&cur, &n);
+			if (!e && hc_dwarf_die_type(&cur, &elem))
+				e = hc_dwarf_die_size(&elem, &esize);
+			else if (!e)
+				break;
+			hc_error_destroy(e);
+			if (e || esize == 0 || off / esize >= n)
+				break;
+			hc_strbuf_printf(out, "[%" PRIu64 "]", off / esize);
+			off %= esize;
+			cur = elem;
+			continue;
+		}
+		if (tag != DW_TAG_structure_type || opaque_struct(dwarf_diename(&cur)))
+			break;
+		/* The member holding off: the last one starting at or before it. */
+		Dwarf_Die child, best;
+		uint64_t best_off = 0;
+		bool found = false;
+		if (dwarf_child(&cur, &child) != 0)
+			break;
+		do {
+			Dwarf_Attribute a;
+			Dwarf_Word moff;
+			if (dwarf_tag(&child) != DW_TAG_member ||
+			    !dwarf_attr(&child, DW_AT_data_member_location, &a) ||
+			    dwarf_formudata(&a, &moff) != 0 || moff > off)
+				continue;
+			if (!found || moff >= best_off) {
+				best = child;
+				best_off = moff;
+				found = true;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+		Dwarf_Die mtype;
+		uint64_t msize = 0;
+		if (!found || !hc_dwarf_die_type(&best, &mtype))
+			break;
+		struct hc_error *e = hc_dwarf_die_size(&mtype, &msize);
+		hc_error_destroy(e);
+		if (e || off - best_off >= msize)
+			break; /* padding */
+		const char *name = dwarf_diename(&best);
+		hc_strbuf_printf(out, ".%s", name ? name : "?");
+		off -= best_off;
+		cur = mtype;
+	}
+	return out->len > start;
+}
+
 struct hc_error *hc_dwarf_field(struct hc_dwarf_index *dw, const char *type,
 				const char *field, struct hc_field *ret)
 {

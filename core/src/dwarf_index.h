@@ -49,6 +49,13 @@ struct hc_error *hc_dwarf_die_field(Dwarf_Die *die, const char *field,
 /** Field of the named struct type. */
 struct hc_error *hc_dwarf_field(struct hc_dwarf_index *dw, const char *type,
 				const char *field, struct hc_field *ret);
+/**
+ * Append to @p out the field path of byte @p off inside a value of @p type
+ * (".next", ".items[3].name", "[7]"), descending structs and arrays and
+ * stopping at strings, slices and interfaces, which are named as a whole.
+ * False when nothing was appended.
+ */
+bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out);
 /** Whether the named struct type has the field. */
 bool hc_dwarf_has_field(struct hc_dwarf_index *dw, const char *type,
 			const char *field);

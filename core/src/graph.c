@@ -554,7 +554,7 @@ static int sym_cmp(const void *a, const void *c)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static const char *global_at(struct builder *b, uint64_t addr)
+static const struct hc_symbol *global_at(struct builder *b, uint64_t addr)
 {
 	size_t lo = 0, hi = b->ndata_syms;
 	while (lo < hi) {
@@ -568,7 +568,28 @@ static const char *global_at(struct builder *b, uint64_t addr)
 		return NULL;
 	const struct hc_symbol *s = b->data_syms[lo - 1];
 	uint64_t start = s->addr + b->prog->bias;
-	return addr < start + (s->size ? s->size : 8) ? s->name : NULL;
+	return addr < start + (s->size ? s->size : 8) ? s : NULL;
+}
+
+/*
+ * The root name of the pointer word at @p addr in global @p sym: the
+ * variable, and inside structs and arrays the field path to the word
+ * ("main.cfg.items[3]"; a slice or string variable is named as a whole).
+ */
+static void global_root_name(struct builder *b, const struct hc_symbol *sym, uint64_t addr,
+			     struct hc_dwarf_index *dw, char *buf, size_t len)
+{
+	Dwarf_Die type;
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_puts(&sb, sym->name);
+	struct hc_error *e = dw ? hc_dwarf_variable_type(dw, sym->name, &type) : &hc_enomem;
+	if (!e)
+		hc_dwarf_field_path(&type, addr - (sym->addr + b->prog->bias), &sb);
+	if (e != &hc_enomem)
+		hc_error_destroy(e);
+	snprintf(buf, len, "%s", sb.str && !sb.oom ? sb.str : sym->name);
+	hc_strbuf_deinit(&sb);
 }
 
 static struct hc_error *global_roots(struct builder *b)
@@ -581,6 +602,12 @@ static struct hc_error *global_roots(struct builder *b)
 	for (size_t i = 0; i < exe->nsyms; i++)
 		b->data_syms[b->ndata_syms++] = &exe->syms[i];
 	qsort(b->data_syms, b->ndata_syms, sizeof(*b->data_syms), sym_cmp);
+	struct hc_dwarf_index *dw = NULL;
+	struct hc_error *dw_err = hc_dwarf_index_get(b->prog, &dw);
+	if (dw_err) {
+		hc_error_destroy(dw_err);
+		dw = NULL; /* globals named without field paths */
+	}
 	static const struct {
 		const char *what;
 		size_t start, end, n, bytes;
@@ -636,14 +663,16 @@ static struct hc_error *global_roots(struct builder *b)
 			uint32_t t = heap_target(b, v);
 			if (t == NONE)
 				continue;
-			const char *name = global_at(b, start + 8 * i);
-			char buf[64];
-			if (!name) {
-				snprintf(buf, sizeof(buf), "%s word 0x%" PRIx64, sections[sec].what,
+			const struct hc_symbol *sym = global_at(b, start + 8 * i);
+			char name[512];
+			if (sym)
+				global_root_name(b, sym, start + 8 * i, dw, name, sizeof(name));
+			else
+				snprintf(name, sizeof(name), "%s word 0x%" PRIx64, sections[sec].what,
 					 start + 8 * i);
-				name = buf;
-			}
 			struct hc_root *r = root(b, name, HC_ROOT_GLOBAL);
+			if (r && sym)
+				r->symbol = sym->name;
 			if (!r || !root_add(r, t)) {
 				free(mask);
 				free(words);

@@ -21,6 +21,7 @@ enum hc_root_kind {
 
 struct hc_root {
 	char *name;
+	const char *symbol; /* a global's variable (owned by the executable), or NULL */
 	enum hc_root_kind kind;
 	uint32_t *targets; /* object ids, freed after the CSR is built */
 	size_t ntargets, cap;

@@ -406,17 +406,21 @@ static void seed_globals(struct prop *p)
 {
 	struct builder *b = p->b;
 	struct hc_graph *g = b->g;
+	const char *last = NULL;
 	for (uint32_t r = 0; r < g->nroots && !p->oom; r++) {
 		uint64_t addr, size;
 		Dwarf_Die type;
-		if (g->roots[r].kind != HC_ROOT_GLOBAL)
+		const char *sym = g->roots[r].symbol;
+		/* A variable's pointer words are roots in a row: walk it once. */
+		if (g->roots[r].kind != HC_ROOT_GLOBAL || !sym || sym == last)
 			continue;
-		struct hc_error *e = hc_dwarf_variable_type(p->dw, g->roots[r].name, &type);
+		last = sym;
+		struct hc_error *e = hc_dwarf_variable_type(p->dw, sym, &type);
 		if (e) {
 			hc_error_destroy(e);
 			continue;
 		}
-		addr = hc_program_symbol_addr(b->prog, g->roots[r].name, &size);
+		addr = hc_program_symbol_addr(b->prog, sym, &size);
 		if (!addr || !size || size > (1u << 24))
 			continue;
 		uint32_t lid = layout_of(p, &type, 0);

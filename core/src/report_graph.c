@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dwarf_index.h"
 #include "go.h"
 #include "graph.h"
 #include "program.h"
@@ -279,7 +280,8 @@ static uint32_t *children(const struct hc_graph *g, const struct tree *t, uint32
 			goto oom;
 		out[n++] = w;
 	}
-	qsort_r(out, n, sizeof(*out), node_cmp, (void *)g);
+	if (n)
+		qsort_r(out, n, sizeof(*out), node_cmp, (void *)g);
 	*ret = n;
 	if (!out)
 		out = malloc(sizeof(*out)); /* an empty list, not an error */
@@ -432,6 +434,109 @@ static int64_t field_offset(struct hc_program *prog, const struct hc_graph *g,
 	return -1;
 }
 
+/* Rewrite "[g].slots[s]..." of a swiss map's groups as "(group g, slot s)...",
+ * "[b].keys[s]"/"[b].values[s]" of an old map's buckets as
+ * "(bucket b, slot s).key"/".elem". */
+static void map_slot_name(struct hc_strbuf *sb, size_t start, uint64_t index, bool buckets)
+{
+	const char *path = sb->str ? sb->str + start : "";
+	unsigned long slot;
+	int n = 0;
+	char what[8] = "";
+	if (!buckets && sscanf(path, ".slots[%lu]%n", &slot, &n) == 1 && n > 0) {
+		char rest[256];
+		snprintf(rest, sizeof(rest), "%s", path + n);
+		sb->len = start;
+		hc_strbuf_printf(sb, "(group %" PRIu64 ", slot %lu)%s", index, slot, rest);
+	} else if (buckets && sscanf(path, ".%7[a-z][%lu]%n", what, &slot, &n) == 2 && n > 0 &&
+		   (strcmp(what, "keys") == 0 || strcmp(what, "values") == 0 ||
+		    strcmp(what, "elems") == 0)) {
+		char rest[256];
+		snprintf(rest, sizeof(rest), "%s", path + n);
+		sb->len = start;
+		hc_strbuf_printf(sb, "(bucket %" PRIu64 ", slot %lu).%s%s", index, slot,
+				 what[0] == 'k' ? "key" : "elem", rest);
+	} else {
+		return;
+	}
+}
+
+/*
+ * The field of object @p v at byte @p off, as a reader names it: ".next",
+ * "[3].Name", "(group 3, slot 5).elem" for a map's groups, "" for an object
+ * that is one pointer, from the object's type and DWARF; "+off" when the
+ * type is unknown.
+ */
+static void field_name(struct hc_program *prog, const struct hc_graph *g, uint32_t v,
+		       uint64_t off, struct hc_strbuf *sb)
+{
+	const struct hc_type_info *t = &g->types[g->type[v]];
+	uint64_t data = hc_graph_run_of(g, v)->header ? 8 : 0;
+	size_t start = sb->len;
+	struct hc_dwarf_index *dw;
+	struct hc_error *e = hc_dwarf_index_get(prog, &dw);
+	if (e || t->untyped || off < data)
+		goto raw;
+	const char *name = t->name;
+	bool array = name[0] == '[' && name[1] == ']';
+	if (array)
+		name += 2;
+	Dwarf_Die die;
+	e = hc_dwarf_type(dw, name, &die);
+	if (e) {
+		/* The compiler's DWARF names for the runtime's map groups
+		 * ("noalg.map.group[K]V") and buckets ("bucket<K,V>"). */
+		char alt[512];
+		hc_error_destroy(e);
+		snprintf(alt, sizeof(alt), "noalg.%s", name);
+		if (strncmp(name, "map.bucket[", 11) == 0) {
+			const char *k = name + 11, *p = k;
+			int depth = 1;
+			while (*p && (depth -= *p == ']', depth += *p == '[', depth))
+				p++;
+			if (*p == ']')
+				snprintf(alt, sizeof(alt), "bucket<%.*s,%s>", (int)(p - k), k, p + 1);
+		}
+		e = hc_dwarf_type(dw, alt, &die);
+	}
+	uint64_t esize = 0;
+	if (!e)
+		e = hc_dwarf_die_size(&die, &esize);
+	if (e || esize == 0)
+		goto raw;
+	uint64_t index = (off - data) / esize, rem = (off - data) % esize;
+	bool group = strstr(name, "map.group[") != NULL, bucket = strstr(name, "map.bucket[") != NULL;
+	if ((array || index) && !group && !bucket)
+		hc_strbuf_printf(sb, "[%" PRIu64 "]", index);
+	size_t fstart = sb->len;
+	hc_dwarf_field_path(&die, rem, sb);
+	if (group || bucket)
+		map_slot_name(sb, fstart, index, bucket);
+	if (sb->len == start && hc_graph_size(g, v) - data >= 2 * esize)
+		hc_strbuf_printf(sb, "[%" PRIu64 "]", index); /* an array of pointers */
+	return;
+raw:
+	hc_error_destroy(e);
+	sb->len = start;
+	hc_strbuf_printf(sb, "+%" PRIu64, off);
+}
+
+/* The field of @p from pointing into @p to, named (see field_name), or NULL. */
+static char *pointer_field(struct hc_program *prog, const struct hc_graph *g, uint32_t from,
+			   uint32_t to)
+{
+	int64_t off = field_offset(prog, g, from, to);
+	if (off < 0)
+		return NULL;
+	struct hc_strbuf sb;
+	char *out = NULL;
+	hc_strbuf_init(&sb);
+	field_name(prog, g, from, (uint64_t)off, &sb);
+	struct hc_error *e = hc_strbuf_finish(&sb, &out);
+	hc_error_destroy(e);
+	return out;
+}
+
 struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_t addr,
 				char **ret)
 {
@@ -494,14 +599,9 @@ struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_
 				json_object *e = object_json(g, v, &oom);
 				if (!e)
 					break;
-				int64_t off = field_offset(prog, g, hops[i + 1], v);
-				if (off >= 0) {
-					char f[32];
-					snprintf(f, sizeof(f), "+%" PRId64, off);
-					hc_json_add(e, "field", json_object_new_string(f), &oom);
-				} else {
-					hc_json_add_string(e, "field", NULL, &oom);
-				}
+				char *f = pointer_field(prog, g, hops[i + 1], v);
+				hc_json_add_string(e, "field", f, &oom);
+				free(f);
 				json_object_array_add(path, e);
 			}
 			hc_json_add(doc, "path", path, &oom);
@@ -522,10 +622,11 @@ struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_
 			i = keep - 1;
 		}
 		uint32_t v = hops[i];
-		int64_t off = field_offset(prog, g, hops[i + 1], v);
+		char *f = pointer_field(prog, g, hops[i + 1], v);
 		hc_strbuf_puts(&sb, "  → ");
-		if (off >= 0)
-			hc_strbuf_printf(&sb, "+%" PRId64 ": ", off);
+		if (f && *f)
+			hc_strbuf_printf(&sb, "%s → ", f);
+		free(f);
 		hc_strbuf_printf(&sb, "0x%" PRIx64 " %s (%" PRIu64 " B)\n", hc_graph_addr(g, v),
 				 type_name_of(g, v), hc_graph_size(g, v));
 	}
@@ -576,8 +677,12 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 			json_object *o = object_json(g, g->edges[e], &oom);
 			int64_t off = field_offset(prog, g, v, g->edges[e]);
-			if (o && off >= 0)
-				hc_json_add(o, "field", U64((uint64_t)off), &oom);
+			if (o && off >= 0) {
+				char *f = pointer_field(prog, g, v, g->edges[e]);
+				hc_json_add(o, "offset", U64((uint64_t)off), &oom);
+				hc_json_add_string(o, "field", f, &oom);
+				free(f);
+			}
 			if (o)
 				json_object_array_add(out, o);
 		}
@@ -608,9 +713,11 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 	hc_strbuf_printf(&sb, "  points to (%" PRIu32 "):\n", g->edge_start[v + 1] - g->edge_start[v]);
 	for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 		uint32_t w = g->edges[e];
-		int64_t off = field_offset(prog, g, v, w);
-		hc_strbuf_printf(&sb, "    +%-6" PRId64 " 0x%" PRIx64 " %s (%" PRIu64 " B)\n", off,
+		char *f = pointer_field(prog, g, v, w);
+		hc_strbuf_printf(&sb, "    %-20s 0x%" PRIx64 " %s (%" PRIu64 " B)\n",
+				 !f ? "?" : *f ? f : "(the value)",
 				 hc_graph_addr(g, w), type_name_of(g, w), hc_graph_size(g, w));
+		free(f);
 	}
 	hc_strbuf_printf(&sb, "  pointed to by (%zu):\n", total_in);
 	for (size_t i = 0; i < nin; i++) {

@@ -80,6 +80,7 @@ struct hc_error *hc_strbuf_finish(struct hc_strbuf *sb, char **ret)
 		hc_strbuf_deinit(sb);
 		return &hc_enomem;
 	}
+	sb->str[sb->len] = '\0'; /* also when nothing was ever appended */
 	*ret = sb->str;
 	memset(sb, 0, sizeof(*sb));
 	return NULL;
