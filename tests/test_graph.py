@@ -182,6 +182,11 @@ class ShapesTest(unittest.TestCase):
                 if r["kind"] == "goroutine" and r["retained"] >= exp["stack_only"]["size"]]
         self.assertEqual(len(held), 1, roots)
         self.assertIn("chan receive", held[0]["root"])
+        # Found precisely: the stack was unwound with the pclntab and the
+        # holder's frame read through its stack map, the slot named from
+        # DWARF's location list for the local.
+        self.assertIn("main.holder frame, local buf", held[0]["root"])
+        self.assertFalse(held[0]["conservative"])
 
 
 class TypedTest(unittest.TestCase):

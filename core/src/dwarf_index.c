@@ -35,6 +35,9 @@ static struct hc_error *build_index(struct hc_dwarf_index *dw)
 			case DW_TAG_constant:
 				map = &dw->constants;
 				break;
+			case DW_TAG_subprogram:
+				map = &dw->funcs;
+				break;
 			case DW_TAG_structure_type:
 			case DW_TAG_typedef:
 			case DW_TAG_base_type:
@@ -73,6 +76,7 @@ struct hc_error *hc_dwarf_index_get(struct hc_program *prog,
 	hc_strmap_init(&dw->types);
 	hc_strmap_init(&dw->variables);
 	hc_strmap_init(&dw->constants);
+	hc_strmap_init(&dw->funcs);
 	struct hc_error *err = build_index(dw);
 	if (err) {
 		hc_dwarf_index_destroy(dw);
@@ -90,6 +94,7 @@ void hc_dwarf_index_destroy(struct hc_dwarf_index *dw)
 	hc_strmap_deinit(&dw->types);
 	hc_strmap_deinit(&dw->variables);
 	hc_strmap_deinit(&dw->constants);
+	hc_strmap_deinit(&dw->funcs);
 	free(dw);
 }
 
@@ -218,6 +223,103 @@ struct hc_error *hc_dwarf_die_field(Dwarf_Die *die, const char *field,
 		p = dot + 1;
 	}
 	return hc_error_format(HC_ERROR_INVALID_ARGUMENT, "field path %s is too deep", field);
+}
+
+/*
+ * Where the location expression @p ops puts the variable at @p pc, as pieces:
+ * Go writes a stack slot as DW_OP_call_frame_cfa [DW_OP_consts N DW_OP_plus]
+ * or DW_OP_fbreg N (the frame base is the CFA), optionally split with
+ * DW_OP_piece; registers and anything else are not on the stack.  Returns
+ * the offset within the variable of the piece holding @p addr, or -1.
+ */
+static int64_t slot_in_location(const Dwarf_Op *ops, size_t n, uint64_t cfa, uint64_t addr)
+{
+	uint64_t piece_off = 0;
+	size_t i = 0;
+	while (i < n) {
+		bool on_stack = false;
+		uint64_t where = 0;
+		if (ops[i].atom == DW_OP_call_frame_cfa) {
+			on_stack = true;
+			where = cfa;
+			i++;
+			if (i + 1 < n && ops[i].atom == DW_OP_consts && ops[i + 1].atom == DW_OP_plus) {
+				where += (uint64_t)(int64_t)ops[i].number;
+				i += 2;
+			}
+		} else if (ops[i].atom == DW_OP_fbreg) {
+			on_stack = true;
+			where = cfa + (uint64_t)(int64_t)ops[i].number;
+			i++;
+		} else {
+			/* A register or something else: skip to the piece. */
+			while (i < n && ops[i].atom != DW_OP_piece)
+				i++;
+		}
+		uint64_t size = 0;
+		if (i < n && ops[i].atom == DW_OP_piece) {
+			size = ops[i].number;
+			i++;
+		} else if (i < n) {
+			return -1; /* an expression this reader does not evaluate */
+		}
+		if (on_stack && addr >= where && (size == 0 || addr < where + size))
+			return (int64_t)(piece_off + (addr - where));
+		piece_off += size;
+		if (size == 0)
+			break;
+	}
+	return -1;
+}
+
+/* Search @p scope's variables and parameters (and nested blocks) for @p addr. */
+static bool frame_slot_in(Dwarf_Die *scope, uint64_t pc, uint64_t cfa, uint64_t addr,
+			  struct hc_strbuf *out, int depth)
+{
+	Dwarf_Die child;
+	if (depth > 8 || dwarf_child(scope, &child) != 0)
+		return false;
+	do {
+		int tag = dwarf_tag(&child);
+		if (tag == DW_TAG_lexical_block) {
+			if (frame_slot_in(&child, pc, cfa, addr, out, depth + 1))
+				return true;
+			continue;
+		}
+		if (tag != DW_TAG_variable && tag != DW_TAG_formal_parameter)
+			continue;
+		Dwarf_Attribute attr;
+		Dwarf_Op *ops;
+		size_t nops;
+		Dwarf_Die type;
+		uint64_t size = 0;
+		if (!dwarf_attr(&child, DW_AT_location, &attr) ||
+		    dwarf_getlocation_addr(&attr, pc, &ops, &nops, 1) != 1)
+			continue;
+		int64_t off = slot_in_location(ops, nops, cfa, addr);
+		if (off < 0 || !hc_dwarf_die_type(&child, &type))
+			continue;
+		struct hc_error *e = hc_dwarf_die_size(&type, &size);
+		hc_error_destroy(e);
+		if (e || (uint64_t)off >= size)
+			continue;
+		const char *name = dwarf_diename(&child);
+		hc_strbuf_printf(out, ", %s %s", tag == DW_TAG_variable ? "local" : "arg",
+				 name ? name : "?");
+		hc_dwarf_field_path(&type, (uint64_t)off, out);
+		return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+bool hc_dwarf_frame_slot(struct hc_dwarf_index *dw, const char *func, uint64_t pc,
+			 uint64_t cfa, uint64_t addr, struct hc_strbuf *out)
+{
+	uint64_t off;
+	Dwarf_Die die;
+	if (!func || !hc_strmap_get(&dw->funcs, func, &off) || !dwarf_offdie(dw->dwarf, off, &die))
+		return false;
+	return frame_slot_in(&die, pc, cfa, addr, out, 0);
 }
 
 /* Go's runtime-shaped types whose members a reader never names: the value is

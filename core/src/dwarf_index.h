@@ -17,6 +17,7 @@ struct hc_dwarf_index {
 	struct hc_strmap types;     /* name -> DIE offset */
 	struct hc_strmap variables; /* name -> DIE offset */
 	struct hc_strmap constants; /* name -> DIE offset */
+	struct hc_strmap funcs;     /* function name -> DW_TAG_subprogram offset */
 };
 
 /** A struct field: where it is and what it is. */
@@ -56,6 +57,14 @@ struct hc_error *hc_dwarf_field(struct hc_dwarf_index *dw, const char *type,
  * False when nothing was appended.
  */
 bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out);
+/**
+ * Append ", local NAME" or ", arg NAME" (and a field path inside it) for the
+ * variable of function @p func whose stack slot holds @p addr when the
+ * function is at link-time @p pc and its frame's CFA is @p cfa.  False when
+ * DWARF does not say.
+ */
+bool hc_dwarf_frame_slot(struct hc_dwarf_index *dw, const char *func, uint64_t pc,
+			 uint64_t cfa, uint64_t addr, struct hc_strbuf *out);
 /** Whether the named struct type has the field. */
 bool hc_dwarf_has_field(struct hc_dwarf_index *dw, const char *type,
 			const char *field);

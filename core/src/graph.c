@@ -32,6 +32,7 @@
 #include "dwarf_index.h"
 #include "go.h"
 #include "go_layout.h"
+#include "go_stack.h"
 #include "graph_build.h"
 #include "program.h"
 
@@ -66,7 +67,9 @@ static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout
 	L->g_lo = gl_field(&in, "runtime.g", "stack.lo");
 	L->g_hi = gl_field(&in, "runtime.g", "stack.hi");
 	L->g_sp = gl_field(&in, "runtime.g", "sched.sp");
+	L->g_pc = gl_field(&in, "runtime.g", "sched.pc");
 	L->g_syscallsp = gl_field(&in, "runtime.g", "syscallsp");
+	L->g_syscallpc = gl_field(&in, "runtime.g", "syscallpc");
 	L->g_status = gl_field(&in, "runtime.g", "atomicstatus");
 	L->g_goid = gl_field(&in, "runtime.g", "goid");
 	L->g_m = gl_field(&in, "runtime.g", "m");
@@ -705,25 +708,66 @@ static void wait_reason(struct builder *b, uint64_t reason, char *out, size_t ou
 	out[len] = '\0';
 }
 
-static struct hc_error *scan_range(struct builder *b, struct hc_root *r, uint64_t lo, uint64_t hi)
+/* A goroutine stack walk: roots per frame, created when a word points into the heap. */
+struct stack_walk {
+	struct builder *b;
+	struct hc_dwarf_index *dw; /* local variable names, when there is DWARF */
+	uint64_t goid;
+	const char *state;
+	char name[256];      /* the current frame's root name */
+	struct hc_go_frame frame;
+	struct hc_root *root; /* the frame's root for words no variable names */
+	bool conservative;
+	struct hc_error *err;
+};
+
+static bool stack_frame(void *arg, const struct hc_go_frame *fr)
 {
-	lo = (lo + 7) & ~7ULL;
-	if (hi <= lo || hi - lo > (1ULL << 30))
-		return NULL;
-	const uint8_t *p = hc_memory_ptr(&b->prog->mem, lo, (size_t)(hi - lo));
-	if (!p) {
-		hc_warn(&b->prog->warnings, "%s: stack [0x%" PRIx64 ", 0x%" PRIx64 ") is not in the core",
-			r->name, lo, hi);
-		return NULL;
+	struct stack_walk *w = arg;
+	snprintf(w->name, sizeof(w->name), "goroutine %" PRIu64 " (%s) %s frame%s", w->goid,
+		 w->state, fr->func ? fr->func : "?", fr->conservative ? ", scanned conservatively" : "");
+	w->root = NULL;
+	w->conservative = fr->conservative;
+	w->frame = *fr;
+	return true;
+}
+
+static bool stack_word(void *arg, uint64_t addr, uint64_t value)
+{
+	struct stack_walk *w = arg;
+	uint32_t t = heap_target(w->b, value);
+	if (t == NONE)
+		return true;
+	/* The variable holding the word, when DWARF says: its own root. */
+	struct hc_root *r = w->root;
+	if (w->dw && !w->conservative) {
+		struct hc_strbuf sb;
+		hc_strbuf_init(&sb);
+		hc_strbuf_puts(&sb, w->name);
+		uint64_t pc = w->frame.pc - w->b->prog->bias;
+		if (hc_dwarf_frame_slot(w->dw, w->frame.func, pc - 1, w->frame.fp, addr, &sb) &&
+		    !sb.oom) {
+			r = root(w->b, sb.str, HC_ROOT_GOROUTINE);
+			if (!r)
+				w->err = &hc_enomem;
+		}
+		hc_strbuf_deinit(&sb);
+		if (w->err)
+			return false;
 	}
-	for (uint64_t off = 0; off + 8 <= hi - lo; off += 8) {
-		uint64_t v;
-		memcpy(&v, p + off, 8);
-		uint32_t t = heap_target(b, v);
-		if (t != NONE && !root_add(r, t))
-			return &hc_enomem;
+	if (!r) {
+		r = w->root = root(w->b, w->name, HC_ROOT_GOROUTINE);
+		if (!r) {
+			w->err = &hc_enomem;
+			return false;
+		}
+		r->conservative = w->conservative;
 	}
-	return NULL;
+	if (!root_add(r, t)) {
+		w->err = &hc_enomem;
+		return false;
+	}
+	return true;
 }
 
 static const struct hc_thread *thread_of_m(struct builder *b, uint64_t m)
@@ -750,6 +794,15 @@ static struct hc_error *goroutine_roots(struct builder *b)
 	if (len > (1u << 26))
 		return hc_error_format(HC_ERROR_BAD_DATA, "runtime.allgs claims %" PRIu64 " goroutines", len);
 	b->stack_budget = b->go->walk_manual;
+	struct hc_pcln *pcln = NULL;
+	err = hc_pcln_get(b->prog, &pcln);
+	if (err)
+		return err;
+	struct hc_dwarf_index *dw = NULL;
+	if ((err = hc_dwarf_index_get(b->prog, &dw))) {
+		hc_error_destroy(err);
+		dw = NULL;
+	}
 	for (uint64_t i = 0; i < len; i++) {
 		uint64_t gp, status, lo, hi, sp, goid, m, reason;
 		if (hc_memory_read_u64(&b->prog->mem, arr + 8 * i, &gp) || !gp)
@@ -797,17 +850,42 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			break;
 		}
 		b->stack_budget -= hi - sp;
-		char why[64], name[160];
+		char why[64];
 		wait_reason(b, reason, why, sizeof(why));
-		snprintf(name, sizeof(name), "goroutine %" PRIu64 " (%s) stack", goid,
-			 status == 4 && why[0] ? why
-			 : status < HC_ARRAY_SIZE(gstatus_names) ? gstatus_names[status] : "?");
-		struct hc_root *r = root(b, name, HC_ROOT_GOROUTINE);
-		if (!r)
-			return &hc_enomem;
-		err = scan_range(b, r, sp, hi);
-		if (err)
-			return err;
+		struct stack_walk w = {.b = b, .goid = goid, .dw = dw,
+				       .state = status == 4 && why[0] ? why
+					       : status < HC_ARRAY_SIZE(gstatus_names) ? gstatus_names[status]
+					       : "?"};
+		uint64_t pc = 0;
+		if (status == 2) {
+			const struct hc_thread *t = thread_of_m(b, m);
+			pc = t ? t->pc : 0;
+		} else if (gl_read_field(b->prog, gp, status == 3 ? L->g_syscallpc : L->g_pc, &pc)) {
+			pc = 0;
+		}
+		/* Precisely, frame by frame, as far as the stack unwinds; what is
+		 * left (a damaged frame, an unknown function, a thread stopped
+		 * outside Go code) conservatively, and the root says so. */
+		uint64_t rest = sp;
+		if (pcln && pc && sp > lo) {
+			struct hc_go_stack_visitor v = {.arg = &w, .frame = stack_frame, .word = stack_word};
+			rest = hc_go_walk_stack(pcln, pc, sp, lo, hi, &v);
+		}
+		if (w.err)
+			return w.err;
+		if (rest) {
+			snprintf(w.name, sizeof(w.name), "goroutine %" PRIu64 " (%s) stack, scanned conservatively",
+				 goid, w.state);
+			w.root = NULL;
+			w.conservative = true;
+			for (uint64_t a = (rest + 7) & ~7ULL; a + 8 <= hi && !w.err; a += 8) {
+				uint64_t val;
+				if (!hc_memory_read_u64(&b->prog->mem, a, &val))
+					stack_word(&w, a, val);
+			}
+			if (w.err)
+				return w.err;
+		}
 	}
 	return NULL;
 }

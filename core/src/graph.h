@@ -26,6 +26,7 @@ struct hc_root {
 	uint32_t *targets; /* object ids, freed after the CSR is built */
 	size_t ntargets, cap;
 	uint64_t dominated; /* objects it dominates */
+	bool conservative;  /* its words were scanned without a pointer map */
 };
 
 struct hc_type_info {

@@ -26,7 +26,7 @@ struct graph_layout {
 	struct gf md_types, md_etypes, md_data, md_edata, md_bss, md_ebss,
 		md_gcdata_n, md_gcdata_bytes, md_gcbss_n, md_gcbss_bytes;
 	uint64_t allgs;
-	struct gf g_lo, g_hi, g_sp, g_syscallsp, g_status, g_goid, g_m, g_waitreason;
+	struct gf g_lo, g_hi, g_sp, g_pc, g_syscallsp, g_syscallpc, g_status, g_goid, g_m, g_waitreason;
 	struct gf m_procid;
 	uint64_t waitreasons, nwaitreasons;
 	bool kind_gcprog;

@@ -21,6 +21,7 @@
 #include "dwarf_index.h"
 #include "go.h"
 #include "graph.h"
+#include "go_stack.h"
 #include "program.h"
 
 static const char *base_name(const char *path)
@@ -464,6 +465,7 @@ void hc_program_destroy(struct hc_program *prog)
 	if (!prog)
 		return;
 	hc_graph_destroy(prog->graph);
+	hc_pcln_destroy(prog->pcln);
 	hc_go_destroy(prog->go);
 	hc_dwarf_index_destroy(prog->dwarf);
 	for (size_t i = 0; i < prog->nfiles; i++) {

@@ -37,6 +37,7 @@ struct hc_program {
 	struct hc_dwarf_index *dwarf;
 	struct hc_go *go;
 	struct hc_graph *graph;
+	struct hc_pcln *pcln;
 	hc_progress_fn *progress;
 	void *progress_arg;
 	const char *progress_phase;

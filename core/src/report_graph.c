@@ -188,6 +188,7 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 			hc_json_add(e, "kind", json_object_new_string(root_kind_name(r->kind)), &oom);
 			hc_json_add(e, "retained", U64(g->retained[node]), &oom);
 			hc_json_add(e, "objects", U64(r->dominated), &oom);
+			hc_json_add(e, "conservative", json_object_new_boolean(r->conservative), &oom);
 			json_object_array_add(roots, e);
 		}
 		json_object *reach = json_object_new_object(), *unreach = json_object_new_object();
