@@ -26,6 +26,9 @@ if gdb.lookup_global_symbol("main.list") is not None:
     out["tree_left_left"] = addr("'main.tree'.left.left")
     out["shared"] = addr("'main.sharedA'")
     out["items_cap"] = int(gdb.parse_and_eval("'main.items'")["cap"])
+    # os.newFile sets a finalizer (a cleanup from Go 1.27 on some paths) on
+    # each standard file's *os.file.
+    out["std_files"] = [addr("'os.%s'.file" % f) for f in ("Stdin", "Stdout", "Stderr")]
 # Objects allocated since their span was last swept (after the last GC):
 # slot below freeindex with its allocBits bit clear.
 fresh = []
@@ -176,6 +179,14 @@ class ShapesTest(unittest.TestCase):
         self.assertEqual(roots[b["global"]]["objects"], b["pointers"] + 1)
         self.assertGreaterEqual(roots[b["global"]]["retained"],
                                 b["pointers"] * b["item_size"] + b["pointers"] * 8)
+
+        # The standard files' finalizers (or cleanups) are roots of their own,
+        # found through their spans' specials; each *os.file is also held by
+        # its global, so they retain nothing alone.
+        special = {r["root"] for r in roots.values() if r["kind"] == "other"}
+        for f in facts["std_files"]:
+            self.assertTrue({"finalizer of %#x" % f, "cleanup of %#x" % f} & special,
+                            (hex(f), special))
 
         # Data held only by a goroutine's stack local.
         held = [r for name, r in roots.items()

@@ -85,6 +85,32 @@ static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout
 		hc_error_destroy(e);
 		L->nwaitreasons = n;
 	}
+	/* Specials (mheap.go) and the finalizer (mfinal.go) and cleanup
+	 * (mcleanup.go, 1.26+) queues: roots when present, never required. */
+	L->s_specials = gl_field_opt(&in, "runtime.mspan", "specials", false);
+	L->sp_next = gl_field_opt(&in, "runtime.special", "next", false);
+	L->sp_offset = gl_field_opt(&in, "runtime.special", "offset", false);
+	L->sp_kind = gl_field_opt(&in, "runtime.special", "kind", false);
+	L->spf_fn = gl_field_opt(&in, "runtime.specialfinalizer", "fn", false);
+	L->spc_fn = gl_field_opt(&in, "runtime.specialCleanup", "fn", false);
+	L->spw_handle = gl_field_opt(&in, "runtime.specialWeakHandle", "handle", false);
+	L->kind_finalizer = gl_constant(&in, "runtime._KindSpecialFinalizer", -1, false);
+	L->kind_cleanup = gl_constant(&in, "runtime._KindSpecialCleanup", -1, false);
+	L->kind_weak = gl_constant(&in, "runtime._KindSpecialWeakHandle", -1, false);
+	L->allfin = hc_program_symbol_addr(prog, "runtime.allfin", NULL);
+	L->fb_alllink = gl_field_opt(&in, "runtime.finblock", "alllink", false);
+	L->fb_cnt = gl_field_opt(&in, "runtime.finblock", "cnt", false);
+	L->fb_fin = gl_field_opt(&in, "runtime.finblock", "fin", false);
+	L->finalizer_size = L->fb_fin.present ? gl_type_size(&in, "runtime.finalizer") : 0;
+	L->cleanups_all = 0;
+	struct gf all = gl_field_opt(&in, "runtime.cleanupQueue", "all", false);
+	uint64_t q = hc_program_symbol_addr(prog, "runtime.gcCleanups", NULL);
+	if (all.present && q)
+		L->cleanups_all = q + all.off;
+	L->cb_alllink = gl_field_opt(&in, "runtime.cleanupBlock", "alllink", false);
+	L->cb_n = gl_field_opt(&in, "runtime.cleanupBlock", "n", false);
+	L->cb_cleanups = gl_field_opt(&in, "runtime.cleanupBlock", "cleanups", false);
+	L->cleanupfn_size = L->cb_cleanups.present ? gl_type_size(&in, "runtime.cleanupFn") : 0;
 	/* Go 1.22 and 1.23 mark GC programs in Kind_; 1.24 dropped them. */
 	L->kind_gcprog = strncmp(prog->go_version, "go1.22", 6) == 0 ||
 			 strncmp(prog->go_version, "go1.23", 6) == 0;
@@ -910,6 +936,119 @@ static struct hc_error *thread_roots(struct builder *b)
 	return NULL;
 }
 
+/* Add every heap pointer among the @p n words at @p addr to root @p name. */
+static struct hc_error *words_root(struct builder *b, const char *name, uint64_t addr, uint64_t n)
+{
+	const uint8_t *p = hc_memory_ptr(&b->prog->mem, addr, (size_t)(8 * n));
+	struct hc_root *r = NULL;
+	for (uint64_t i = 0; p && i < n; i++) {
+		uint64_t v;
+		memcpy(&v, p + 8 * i, 8);
+		uint32_t t = heap_target(b, v);
+		if (t == NONE)
+			continue;
+		if (!r && !(r = root(b, name, HC_ROOT_OTHER)))
+			return &hc_enomem;
+		if (!root_add(r, t))
+			return &hc_enomem;
+	}
+	return NULL;
+}
+
+/*
+ * Specials, as markrootSpans reads them: an object with a finalizer keeps
+ * everything it points to (not itself) and its finalizer's closure; a
+ * cleanup keeps its closure; a weak pointer keeps its handle.  Then the
+ * queues of finalizers and cleanups waiting to run (allfin, gcCleanups.all),
+ * which hold their functions and arguments.  Lists are bounded by what the
+ * heap could hold; a damaged list ends the walk with a warning.
+ */
+static struct hc_error *special_roots(struct builder *b)
+{
+	const struct graph_layout *L = &b->L;
+	struct hc_graph *g = b->g;
+	struct hc_error *err;
+	char name[96];
+	if (L->s_specials.present && L->sp_next.present && L->sp_offset.present &&
+	    L->sp_kind.present) {
+		for (size_t i = 0; i < b->go->nspans; i++) {
+			const struct hc_go_span *s = &b->go->spans[i];
+			uint64_t sp;
+			if (s->state != GO_SPAN_INUSE ||
+			    gl_read_field(b->prog, s->mspan, L->s_specials, &sp))
+				continue;
+			for (unsigned k = 0; sp && k <= s->nelems * 8u + 8; k++) {
+				uint64_t next, off, kind;
+				if (gl_read_field(b->prog, sp, L->sp_next, &next) ||
+				    gl_read_field(b->prog, sp, L->sp_offset, &off) ||
+				    gl_read_field(b->prog, sp, L->sp_kind, &kind)) {
+					hc_warn(&b->prog->warnings, "span 0x%" PRIx64 ": special record at 0x%" PRIx64
+						" is unreadable", s->base, sp);
+					break;
+				}
+				uint64_t obj = s->base + (s->elemsize ? off / s->elemsize * s->elemsize : 0);
+				if ((int64_t)kind == L->kind_finalizer && L->spf_fn.present) {
+					snprintf(name, sizeof(name), "finalizer of 0x%" PRIx64, obj);
+					uint32_t v = hc_graph_find(b->prog, g, obj);
+					struct hc_root *r = root(b, name, HC_ROOT_OTHER);
+					if (!r)
+						return &hc_enomem;
+					for (uint32_t e = v == NONE ? 0 : g->edge_start[v];
+					     v != NONE && e < g->edge_start[v + 1]; e++)
+						if (!root_add(r, g->edges[e]))
+							return &hc_enomem;
+					if ((err = words_root(b, name, sp + L->spf_fn.off, 1)))
+						return err;
+				} else if ((int64_t)kind == L->kind_cleanup && L->spc_fn.present) {
+					snprintf(name, sizeof(name), "cleanup of 0x%" PRIx64, obj);
+					if ((err = words_root(b, name, sp + L->spc_fn.off, 1)))
+						return err;
+				} else if ((int64_t)kind == L->kind_weak && L->spw_handle.present) {
+					snprintf(name, sizeof(name), "weak handle of 0x%" PRIx64, obj);
+					if ((err = words_root(b, name, sp + L->spw_handle.off, 1)))
+						return err;
+				}
+				sp = next;
+			}
+		}
+	}
+	/* Queued finalizers: finblock.fin[0 .. cnt) of every block on allfin. */
+	uint64_t fb;
+	if (L->allfin && L->finalizer_size && L->fb_alllink.present && L->fb_cnt.present &&
+	    !hc_memory_read_u64(&b->prog->mem, L->allfin, &fb)) {
+		for (unsigned k = 0; fb && k < (1u << 20); k++) {
+			uint64_t cnt, next;
+			if (gl_read_field(b->prog, fb, L->fb_cnt, &cnt) ||
+			    gl_read_field(b->prog, fb, L->fb_alllink, &next))
+				break;
+			cnt = (uint32_t)cnt;
+			if (cnt * L->finalizer_size <= (1u << 16) &&
+			    (err = words_root(b, "finalizer queue", fb + L->fb_fin.off,
+					      cnt * L->finalizer_size / 8)))
+				return err;
+			fb = next;
+		}
+	}
+	/* Queued cleanups (Go 1.26+): cleanupBlock.cleanups[0 .. n). */
+	uint64_t cb;
+	if (L->cleanups_all && L->cleanupfn_size && L->cb_alllink.present && L->cb_n.present &&
+	    !hc_memory_read_u64(&b->prog->mem, L->cleanups_all, &cb)) {
+		for (unsigned k = 0; cb && k < (1u << 20); k++) {
+			uint64_t n, next;
+			if (gl_read_field(b->prog, cb, L->cb_n, &n) ||
+			    gl_read_field(b->prog, cb, L->cb_alllink, &next))
+				break;
+			n = (uint32_t)n;
+			if (n * L->cleanupfn_size <= (1u << 16) &&
+			    (err = words_root(b, "cleanup queue", cb + L->cb_cleanups.off,
+					      n * L->cleanupfn_size / 8)))
+				return err;
+			cb = next;
+		}
+	}
+	return NULL;
+}
+
 /* Append the super-root's and the roots' edges; node ids follow the objects. */
 static struct hc_error *finish_edges(struct builder *b)
 {
@@ -1263,6 +1402,8 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	hc_progress(prog, "scanning roots", 2, 3);
 	if (!err)
 		err = thread_roots(&b);
+	if (!err)
+		err = special_roots(&b);
 	hc_progress(prog, "scanning roots", 3, 3);
 	if (!err)
 		err = finish_edges(&b);

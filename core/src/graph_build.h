@@ -30,6 +30,11 @@ struct graph_layout {
 	struct gf m_procid;
 	uint64_t waitreasons, nwaitreasons;
 	bool kind_gcprog;
+	/* Specials and the finalizer and cleanup queues (all optional). */
+	struct gf s_specials, sp_next, sp_offset, sp_kind, spf_fn, spc_fn, spw_handle;
+	int64_t kind_finalizer, kind_cleanup, kind_weak;
+	uint64_t allfin, finalizer_size, cleanups_all, cleanupfn_size;
+	struct gf fb_alllink, fb_cnt, fb_fin, cb_alllink, cb_n, cb_cleanups;
 };
 
 /* A runtime type: its decoded pointer mask and names, cached per descriptor. */
