@@ -3,6 +3,8 @@ ReadMemStats counted right after a GC, and the retained sizes of heap shapes
 built on purpose (fixtures/go/graph/expect.json), checked on every Go
 version.  Addresses come from gdb, never from heapcore."""
 import json
+import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -283,3 +285,55 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual(outs[0], want)
         self.assertRegex(err, "\n\x1b\\[Kheapcore: dominators +[0-9]+%")
         self.assertTrue(err.endswith("\n\x1b[K"), repr(err[-20:]))
+
+
+def core_offset(core, vaddr):
+    """The file offset of virtual address @p vaddr in an ELF core's PT_LOADs."""
+    import struct
+    with open(core, "rb") as f:
+        ehdr = f.read(64)
+        phoff, = struct.unpack_from("<Q", ehdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
+        f.seek(phoff)
+        for _ in range(phnum):
+            p_type, _, off, va, _, filesz, _, _ = struct.unpack("<IIQQQQQQ", f.read(phentsize)[:56])
+            if p_type == 1 and va <= vaddr < va + filesz:
+                return off + vaddr - va
+    return None
+
+
+class LazyMaskTest(unittest.TestCase):
+    """Go 1.27 builds a large type's pointer mask on first use (GCData points
+    to a slot the runtime fills).  A core taken before that has an empty slot:
+    heapcore then takes the mask from the type's DWARF layout, with the same
+    answers and no conservative scanning."""
+
+    def test_unbuilt_mask_from_dwarf(self):
+        cases = [fx for fx in fixtures("graph") if fx.toolchain.startswith("go1.27")]
+        self.assertTrue(cases)
+        for fx in cases:
+            with self.subTest(fixture=repr(fx)):
+                p = subprocess.run(
+                    ["gdb", "-nx", "-batch", "-iex", "set auto-load no", "-ex", "set language c",
+                     "-ex", "set $a = *(unsigned long*)&'main.bigArr'",
+                     "-ex", "set $t = *(unsigned long*)($a - 8)",
+                     "-ex", 'printf "TFLAG %d SLOT %lu\\n", *(unsigned char*)($t+20), '
+                            '*(unsigned long*)($t+32)', fx.exe, fx.core],
+                    capture_output=True, text=True, timeout=120)
+                line = [l for l in p.stdout.splitlines() if l.startswith("TFLAG")][0].split()
+                tflag, slot = int(line[1]), int(line[3])
+                self.assertTrue(tflag & 16, "[200]*main.Item's mask is not built on demand")
+                off = core_offset(fx.core, slot)
+                self.assertIsNotNone(off)
+                want, _ = run_json("roots", "--json", "--top", "0", fx.core)
+                with tempfile.TemporaryDirectory() as tmp:
+                    core = os.path.join(tmp, "core")
+                    shutil.copyfile(fx.core, core)
+                    with open(core, "r+b") as f:
+                        f.seek(off)
+                        f.write(b"\0" * 8)  # the mask not built yet
+                    got, _ = run_json("roots", "--json", "--top", "0", core, fx.exe)
+                self.assertEqual(got["roots"], want["roots"])
+                self.assertEqual(got["reachable"], want["reachable"])
+                self.assertFalse([w for w in got.get("warnings", []) if "conservatively" in w],
+                                 got.get("warnings"))

@@ -312,6 +312,76 @@ static bool frame_slot_in(Dwarf_Die *scope, uint64_t pc, uint64_t cfa, uint64_t 
 	return false;
 }
 
+/* Mark the pointer words of a value of @p type at word @p word; false if
+ * the layout is not one this reader understands. */
+static bool mark_pointers(Dwarf_Die *type, uint64_t word, uint8_t *bits, uint64_t nwords,
+			  int depth)
+{
+	Dwarf_Die t = *type;
+	if (depth > 32)
+		return false;
+	hc_dwarf_strip_typedefs(&t);
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_pointer_type:
+	case DW_TAG_subroutine_type: /* a func value: a *funcval */
+		if (word >= nwords)
+			return false;
+		bits[word / 8] |= (uint8_t)(1u << (word % 8));
+		return true;
+	case DW_TAG_base_type:
+		return true;
+	case DW_TAG_array_type: {
+		Dwarf_Die elem;
+		uint64_t n = 0, esize = 0;
+		struct hc_error *e = hc_dwarf_array_length(&t, &n);
+		if (!e && hc_dwarf_die_type(&t, &elem))
+			e = hc_dwarf_die_size(&elem, &esize);
+		else if (!e)
+			return false;
+		hc_error_destroy(e);
+		if (e || (esize % 8 && n > 1))
+			return false;
+		for (uint64_t i = 0; i < n && word + i * (esize / 8) < nwords; i++)
+			if (!mark_pointers(&elem, word + i * (esize / 8), bits, nwords, depth + 1))
+				return false;
+		return true;
+	}
+	case DW_TAG_structure_type: {
+		Dwarf_Die child;
+		if (dwarf_child(&t, &child) != 0)
+			return true; /* struct{} */
+		do {
+			Dwarf_Attribute a;
+			Dwarf_Word off;
+			Dwarf_Die mt;
+			if (dwarf_tag(&child) != DW_TAG_member)
+				continue;
+			if (!dwarf_attr(&child, DW_AT_data_member_location, &a) ||
+			    dwarf_formudata(&a, &off) != 0 || !hc_dwarf_die_type(&child, &mt))
+				return false;
+			Dwarf_Die ms = mt;
+			hc_dwarf_strip_typedefs(&ms);
+			int tag = dwarf_tag(&ms);
+			bool word_sized = tag == DW_TAG_pointer_type || tag == DW_TAG_subroutine_type;
+			if (off % 8 && (word_sized || tag == DW_TAG_structure_type ||
+					tag == DW_TAG_array_type))
+				continue; /* nothing pointer-aligned can start here */
+			if (!mark_pointers(&mt, word + off / 8, bits, nwords, depth + 1))
+				return false;
+		} while (dwarf_siblingof(&child, &child) == 0);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+bool hc_dwarf_pointer_mask(Dwarf_Die *type, uint8_t *bits, uint64_t nwords)
+{
+	memset(bits, 0, (size_t)((nwords + 7) / 8));
+	return mark_pointers(type, 0, bits, nwords, 0);
+}
+
 bool hc_dwarf_frame_slot(struct hc_dwarf_index *dw, const char *func, uint64_t pc,
 			 uint64_t cfa, uint64_t addr, struct hc_strbuf *out)
 {

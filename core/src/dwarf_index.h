@@ -65,6 +65,14 @@ bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out);
  */
 bool hc_dwarf_frame_slot(struct hc_dwarf_index *dw, const char *func, uint64_t pc,
 			 uint64_t cfa, uint64_t addr, struct hc_strbuf *out);
+/**
+ * The pointer mask of @p type from its DWARF layout: bit i of @p bits set when
+ * word i of a value holds a pointer (pointers, func values, and the pointer
+ * words of strings, slices, interfaces, maps and channels), for its first
+ * @p nwords words.  False when the layout has something this reader does not
+ * understand.
+ */
+bool hc_dwarf_pointer_mask(Dwarf_Die *type, uint8_t *bits, uint64_t nwords);
 /** Whether the named struct type has the field. */
 bool hc_dwarf_has_field(struct hc_dwarf_index *dw, const char *type,
 			const char *field);

@@ -11,13 +11,15 @@
  *    GCData mask repeats from slot+8 (malloc.go: mallocHeaderSize);
  *  - large objects: span.largeType, repeated over the span.
  * A type whose mask the runtime builds on demand and has not built yet
- * (TFlagGCMaskOnDemand with a nil slot; Go 1.24+) is scanned
- * conservatively, and the report says so.
+ * (TFlagGCMaskOnDemand with a nil slot; Go 1.24+) gets its mask from its
+ * DWARF layout; without one it is scanned conservatively, and the report
+ * says so.
  *
  * Roots: data and bss words the modules' GC masks mark as pointers, named by
- * the global that holds them; goroutine stacks from their saved (or, when
- * running, the thread's) stack pointer to the top, scanned conservatively;
- * the registers of every thread.
+ * the global (and field path) that holds them; goroutine stacks unwound with
+ * the pclntab and read through stack maps (go_stack.c), conservatively where
+ * they do not unwind; finalizers, cleanups, weak handles and the queues of
+ * finalizers and cleanups; the registers of every thread.
  *
  * Dominators: the semi-NCA algorithm (Georgiadis' variant of
  * Lengauer-Tarjan) over dense node ids, iterative throughout so that a list
@@ -183,6 +185,32 @@ static uint32_t object_type(struct builder *b, struct type_mask *m, uint64_t slo
 	return m->array_type_id;
 }
 
+/*
+ * A pointer mask from the type's DWARF layout, for a type whose mask the
+ * runtime has not built (Go 1.24+ builds large types' masks on first use;
+ * 1.22-1.23 describe them with GC programs).  Accepted only when its last
+ * pointer word is the runtime's last (PtrBytes), so a DWARF type that does
+ * not match the runtime's is never used.
+ */
+static uint8_t *dwarf_mask(struct builder *b, const char *name, uint64_t ptrwords)
+{
+	struct hc_dwarf_index *dw;
+	Dwarf_Die die;
+	struct hc_error *e = hc_dwarf_index_get(b->prog, &dw);
+	if (!e)
+		e = hc_dwarf_type(dw, name, &die);
+	if (e) {
+		hc_error_destroy(e);
+		return NULL;
+	}
+	uint8_t *bits = malloc((size_t)(ptrwords + 7) / 8);
+	if (bits && hc_dwarf_pointer_mask(&die, bits, ptrwords) &&
+	    bits[(ptrwords - 1) / 8] >> ((ptrwords - 1) % 8) & 1)
+		return bits;
+	free(bits);
+	return NULL;
+}
+
 /* The decoded mask of a runtime type, cached. */
 struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 {
@@ -224,9 +252,11 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 			m->bits = NULL;
 		}
 	}
+	char *name = type_name(b, rtype, t);
+	if (!m->bits && m->ptrwords && name)
+		m->bits = dwarf_mask(b, name, m->ptrwords);
 	if (!m->bits && m->ptrwords)
 		b->g->conservative_notice = true;
-	char *name = type_name(b, rtype, t);
 	if (!name && asprintf(&name, "type 0x%" PRIx64, rtype) < 0)
 		name = NULL;
 	m->name = name;
@@ -1441,7 +1471,7 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	}
 	if (b.g->conservative_notice)
 		hc_warn(&prog->warnings,
-			"some types' pointer masks are built lazily by the runtime and were not built yet; their objects were scanned conservatively");
+			"some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively");
 	prog->graph = b.g;
 	*ret = b.g;
 	return NULL;
