@@ -274,7 +274,7 @@ static int64_t slot_in_location(const Dwarf_Op *ops, size_t n, uint64_t cfa, uin
 
 /* Search @p scope's variables and parameters (and nested blocks) for @p addr. */
 static bool frame_slot_in(Dwarf_Die *scope, uint64_t pc, uint64_t cfa, uint64_t addr,
-			  struct hc_strbuf *out, int depth)
+			  struct hc_strbuf *out, Dwarf_Die *var_type, uint64_t *var_off, int depth)
 {
 	Dwarf_Die child;
 	if (depth > 8 || dwarf_child(scope, &child) != 0)
@@ -282,7 +282,7 @@ static bool frame_slot_in(Dwarf_Die *scope, uint64_t pc, uint64_t cfa, uint64_t 
 	do {
 		int tag = dwarf_tag(&child);
 		if (tag == DW_TAG_lexical_block) {
-			if (frame_slot_in(&child, pc, cfa, addr, out, depth + 1))
+			if (frame_slot_in(&child, pc, cfa, addr, out, var_type, var_off, depth + 1))
 				return true;
 			continue;
 		}
@@ -307,6 +307,8 @@ static bool frame_slot_in(Dwarf_Die *scope, uint64_t pc, uint64_t cfa, uint64_t 
 		hc_strbuf_printf(out, ", %s %s", tag == DW_TAG_variable ? "local" : "arg",
 				 name ? name : "?");
 		hc_dwarf_field_path(&type, (uint64_t)off, out);
+		*var_type = type;
+		*var_off = (uint64_t)off;
 		return true;
 	} while (dwarf_siblingof(&child, &child) == 0);
 	return false;
@@ -383,13 +385,14 @@ bool hc_dwarf_pointer_mask(Dwarf_Die *type, uint8_t *bits, uint64_t nwords)
 }
 
 bool hc_dwarf_frame_slot(struct hc_dwarf_index *dw, const char *func, uint64_t pc,
-			 uint64_t cfa, uint64_t addr, struct hc_strbuf *out)
+			 uint64_t cfa, uint64_t addr, struct hc_strbuf *out, Dwarf_Die *var_type,
+			 uint64_t *var_off)
 {
 	uint64_t off;
 	Dwarf_Die die;
 	if (!func || !hc_strmap_get(&dw->funcs, func, &off) || !dwarf_offdie(dw->dwarf, off, &die))
 		return false;
-	return frame_slot_in(&die, pc, cfa, addr, out, 0);
+	return frame_slot_in(&die, pc, cfa, addr, out, var_type, var_off, 0);
 }
 
 /* Go's runtime-shaped types whose members a reader never names: the value is

@@ -60,11 +60,13 @@ bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out);
 /**
  * Append ", local NAME" or ", arg NAME" (and a field path inside it) for the
  * variable of function @p func whose stack slot holds @p addr when the
- * function is at link-time @p pc and its frame's CFA is @p cfa.  False when
- * DWARF does not say.
+ * function is at link-time @p pc and its frame's CFA is @p cfa; the
+ * variable's type and the word's offset in it go to @p var_type and
+ * @p var_off.  False when DWARF does not say.
  */
 bool hc_dwarf_frame_slot(struct hc_dwarf_index *dw, const char *func, uint64_t pc,
-			 uint64_t cfa, uint64_t addr, struct hc_strbuf *out);
+			 uint64_t cfa, uint64_t addr, struct hc_strbuf *out, Dwarf_Die *var_type,
+			 uint64_t *var_off);
 /**
  * The pointer mask of @p type from its DWARF layout: bit i of @p bits set when
  * word i of a value holds a pointer (pointers, func values, and the pointer

@@ -800,12 +800,19 @@ static bool stack_word(void *arg, uint64_t addr, uint64_t value)
 		struct hc_strbuf sb;
 		hc_strbuf_init(&sb);
 		hc_strbuf_puts(&sb, w->name);
-		uint64_t pc = w->frame.pc - w->b->prog->bias;
-		if (hc_dwarf_frame_slot(w->dw, w->frame.func, pc - 1, w->frame.fp, addr, &sb) &&
+		uint64_t pc = w->frame.pc - w->b->prog->bias, var_off;
+		Dwarf_Die var_type;
+		if (hc_dwarf_frame_slot(w->dw, w->frame.func, pc - 1, w->frame.fp, addr, &sb,
+					&var_type, &var_off) &&
 		    !sb.oom) {
-			r = root(w->b, sb.str, HC_ROOT_GOROUTINE);
-			if (!r)
+			struct builder *b = w->b;
+			r = root(b, sb.str, HC_ROOT_GOROUTINE);
+			if (!r || !hc_grow(&b->stack_seeds, &b->cap_stack_seeds, b->nstack_seeds + 1,
+					   sizeof(*b->stack_seeds)))
 				w->err = &hc_enomem;
+			else
+				b->stack_seeds[b->nstack_seeds++] = (struct gb_stack_seed){
+					.addr = addr, .type = dwarf_dieoffset(&var_type), .off = var_off};
 		}
 		hc_strbuf_deinit(&sb);
 		if (w->err)
@@ -1458,6 +1465,7 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	for (size_t i = 0; i < b.nmasks; i++)
 		free(b.masks[i].bits);
 	free(b.masks);
+	free(b.stack_seeds);
 	hc_u64map_deinit(&b.mask_index);
 	free(b.data_syms);
 	hc_strmap_deinit(&b.root_index);

@@ -48,6 +48,13 @@ struct type_mask {
 	bool direct_iface;     /* an interface holds the value itself, not a pointer to it */
 };
 
+/* A stack word whose variable DWARF names: what it points to has a static type. */
+struct gb_stack_seed {
+	uint64_t addr;  /* the word */
+	uint64_t type;  /* the variable's DWARF type (DIE offset) */
+	uint64_t off;   /* the word's offset in the variable */
+};
+
 struct builder {
 	struct hc_program *prog;
 	struct hc_go *go;
@@ -64,6 +71,8 @@ struct builder {
 	size_t ndata_syms;
 	uint64_t max_object;   /* the largest object slot: no real type's pointers exceed it */
 	uint64_t stack_budget; /* stack bytes left to scan: at most the stack spans' bytes */
+	struct gb_stack_seed *stack_seeds;
+	size_t nstack_seeds, cap_stack_seeds;
 };
 
 /** Append a type named @p name (taken over) to the graph's table; NONE when out of memory. */

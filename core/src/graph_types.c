@@ -327,7 +327,14 @@ static uint32_t slot_layout(struct prop *p, struct slot *s)
 	return s->layout;
 }
 
-static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len, int depth)
+/*
+ * Walk the slots of layout @p lid over @p len bytes of a value at @p mem.
+ * With @p only >= 0, just the slot whose pointer word is at that offset (a
+ * stack variable of which only that word is known to be live and on the
+ * stack), and no interfaces (their type word may not be).
+ */
+static void apply_words(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len,
+			int64_t only, int depth)
 {
 	/* Each layout's slots are their own allocation: resolving a pointee's
 	 * layout below may move p->layouts, not them. */
@@ -337,6 +344,8 @@ static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len
 		struct slot *s = &slots[k];
 		uint64_t v, w, start;
 		if (s->off + 8 > len)
+			continue;
+		if (only >= 0 && s->kind != SLOT_ARRAY && (uint64_t)only != s->off)
 			continue;
 		memcpy(&v, mem + s->off, 8);
 		switch (s->kind) {
@@ -355,7 +364,7 @@ static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len
 		}
 		case SLOT_EFACE:
 		case SLOT_IFACE: {
-			if (s->off + 16 > len || !v)
+			if (s->off + 16 > len || !v || only >= 0)
 				break;
 			memcpy(&w, mem + s->off + 8, 8);
 			uint32_t obj = pointee(p, w, &start);
@@ -374,11 +383,21 @@ static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len
 		case SLOT_ARRAY:
 			if (depth >= MAX_NESTING)
 				break;
-			for (uint64_t i = 0; i < s->count && s->off + (i + 1) * s->stride <= len; i++)
-				apply(p, s->layout, mem + s->off + i * s->stride, s->stride, depth + 1);
+			for (uint64_t i = 0; i < s->count && s->off + (i + 1) * s->stride <= len; i++) {
+				uint64_t at = s->off + i * s->stride;
+				if (only >= 0 && ((uint64_t)only < at || (uint64_t)only >= at + s->stride))
+					continue;
+				apply_words(p, s->layout, mem + at, s->stride,
+					    only >= 0 ? (int64_t)((uint64_t)only - at) : -1, depth + 1);
+			}
 			break;
 		}
 	}
+}
+
+static void apply(struct prop *p, uint32_t lid, const uint8_t *mem, uint64_t len, int depth)
+{
+	apply_words(p, lid, mem, len, -1, depth);
 }
 
 /*
@@ -424,9 +443,38 @@ static void seed_globals(struct prop *p)
 		if (!addr || !size || size > (1u << 24))
 			continue;
 		uint32_t lid = layout_of(p, &type, 0);
+		/* A variable may straddle two mappings (the end of .data, the
+		 * start of .bss): then it is copied. */
 		const uint8_t *mem = hc_memory_ptr(&b->prog->mem, addr, size);
+		uint8_t *copy = NULL;
+		if (!mem && (copy = malloc(size)) && !hc_memory_read(&b->prog->mem, addr, copy, size))
+			mem = copy;
 		if (lid != NONE && mem)
 			apply(p, lid, mem, size, 0);
+		free(copy);
+	}
+}
+
+/* Stack words whose variable DWARF names: the variable's type types what
+ * the word points to. */
+static void seed_stacks(struct prop *p)
+{
+	struct builder *b = p->b;
+	for (size_t i = 0; i < b->nstack_seeds && !p->oom; i++) {
+		const struct gb_stack_seed *sd = &b->stack_seeds[i];
+		Dwarf_Die type;
+		uint64_t size = 0;
+		if (!dwarf_offdie(p->dw->dwarf, sd->type, &type))
+			continue;
+		struct hc_error *e = hc_dwarf_die_size(&type, &size);
+		hc_error_destroy(e);
+		if (e || sd->off + 8 > size || size > (1u << 20))
+			continue;
+		/* The variable's bytes on the stack (only the known word is used). */
+		const uint8_t *mem = hc_memory_ptr(&b->prog->mem, sd->addr - sd->off, size);
+		uint32_t lid = layout_of(p, &type, 0);
+		if (mem && lid != NONE)
+			apply_words(p, lid, mem, size, (int64_t)sd->off, 0);
 	}
 }
 
@@ -488,6 +536,7 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 		if (!g->types[t].untyped)
 			hc_strmap_put(&p.names, g->types[t].name, t, false);
 	seed_globals(&p);
+	seed_stacks(&p);
 	seed_runtime_typed(&p);
 	for (uint64_t done = 0; p.tail && !p.oom; done++) {
 		if (report_progress)

@@ -75,7 +75,15 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 	struct type_order by = {g, flags & HC_REPORT_SORT_COUNT ? 1 : flags & HC_REPORT_SORT_BYTES ? 2 : 3};
 	qsort_r(order, n, sizeof(*order), type_cmp, &by);
 	size_t shown = top && top < n ? top : n;
-	uint64_t typed_bytes = 0, all_bytes = 0;
+	uint64_t typed_bytes = 0, all_bytes = 0, typed_reachable = 0;
+	/* Garbage often has no type anywhere (nothing typed points to it): the
+	 * share of reachable bytes typed says how well the live heap is known. */
+	for (size_t i = 0; i < g->nruns; i++) {
+		uint32_t end = hc_graph_run_end(g, i);
+		for (uint32_t v = g->runs[i].first; v < end; v++)
+			if (g->idom[v] != NONE && !g->types[g->type[v]].untyped)
+				typed_reachable += g->runs[i].elemsize;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hc_type_info *t = &g->types[order[i]];
 		all_bytes += t->bytes;
@@ -114,6 +122,8 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 			hc_json_add(doc, "types", types, &oom);
 			hc_json_add(doc, "untyped", untyped, &oom);
 			hc_json_add(doc, "typed_bytes", U64(typed_bytes), &oom);
+			hc_json_add(doc, "typed_reachable_bytes", U64(typed_reachable), &oom);
+			hc_json_add(doc, "reachable_bytes", U64(g->reachable_bytes), &oom);
 			hc_json_add(doc, "heap_bytes", U64(all_bytes), &oom);
 		}
 		free(order);
@@ -132,8 +142,10 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 	}
 	if (shown < n)
 		hc_strbuf_printf(&sb, "... %zu more types (--top 0 shows all)\n", n - shown);
-	hc_strbuf_printf(&sb, "\n%u types; %.1f%% of heap bytes typed\n", n,
-			 all_bytes ? 100.0 * (double)typed_bytes / (double)all_bytes : 100.0);
+	hc_strbuf_printf(&sb, "\n%u types; %.1f%% of heap bytes typed, %.1f%% of reachable bytes\n", n,
+			 all_bytes ? 100.0 * (double)typed_bytes / (double)all_bytes : 100.0,
+			 g->reachable_bytes ? 100.0 * (double)typed_reachable / (double)g->reachable_bytes
+					    : 100.0);
 	hc_text_warnings(&sb, prog);
 	free(order);
 	return hc_strbuf_finish(&sb, ret);
