@@ -37,6 +37,7 @@ static struct hc_error *error_vformat(enum hc_error_code code,
 	char *msg;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return &hc_enomem;
+	hc_text_sanitize(msg); /* it may quote names read from a damaged core */
 	struct hc_error *err = calloc(1, sizeof(*err));
 	if (!err) {
 		free(msg);

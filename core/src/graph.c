@@ -123,6 +123,8 @@ static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout
 
 uint32_t gb_add_type(struct builder *b, uint64_t rtype, char *name)
 {
+	if (name)
+		hc_text_sanitize(name);
 	struct hc_graph *g = b->g;
 	if (!hc_grow(&g->types, &b->cap_types, g->ntypes + 1, sizeof(*g->types))) {
 		free(name);
@@ -580,17 +582,25 @@ static struct hc_root *root(struct builder *b, const char *name, enum hc_root_ki
 {
 	struct hc_graph *g = b->g;
 	uint64_t idx;
-	if (hc_strmap_get(&b->root_index, name, &idx))
-		return &g->roots[idx];
-	if (!hc_grow(&g->roots, &b->cap_roots, g->nroots + 1, sizeof(*g->roots)))
+	char *copy = strdup(name);
+	if (!copy)
 		return NULL;
+	hc_text_sanitize(copy); /* a root's name may quote target memory */
+	if (hc_strmap_get(&b->root_index, copy, &idx)) {
+		free(copy);
+		return &g->roots[idx];
+	}
+	if (!hc_grow(&g->roots, &b->cap_roots, g->nroots + 1, sizeof(*g->roots))) {
+		free(copy);
+		return NULL;
+	}
 	struct hc_root *r = &g->roots[g->nroots];
 	memset(r, 0, sizeof(*r));
-	r->name = strdup(name);
+	r->name = copy;
 	r->kind = kind;
 	/* The map keys point into the roots' names, which move with realloc
 	 * of the array but not themselves (each is its own allocation). */
-	if (!r->name || !hc_strmap_put(&b->root_index, r->name, g->nroots, false)) {
+	if (!hc_strmap_put(&b->root_index, r->name, g->nroots, false)) {
 		free(r->name);
 		return NULL;
 	}

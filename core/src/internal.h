@@ -128,6 +128,13 @@ void hc_u64map_deinit(struct hc_u64map *m);
 bool hc_u64map_put(struct hc_u64map *m, uint64_t key, uint64_t value);
 bool hc_u64map_get(const struct hc_u64map *m, uint64_t key, uint64_t *ret);
 
+/**
+ * Make text read from the target printable in place: bytes that are not
+ * valid UTF-8, and control characters other than newline and tab, become
+ * '?'.  Names from a damaged core can hold anything.
+ */
+void hc_text_sanitize(char *s);
+
 /* ---- warnings ---- */
 
 struct hc_warnings {

@@ -96,7 +96,17 @@ static void build_id_text(char *out, size_t outlen, const uint8_t *p, size_t n,
 {
 	static const char digits[] = "0123456789abcdef";
 	if (printable) {
-		snprintf(out, outlen, "%.*s", (int)n, (const char *)p);
+		/* Go's is text, unless the core is damaged: escape anything else. */
+		size_t o = 0;
+		for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+			if (p[i] >= 0x20 && p[i] < 0x7f) {
+				out[o++] = (char)p[i];
+			} else {
+				snprintf(out + o, outlen - o, "\\x%02x", p[i]);
+				o += 4;
+			}
+		}
+		out[o] = '\0';
 		return;
 	}
 	size_t i;
@@ -124,7 +134,7 @@ static int compare_build_id(struct hc_program *prog,
 	if (memcmp(buf, id->note, id->note_len) == 0)
 		return 1;
 	bool printable = strcmp(what, "Go build ID") == 0;
-	char theirs[513], ours[513];
+	char theirs[2049], ours[2049];
 	build_id_text(ours, sizeof(ours), id->bytes, id->len, printable);
 	size_t hdr = id->note_len - id->len;
 	if (memcmp(buf, id->note, hdr) != 0) {

@@ -272,6 +272,25 @@ bool hc_u64map_get(const struct hc_u64map *m, uint64_t key, uint64_t *ret)
 	return true;
 }
 
+void hc_text_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		unsigned n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
+			   : (*p & 0xf8) == 0xf0 ? 3 : 4;
+		bool ok = n < 4 && (n || (*p >= 0x20 && *p != 0x7f) || *p == '\n' || *p == '\t');
+		if (n == 1 && *p < 0xc2)
+			ok = false; /* overlong */
+		for (unsigned i = 1; ok && i <= n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
 void hc_warn(struct hc_warnings *w, const char *fmt, ...)
 {
 	char *msg;
@@ -281,6 +300,7 @@ void hc_warn(struct hc_warnings *w, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return;
+	hc_text_sanitize(msg); /* names read from a damaged core may be anything */
 	for (size_t i = 0; i < w->count; i++) {
 		if (strcmp(w->msgs[i], msg) == 0) {
 			free(msg);

@@ -63,6 +63,19 @@ static void test_u64map(void **state)
 	assert_false(hc_u64map_get(&m, 0, &v));
 }
 
+static void test_text_sanitize(void **state)
+{
+	(void)state;
+	char ok[] = "main.Node \xc3\xa9t\xc3\xa9 \xe2\x86\x92 map[int]*T\n";
+	char want_ok[sizeof(ok)];
+	memcpy(want_ok, ok, sizeof(ok));
+	hc_text_sanitize(ok);
+	assert_string_equal(ok, want_ok); /* valid UTF-8 is kept */
+	char bad[] = "a\x01" "b\x9a\xc3" "x\xe2\x86" "z\xc0\xaf" "q\x7f\xf8";
+	hc_text_sanitize(bad);
+	assert_string_equal(bad, "a?b??x??z??q??");
+}
+
 static void test_strbuf(void **state)
 {
 	(void)state;
@@ -118,6 +131,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_u64map),
+		cmocka_unit_test(test_text_sanitize),
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_warnings_dedup),
