@@ -340,3 +340,18 @@ class LazyMaskTest(unittest.TestCase):
                 self.assertEqual(got["reachable"], want["reachable"])
                 self.assertFalse([w for w in got.get("warnings", []) if "conservatively" in w],
                                  got.get("warnings"))
+
+
+class ThreadsTest(unittest.TestCase):
+    """The parallel scan and the typing thread change nothing: every graph
+    report is the same with one thread and with several (HEAPCORE_THREADS
+    forces the split even on a small heap)."""
+
+    def test_same_answers_on_any_number_of_threads(self):
+        for fx in fixtures("graph") + fixtures("gcrunning")[:1]:
+            with self.subTest(fixture=repr(fx)):
+                for cmd in (["roots", "--json", "--top", "0"], ["types", "--json", "--top", "0"],
+                            ["top", "--json", "--depth", "4"]):
+                    _, one, _ = run(*cmd, fx.core, env={"HEAPCORE_THREADS": "1"})
+                    _, three, _ = run(*cmd, fx.core, env={"HEAPCORE_THREADS": "3"})
+                    self.assertEqual(one, three, cmd)

@@ -28,6 +28,7 @@
 #include <dwarf.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -213,14 +214,18 @@ static uint8_t *dwarf_mask(struct builder *b, const char *name, uint64_t ptrword
 	return NULL;
 }
 
-/* The decoded mask of a runtime type, cached. */
+/*
+ * The decoded mask of a runtime type, cached.  Masks are allocated one by
+ * one so that a pointer to one stays valid while others are added (the
+ * scanning threads hold them); callers on several threads hold b->lock.
+ */
 struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 {
-	uint64_t idx;
-	if (hc_u64map_get(&b->mask_index, rtype, &idx))
-		return idx == NONE ? NULL : &b->masks[idx];
-	/* A descriptor that does not decode is remembered as such too. */
-	if (!hc_u64map_put(&b->mask_index, rtype, NONE))
+	uint64_t v;
+	if (hc_u64map_get(&b->mask_index, rtype, &v))
+		return (struct type_mask *)(uintptr_t)v;
+	/* A descriptor that does not decode is remembered as such too (0). */
+	if (!hc_u64map_put(&b->mask_index, rtype, 0))
 		return NULL;
 	const struct graph_layout *L = &b->L;
 	uint8_t t[256];
@@ -228,8 +233,9 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 		return NULL;
 	if (!hc_grow(&b->masks, &b->cap_masks, b->nmasks + 1, sizeof(*b->masks)))
 		return NULL;
-	struct type_mask *m = &b->masks[b->nmasks];
-	memset(m, 0, sizeof(*m));
+	struct type_mask *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
 	m->rtype = rtype;
 	m->array_type_id = NONE;
 	m->size = gl_get(t, L->t_size);
@@ -237,8 +243,10 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	uint64_t gcdata = gl_get(t, L->t_gcdata);
 	uint8_t tflag = (uint8_t)gl_get(t, L->t_tflag);
 	uint8_t kind = (uint8_t)gl_get(t, L->t_kind);
-	if (m->size == 0 || m->ptrwords * 8 > m->size || m->ptrwords * 8 > b->max_object)
+	if (m->size == 0 || m->ptrwords * 8 > m->size || m->ptrwords * 8 > b->max_object) {
+		free(m);
 		return NULL;
+	}
 	if (tflag & TFLAG_GCMASK_ON_DEMAND) {
 		/* type.go:getGCMask: GCData points to a slot the runtime fills lazily. */
 		if (hc_memory_read_u64(&b->prog->mem, gcdata, &gcdata))
@@ -264,9 +272,9 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	m->name = name;
 	m->type_id = gb_add_type(b, rtype, name);
 	m->direct_iface = b->go->minor >= 26 ? tflag & TFLAG_DIRECT_IFACE : kind & KIND_DIRECT_IFACE;
-	if (!hc_u64map_put(&b->mask_index, rtype, b->nmasks))
+	b->masks[b->nmasks++] = m; /* owned from here */
+	if (!hc_u64map_put(&b->mask_index, rtype, (uint64_t)(uintptr_t)m))
 		return NULL;
-	b->nmasks++;
 	return m;
 }
 
@@ -419,29 +427,33 @@ uint64_t hc_graph_addr(const struct hc_graph *g, uint32_t v)
 
 /* ---- edges ---- */
 
-static bool push_edge(struct builder *b, uint32_t target)
+/* struct edge_buf (graph_build.h): a growing array of edges, one per
+ * scanning thread, then the graph's. */
+
+static bool eb_push(struct edge_buf *eb, uint32_t target)
 {
-	struct hc_graph *g = b->g;
-	if (g->nedges == b->cap_edges) {
-		size_t cap = b->cap_edges ? 2 * b->cap_edges : 1u << 16;
+	if (eb->n == eb->cap) {
+		uint64_t cap = eb->cap ? 2 * eb->cap : 1u << 16;
 		if (cap > UINT32_MAX)
 			cap = UINT32_MAX;
-		if (g->nedges >= cap)
-			return false; /* more than 2^32 pointers: finish_edges says so */
-		uint32_t *e = hc_array_resize(g->edges, cap, sizeof(*e));
+		if (eb->n >= cap) {
+			eb->limit = true; /* edge offsets are 32-bit */
+			return false;
+		}
+		uint32_t *e = hc_array_resize(eb->e, cap, sizeof(*e));
 		if (!e)
 			return false;
-		g->edges = e;
-		b->cap_edges = cap;
+		eb->e = e;
+		eb->cap = cap;
 	}
-	g->edges[g->nedges++] = target;
+	eb->e[eb->n++] = target;
 	return true;
 }
 
-/* Why push_edge() failed. */
-static struct hc_error *edge_error(struct builder *b)
+/* Why eb_push() failed. */
+static struct hc_error *edge_error(const struct edge_buf *eb)
 {
-	if (b->g->nedges >= UINT32_MAX - 1)
+	if (eb->limit)
 		return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^32 heap pointers");
 	return &hc_enomem;
 }
@@ -452,16 +464,16 @@ static uint32_t heap_target(struct builder *b, uint64_t v)
 	return v < 4096 ? NONE : hc_graph_find(b->prog, b->g, v);
 }
 
-static bool pointer_word(struct builder *b, uint32_t self, uint64_t v)
+static bool pointer_word(struct builder *b, struct edge_buf *eb, uint32_t self, uint64_t v)
 {
 	uint32_t t = heap_target(b, v);
 	if (t == NONE || t == self)
 		return true;
-	return push_edge(b, t);
+	return eb_push(eb, t);
 }
 
 /* Scan [p, p+len) of object @p self with a mask repeated every @p m->size bytes. */
-static bool scan_typed(struct builder *b, uint32_t self, const uint8_t *p,
+static bool scan_typed(struct builder *b, struct edge_buf *eb, uint32_t self, const uint8_t *p,
 		       uint64_t len, const struct type_mask *m)
 {
 	for (uint64_t base = 0; base + m->size <= len || (base < len && base == 0); base += m->size) {
@@ -470,7 +482,7 @@ static bool scan_typed(struct builder *b, uint32_t self, const uint8_t *p,
 				continue;
 			uint64_t v;
 			memcpy(&v, p + base + 8 * w, 8);
-			if (!pointer_word(b, self, v))
+			if (!pointer_word(b, eb, self, v))
 				return false;
 		}
 		if (m->size == 0)
@@ -479,40 +491,73 @@ static bool scan_typed(struct builder *b, uint32_t self, const uint8_t *p,
 	return true;
 }
 
-static struct hc_error *scan_objects(struct builder *b)
+/* Every word of [p + from, p + len) that points into the heap. */
+static bool scan_words(struct builder *b, struct edge_buf *eb, uint32_t self, const uint8_t *p,
+		       uint64_t from, uint64_t len)
 {
+	for (uint64_t o = from; o + 8 <= len; o += 8) {
+		uint64_t v;
+		memcpy(&v, p + o, 8);
+		if (!pointer_word(b, eb, self, v))
+			return false;
+	}
+	return true;
+}
+
+/* A share of the spans, scanned by one thread into its own edges. */
+struct scan_job {
+	struct builder *b;
+	size_t s0, s1;
+	struct edge_buf eb;
+	struct hc_error *err;
+	bool report; /* the thread that reports progress */
+};
+
+/* The type of object @p id from runtime type @p m (serialized: it may add types). */
+static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t rtype,
+				     uint64_t slot, bool large)
+{
+	pthread_mutex_lock(&b->lock);
+	struct type_mask *m = gb_type_mask(b, rtype);
+	if (m)
+		b->g->type[id] = object_type(b, m, slot, large);
+	pthread_mutex_unlock(&b->lock);
+	return m;
+}
+
+static void *scan_spans(void *arg)
+{
+	struct scan_job *job = arg;
+	struct builder *b = job->b;
 	struct hc_go *go = b->go;
 	struct hc_graph *g = b->g;
-	g->nnodes = 0; /* set once roots are known */
-	g->edge_start = hc_array_new((size_t)g->nobjects + 1, sizeof(*g->edge_start));
-	if (!g->edge_start)
-		return &hc_enomem;
-	uint32_t id = 0;
-	for (size_t i = 0; i < go->nspans; i++) {
+	struct edge_buf *eb = &job->eb;
+	for (size_t i = job->s0; i < job->s1; i++) {
 		const struct hc_go_span *s = &go->spans[i];
-		hc_progress(b->prog, "scanning objects", i, go->nspans);
+		if (job->report)
+			hc_progress(b->prog, "scanning objects", i - job->s0, job->s1 - job->s0);
 		if (s->state != GO_SPAN_INUSE)
 			continue;
 		uint64_t span_bytes = (uint64_t)s->npages * go->page_size;
 		bool noscan = s->spanclass & 1;
 		bool large = (s->spanclass >> 1) == 0;
 		const uint8_t *heapbits = NULL;
-		struct type_mask *large_mask = NULL;
+		uint64_t large_type = 0;
 		if (!noscan && !large && s->elemsize <= 512) {
 			uint64_t size = span_bytes / 64;
 			uint64_t inline_marks = go->greentea && s->elemsize >= 16 ? 128 : 0;
 			heapbits = hc_memory_ptr(&b->prog->mem,
 						 s->base + span_bytes - size - inline_marks, size);
-		} else if (!noscan && large) {
-			uint64_t lt;
-			if (!gl_read_field(b->prog, s->mspan, b->L.s_largeType, &lt) && lt)
-				large_mask = gb_type_mask(b, lt);
+		} else if (!noscan && large &&
+			   gl_read_field(b->prog, s->mspan, b->L.s_largeType, &large_type)) {
+			large_type = 0;
 		}
 		const uint64_t *m = g->allocmap + g->runs[i].bits_off;
+		uint32_t id = g->runs[i].first;
 		for (uint32_t k = 0; k < s->nelems; k++) {
 			if (!(m[k / 64] >> (k % 64) & 1))
 				continue;
-			g->edge_start[id] = (uint32_t)g->nedges;
+			g->edge_start[id] = (uint32_t)eb->n; /* relative to this job's edges */
 			uint64_t a = s->base + (uint64_t)k * s->elemsize;
 			if (noscan) {
 				id++;
@@ -520,8 +565,10 @@ static struct hc_error *scan_objects(struct builder *b)
 			}
 			const uint8_t *p = hc_memory_ptr(&b->prog->mem, a, s->elemsize);
 			if (!p) {
+				pthread_mutex_lock(&b->lock);
 				hc_warn(&b->prog->warnings,
 					"object at 0x%" PRIx64 " is not in the core; its pointers are unknown", a);
+				pthread_mutex_unlock(&b->lock);
 				id++;
 				continue;
 			}
@@ -534,45 +581,114 @@ static struct hc_error *scan_objects(struct builder *b)
 						continue;
 					uint64_t v;
 					memcpy(&v, p + 8 * w, 8);
-					if (!(ok = pointer_word(b, id, v)))
+					if (!(ok = pointer_word(b, eb, id, v)))
 						break;
 				}
 			} else if (large) {
-				if (large_mask) {
-					g->type[id] = object_type(b, large_mask, s->elemsize, true);
-					if (large_mask->bits)
-						ok = scan_typed(b, id, p, s->elemsize, large_mask);
-					else
-						for (uint64_t w = 0; ok && w < s->elemsize / 8; w++) {
-							uint64_t v;
-							memcpy(&v, p + 8 * w, 8);
-							ok = pointer_word(b, id, v);
-						}
-				}
+				const struct type_mask *lm =
+					large_type ? locked_type(b, id, large_type, s->elemsize, true) : NULL;
+				if (lm && lm->bits)
+					ok = scan_typed(b, eb, id, p, s->elemsize, lm);
+				else if (lm)
+					ok = scan_words(b, eb, id, p, 0, s->elemsize);
 			} else {
 				/* A malloc header: the object's type, its data from slot+8. */
 				uint64_t rtype;
 				memcpy(&rtype, p, 8);
-				struct type_mask *tm = rtype ? gb_type_mask(b, rtype) : NULL;
-				if (tm) {
-					g->type[id] = object_type(b, tm, s->elemsize - 8, false);
-					if (tm->bits)
-						ok = scan_typed(b, id, p + 8, s->elemsize - 8, tm);
-					else
-						for (uint64_t w = 1; ok && w < s->elemsize / 8; w++) {
-							uint64_t v;
-							memcpy(&v, p + 8 * w, 8);
-							ok = pointer_word(b, id, v);
-						}
-				}
+				const struct type_mask *tm =
+					rtype ? locked_type(b, id, rtype, s->elemsize - 8, false) : NULL;
+				if (tm && tm->bits)
+					ok = scan_typed(b, eb, id, p + 8, s->elemsize - 8, tm);
+				else if (tm)
+					ok = scan_words(b, eb, id, p, 8, s->elemsize);
 			}
-			if (!ok)
-				return edge_error(b);
+			if (!ok) {
+				job->err = edge_error(eb);
+				return NULL;
+			}
 			id++;
 		}
 	}
+	return NULL;
+}
+
+/*
+ * Scan every object's pointers into the CSR edge arrays.  Big heaps are
+ * split into contiguous shares of spans with about as many objects each,
+ * one thread per share (up to the online CPUs, at most 8), each with its
+ * own edge array; the arrays are then joined and the offsets shifted.
+ */
+static struct hc_error *scan_objects(struct builder *b)
+{
+	struct hc_go *go = b->go;
+	struct hc_graph *g = b->g;
+	g->nnodes = 0; /* set once roots are known */
+	g->edge_start = hc_array_new((size_t)g->nobjects + 1, sizeof(*g->edge_start));
+	if (!g->edge_start)
+		return &hc_enomem;
+	size_t nthreads = b->threads;
+	if (!nthreads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = g->nobjects < 200000 || cpus < 2 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+	}
+	struct scan_job jobs[8];
+	memset(jobs, 0, sizeof(jobs));
+	size_t s = 0;
+	for (size_t t = 0; t < nthreads; t++) {
+		uint64_t goal = (uint64_t)g->nobjects * (t + 1) / nthreads;
+		jobs[t] = (struct scan_job){.b = b, .s0 = s, .report = t == 0};
+		while (s < go->nspans && (t + 1 == nthreads || g->runs[s].first < goal))
+			s++;
+		jobs[t].s1 = s;
+	}
+	pthread_t th[8];
+	bool started[8] = {false};
+	for (size_t t = 1; t < nthreads; t++)
+		started[t] = pthread_create(&th[t], NULL, scan_spans, &jobs[t]) == 0;
+	scan_spans(&jobs[0]);
+	for (size_t t = 1; t < nthreads; t++) {
+		if (started[t])
+			pthread_join(th[t], NULL);
+		else
+			scan_spans(&jobs[t]); /* no thread: scan the share here */
+	}
+	struct hc_error *err = NULL;
+	for (size_t t = 0; t < nthreads && !err; t++)
+		err = jobs[t].err;
+	/* Join the shares' edges into the first one's array. */
+	struct edge_buf *all = &jobs[0].eb;
+	for (size_t t = 1; t < nthreads && !err; t++) {
+		uint64_t base = all->n, n = jobs[t].eb.n;
+		if (base + n >= UINT32_MAX) {
+			err = hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^32 heap pointers");
+			break;
+		}
+		if (base + n > all->cap) {
+			uint32_t *e = hc_array_resize(all->e, base + n, sizeof(*e));
+			if (!e) {
+				err = &hc_enomem;
+				break;
+			}
+			all->e = e;
+			all->cap = base + n;
+		}
+		if (n)
+			memcpy(all->e + base, jobs[t].eb.e, n * sizeof(uint32_t));
+		all->n += n;
+		uint32_t first = jobs[t].s0 < go->nspans ? g->runs[jobs[t].s0].first : g->nobjects;
+		uint32_t end = jobs[t].s1 < go->nspans ? g->runs[jobs[t].s1].first : g->nobjects;
+		for (uint32_t v = first; v < end; v++)
+			g->edge_start[v] += (uint32_t)base;
+	}
+	for (size_t t = 1; t < nthreads; t++)
+		hc_array_free(jobs[t].eb.e);
+	b->eb = *all;
+	g->edges = all->e;
+	g->nedges = all->n;
+	if (err)
+		return err;
 	g->edge_start[g->nobjects] = (uint32_t)g->nedges;
-	hc_progress(b->prog, "scanning objects", go->nspans, go->nspans);
+	hc_progress(b->prog, "scanning objects", 1, 1);
 	return NULL;
 }
 
@@ -1105,16 +1221,19 @@ static struct hc_error *finish_edges(struct builder *b)
 	if (!es)
 		return &hc_enomem;
 	g->edge_start = es;
-	g->edge_start[g->nobjects] = (uint32_t)g->nedges;
+	g->edge_start[g->nobjects] = (uint32_t)b->eb.n;
+	struct edge_buf *eb = &b->eb;
 	for (uint32_t r = 0; r < g->nroots; r++)
-		if (!push_edge(b, hc_graph_root_node(g, r)))
-			return edge_error(b);
+		if (!eb_push(eb, hc_graph_root_node(g, r)))
+			return edge_error(eb);
 	for (uint32_t r = 0; r < g->nroots; r++) {
-		g->edge_start[hc_graph_root_node(g, r)] = (uint32_t)g->nedges;
+		g->edge_start[hc_graph_root_node(g, r)] = (uint32_t)eb->n;
 		for (size_t k = 0; k < g->roots[r].ntargets; k++)
-			if (!push_edge(b, g->roots[r].targets[k]))
-				return edge_error(b);
+			if (!eb_push(eb, g->roots[r].targets[k]))
+				return edge_error(eb);
 	}
+	g->edges = eb->e;
+	g->nedges = eb->n;
 	g->edge_start[g->nnodes] = (uint32_t)g->nedges;
 	return NULL;
 }
@@ -1429,6 +1548,14 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	struct builder b = {.prog = prog};
 	hc_strmap_init(&b.root_index);
 	hc_u64map_init(&b.mask_index);
+	pthread_mutex_init(&b.lock, NULL);
+	/* HEAPCORE_THREADS=N: at most N threads (1: none); unset, as many as
+	 * pays (the CPUs, up to 8, for big heaps). */
+	const char *th = getenv("HEAPCORE_THREADS");
+	if (th && *th) {
+		long n = strtol(th, NULL, 10);
+		b.threads = n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
+	}
 	struct hc_error *err = hc_go_get(prog, &b.go);
 	if (err)
 		return err;
@@ -1461,7 +1588,8 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	 * reports progress.
 	 */
 	pthread_t typer;
-	bool threaded = !err && pthread_create(&typer, NULL, typing_thread, &b) == 0;
+	bool threaded = !err && b.threads != 1 &&
+			pthread_create(&typer, NULL, typing_thread, &b) == 0;
 	if (!err && !threaded)
 		gb_propagate_types(&b, true);
 	if (!err)
@@ -1472,11 +1600,14 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	if (!err)
 		err = hc_graph_tree_totals(b.g);
 	hc_progress(prog, "type totals", 1, 1);
-	for (size_t i = 0; i < b.nmasks; i++)
-		free(b.masks[i].bits);
+	for (size_t i = 0; i < b.nmasks; i++) {
+		free(b.masks[i]->bits);
+		free(b.masks[i]);
+	}
 	free(b.masks);
 	free(b.stack_seeds);
 	hc_u64map_deinit(&b.mask_index);
+	pthread_mutex_destroy(&b.lock);
 	free(b.data_syms);
 	hc_strmap_deinit(&b.root_index);
 	for (uint32_t r = 0; b.g->roots && r < b.g->nroots; r++) {

@@ -5,6 +5,8 @@
 #ifndef HC_GRAPH_BUILD_H
 #define HC_GRAPH_BUILD_H
 
+#include <pthread.h>
+
 #include "go_layout.h"
 #include "graph.h"
 
@@ -60,10 +62,16 @@ struct builder {
 	struct hc_go *go;
 	struct hc_graph *g;
 	struct graph_layout L;
-	struct type_mask *masks;
+	struct type_mask **masks;
 	size_t nmasks, cap_masks;
-	struct hc_u64map mask_index; /* rtype -> index in masks */
-	size_t cap_edges;
+	struct hc_u64map mask_index; /* rtype -> its struct type_mask, 0 if it does not decode */
+	pthread_mutex_t lock;        /* masks and types, while objects are scanned in parallel */
+	size_t threads;              /* HEAPCORE_THREADS, 0 when unset */
+	struct edge_buf {
+		uint32_t *e;
+		uint64_t n, cap;
+		bool limit; /* more than 2^32 edges */
+	} eb; /* the graph's edges while they are built */
 	size_t cap_types;
 	struct hc_strmap root_index;
 	size_t cap_roots;

@@ -58,8 +58,11 @@ void hc_memory_finish(struct hc_memory *mem)
 static const struct hc_memory_segment *find_seg(struct hc_memory *mem,
 						uint64_t addr)
 {
-	if (mem->last < mem->nsegs) {
-		const struct hc_memory_segment *s = &mem->segs[mem->last];
+	/* A hint shared by the threads that read at once (relaxed atomics:
+	 * any index, checked here, is a valid hint). */
+	size_t last = __atomic_load_n(&mem->last, __ATOMIC_RELAXED);
+	if (last < mem->nsegs) {
+		const struct hc_memory_segment *s = &mem->segs[last];
 		if (addr >= s->start && addr < s->end)
 			return s;
 	}
@@ -72,7 +75,7 @@ static const struct hc_memory_segment *find_seg(struct hc_memory *mem,
 			hi = mid;
 	}
 	if (lo < mem->nsegs && mem->segs[lo].start <= addr) {
-		mem->last = lo;
+		__atomic_store_n(&mem->last, lo, __ATOMIC_RELAXED);
 		return &mem->segs[lo];
 	}
 	return NULL;

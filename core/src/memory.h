@@ -32,7 +32,7 @@ struct hc_memory {
 	/* Mapped in the process but without bytes here: reads name the reason. */
 	struct hc_memory_range *holes;
 	size_t nholes, cap_holes;
-	size_t last; /* index of the last segment hit */
+	size_t last; /* index of the last segment hit (a hint; atomic, readers may be threads) */
 };
 
 void hc_memory_init(struct hc_memory *mem);
