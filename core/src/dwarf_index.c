@@ -314,6 +314,17 @@ static bool frame_slot_in(Dwarf_Die *scope, uint64_t pc, uint64_t cfa, uint64_t 
 	return false;
 }
 
+bool hc_dwarf_array_info(Dwarf_Die *array, Dwarf_Die *elem, uint64_t *n, uint64_t *esize)
+{
+	struct hc_error *e = hc_dwarf_array_length(array, n);
+	if (!e && !hc_dwarf_die_type(array, elem))
+		return false;
+	if (!e)
+		e = hc_dwarf_die_size(elem, esize);
+	hc_error_destroy(e);
+	return e == NULL;
+}
+
 /* Mark the pointer words of a value of @p type at word @p word; false if
  * the layout is not one this reader understands. */
 static bool mark_pointers(Dwarf_Die *type, uint64_t word, uint8_t *bits, uint64_t nwords,
@@ -335,13 +346,7 @@ static bool mark_pointers(Dwarf_Die *type, uint64_t word, uint8_t *bits, uint64_
 	case DW_TAG_array_type: {
 		Dwarf_Die elem;
 		uint64_t n = 0, esize = 0;
-		struct hc_error *e = hc_dwarf_array_length(&t, &n);
-		if (!e && hc_dwarf_die_type(&t, &elem))
-			e = hc_dwarf_die_size(&elem, &esize);
-		else if (!e)
-			return false;
-		hc_error_destroy(e);
-		if (e || (esize % 8 && n > 1))
+		if (!hc_dwarf_array_info(&t, &elem, &n, &esize) || (esize % 8 && n > 1))
 			return false;
 		for (uint64_t i = 0; i < n && word + i * (esize / 8) < nwords; i++)
 			if (!mark_pointers(&elem, word + i * (esize / 8), bits, nwords, depth + 1))
@@ -413,13 +418,8 @@ bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out)
 		if (tag == DW_TAG_array_type) {
 			Dwarf_Die elem;
 			uint64_t esize = 0, n = 0;
-			struct hc_error *e = hc_dwarf_array_length(&cur, &n);
-			if (!e && hc_dwarf_die_type(&cur, &elem))
-				e = hc_dwarf_die_size(&elem, &esize);
-			else if (!e)
-				break;
-			hc_error_destroy(e);
-			if (e || esize == 0 || off / esize >= n)
+			if (!hc_dwarf_array_info(&cur, &elem, &n, &esize) || esize == 0 ||
+			    off / esize >= n)
 				break;
 			hc_strbuf_printf(out, "[%" PRIu64 "]", off / esize);
 			off %= esize;

@@ -90,6 +90,8 @@ struct hc_error *hc_dwarf_variable_address(struct hc_dwarf_index *dw,
 					   const char *name, uint64_t *ret);
 /** Number of elements of an array type (through typedefs). */
 struct hc_error *hc_dwarf_array_length(Dwarf_Die *type, uint64_t *ret);
+/** An array type's element type, length and element size; false if DWARF does not say. */
+bool hc_dwarf_array_info(Dwarf_Die *array, Dwarf_Die *elem, uint64_t *n, uint64_t *esize);
 /** Size of a type DIE. */
 struct hc_error *hc_dwarf_die_size(Dwarf_Die *type, uint64_t *ret);
 

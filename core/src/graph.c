@@ -1119,6 +1119,32 @@ static struct hc_error *words_root(struct builder *b, const char *name, uint64_t
 }
 
 /*
+ * A runtime queue of blocks linked through @p link from the pointer at
+ * @p head, each holding @p count entries of @p entry_size bytes at @p entries:
+ * every heap pointer in the used entries is root @p name's.
+ */
+static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t head,
+				   struct gf link, struct gf count, uint64_t entries,
+				   uint64_t entry_size)
+{
+	uint64_t blk;
+	if (!head || !entry_size || hc_memory_read_u64(&b->prog->mem, head, &blk))
+		return NULL;
+	for (unsigned k = 0; blk && k < (1u << 20); k++) {
+		uint64_t n, next;
+		struct hc_error *err;
+		if (gl_read_field(b->prog, blk, count, &n) || gl_read_field(b->prog, blk, link, &next))
+			break;
+		n = (uint32_t)n;
+		if (n * entry_size <= (1u << 16) &&
+		    (err = words_root(b, name, blk + entries, n * entry_size / 8)))
+			return err;
+		blk = next;
+	}
+	return NULL;
+}
+
+/*
  * Specials, as markrootSpans reads them: an object with a finalizer keeps
  * everything it points to (not itself) and its finalizer's closure; a
  * cleanup keeps its closure; a weak pointer keeps its handle.  Then the
@@ -1175,40 +1201,16 @@ static struct hc_error *special_roots(struct builder *b)
 			}
 		}
 	}
-	/* Queued finalizers: finblock.fin[0 .. cnt) of every block on allfin. */
-	uint64_t fb;
-	if (L->allfin && L->finalizer_size && L->fb_alllink.present && L->fb_cnt.present &&
-	    !hc_memory_read_u64(&b->prog->mem, L->allfin, &fb)) {
-		for (unsigned k = 0; fb && k < (1u << 20); k++) {
-			uint64_t cnt, next;
-			if (gl_read_field(b->prog, fb, L->fb_cnt, &cnt) ||
-			    gl_read_field(b->prog, fb, L->fb_alllink, &next))
-				break;
-			cnt = (uint32_t)cnt;
-			if (cnt * L->finalizer_size <= (1u << 16) &&
-			    (err = words_root(b, "finalizer queue", fb + L->fb_fin.off,
-					      cnt * L->finalizer_size / 8)))
-				return err;
-			fb = next;
-		}
-	}
-	/* Queued cleanups (Go 1.26+): cleanupBlock.cleanups[0 .. n). */
-	uint64_t cb;
-	if (L->cleanups_all && L->cleanupfn_size && L->cb_alllink.present && L->cb_n.present &&
-	    !hc_memory_read_u64(&b->prog->mem, L->cleanups_all, &cb)) {
-		for (unsigned k = 0; cb && k < (1u << 20); k++) {
-			uint64_t n, next;
-			if (gl_read_field(b->prog, cb, L->cb_n, &n) ||
-			    gl_read_field(b->prog, cb, L->cb_alllink, &next))
-				break;
-			n = (uint32_t)n;
-			if (n * L->cleanupfn_size <= (1u << 16) &&
-			    (err = words_root(b, "cleanup queue", cb + L->cb_cleanups.off,
-					      n * L->cleanupfn_size / 8)))
-				return err;
-			cb = next;
-		}
-	}
+	/* Queued finalizers (finblock.fin[0 .. cnt) of every block on allfin)
+	 * and, from Go 1.26, cleanups (cleanupBlock.cleanups[0 .. n)). */
+	if (L->fb_alllink.present && L->fb_cnt.present &&
+	    (err = queue_root(b, "finalizer queue", L->allfin, L->fb_alllink, L->fb_cnt,
+			      L->fb_fin.off, L->finalizer_size)))
+		return err;
+	if (L->cb_alllink.present && L->cb_n.present &&
+	    (err = queue_root(b, "cleanup queue", L->cleanups_all, L->cb_alllink, L->cb_n,
+			      L->cb_cleanups.off, L->cleanupfn_size)))
+		return err;
 	return NULL;
 }
 

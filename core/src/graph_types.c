@@ -136,13 +136,7 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 	case DW_TAG_array_type: {
 		Dwarf_Die elem;
 		uint64_t n = 0, esize = 0;
-		struct hc_error *e = hc_dwarf_array_length(&t, &n);
-		if (!e && hc_dwarf_die_type(&t, &elem))
-			e = hc_dwarf_die_size(&elem, &esize);
-		else if (!e)
-			return;
-		hc_error_destroy(e);
-		if (e || esize == 0 || n == 0)
+		if (!hc_dwarf_array_info(&t, &elem, &n, &esize) || esize == 0 || n == 0)
 			return;
 		uint32_t el = layout_of(p, &elem, depth + 1);
 		if (el == NONE || p->layouts[el].nslots == 0)
