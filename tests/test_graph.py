@@ -28,6 +28,9 @@ if gdb.lookup_global_symbol("main.list") is not None:
     out["tree_left_left"] = addr("'main.tree'.left.left")
     out["shared"] = addr("'main.sharedA'")
     out["items_cap"] = int(gdb.parse_and_eval("'main.items'")["cap"])
+    if gdb.lookup_global_symbol("main.boxed") is not None:
+        out["boxed"] = addr("'main.boxed'.data")
+        out["queue_buf"] = addr("'main.queue'.buf")
     # os.newFile sets a finalizer (a cleanup from Go 1.27 on some paths) on
     # each standard file's *os.file.
     out["std_files"] = [addr("'os.%s'.file" % f) for f in ("Stdin", "Stdout", "Stderr")]
@@ -71,8 +74,11 @@ class ReachabilityTest(unittest.TestCase):
             if fx.program not in ("sizes", "goroutines", "graph"):
                 continue  # taken right after runtime.GC() (afteralloc allocates later)
             with self.subTest(fixture=repr(fx)):
-                doc, _ = run_json("roots", "--json", fx.core)
+                doc, _ = run_json("roots", "--json", "--top", "0", fx.core)
                 ms = fx.truth["MemStats"]
+                # Every stack unwound and read through its stack maps, the
+                # crashing goroutine's too (from its signal frame).
+                self.assertEqual([r["root"] for r in doc["roots"] if r["conservative"]], [])
                 reach, unreach = doc["reachable"], doc["unreachable"]
                 self.assertEqual(reach["objects"] + unreach["objects"], ms["HeapObjects"])
                 self.assertEqual(reach["bytes"] + unreach["bytes"], ms["HeapAlloc"])
@@ -181,6 +187,27 @@ class ShapesTest(unittest.TestCase):
         self.assertEqual(roots[b["global"]]["objects"], b["pointers"] + 1)
         self.assertGreaterEqual(roots[b["global"]]["retained"],
                                 b["pointers"] * b["item_size"] + b["pointers"] * 8)
+
+        # A global struct's pointers are roots named by field path.
+        fr = exp["field_roots"]
+        for i in range(fr["pointers"]):
+            r = roots["%s.%s[%d]" % (fr["global"], fr["field"], i)]
+            self.assertEqual((r["retained"], r["objects"]), (fr["item_size"], 1))
+
+        # An object held only through an interface gets the interface's
+        # dynamic type, and its root retains it and what it points to.
+        itf = exp["interface"]
+        self.assertEqual(roots[itf["global"]]["retained"], itf["size"] + itf["items"] * itf["item_size"])
+        obj = run_json("object", "--json", hex(facts["boxed"]), fx.core)[0]
+        self.assertEqual((obj["type"], obj["size"]), (itf["type"], itf["size"]))
+
+        # A buffered channel's buffer is typed from the channel's element
+        # type; the channel's root retains the hchan, the buffer and the items.
+        ch = exp["channel"]
+        self.assertEqual(roots[ch["global"]]["objects"], 2 + ch["items"])
+        buf = run_json("object", "--json", hex(facts["queue_buf"]), fx.core)[0]
+        self.assertEqual((buf["type"], buf["size"]), ("[]" + ch["elem"], ch["capacity"] * 8))
+        self.assertEqual(len(buf["pointers"]), ch["items"])
 
         # The standard files' finalizers (or cleanups) are roots of their own,
         # found through their spans' specials; each *os.file is also held by

@@ -304,9 +304,9 @@ static bool is_named(const char *name, const char *what)
 }
 
 uint64_t hc_go_walk_stack(struct hc_pcln *t, uint64_t pc, uint64_t sp, uint64_t lo,
-			  uint64_t hi, const struct hc_go_stack_visitor *v)
+			  uint64_t hi, bool interrupted, const struct hc_go_stack_visitor *v)
 {
-	bool next_conservative = false;
+	bool next_conservative = interrupted;
 	for (unsigned depth = 0; depth < MAX_FRAMES; depth++) {
 		struct func f;
 		int32_t spdelta;

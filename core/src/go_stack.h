@@ -38,9 +38,11 @@ struct hc_go_stack_visitor {
  * context, or the registers of the thread running it).  Returns the stack
  * pointer where unwinding stopped short of the stack's top (an unknown
  * function, a damaged frame), or 0 when it reached the outermost frame; the
- * caller scans what is left conservatively.
+ * caller scans what is left conservatively.  @p interrupted: the context is
+ * a signal's, at an instruction with no stack map; the top frame is then
+ * scanned conservatively, as the runtime scans an async-preempted frame.
  */
 uint64_t hc_go_walk_stack(struct hc_pcln *pcln, uint64_t pc, uint64_t sp, uint64_t lo,
-			  uint64_t hi, const struct hc_go_stack_visitor *v);
+			  uint64_t hi, bool interrupted, const struct hc_go_stack_visitor *v);
 
 #endif /* HC_GO_STACK_H */

@@ -28,10 +28,11 @@
 #include <dwarf.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "corefile.h"
 #include "dwarf_index.h"
 #include "go.h"
 #include "go_layout.h"
@@ -959,6 +960,48 @@ static bool stack_word(void *arg, uint64_t addr, uint64_t value)
 	return true;
 }
 
+/*
+ * A running goroutine whose thread was stopped inside a signal handler (the
+ * crashing one, typically) has its own context in the kernel's signal frame
+ * on the handler's stack: rt_sigframe {pretcode = the runtime's sigreturn
+ * trampoline; ucontext}.  Search upward from the thread's stack pointer for
+ * the trampoline's address, and take the saved rip and rsp (x86-64
+ * ucontext: uc_mcontext.gregs at 40, REG_RSP 15, REG_RIP 16) of the first
+ * frame whose rsp lies on the goroutine's stack.  Nested signals (a signal
+ * raised in the handler) have their rsp on the signal stack and are passed.
+ */
+static bool signal_context(struct builder *b, uint64_t sp, uint64_t lo, uint64_t hi,
+			   uint64_t *pc_ret, uint64_t *sp_ret)
+{
+	static const char *const names[] = {
+		"runtime.sigreturn__sigaction.abi0", "runtime.sigreturn__sigaction",
+		"runtime.sigreturn.abi0", "runtime.sigreturn",
+	};
+	uint64_t restorer = 0;
+	for (size_t i = 0; i < HC_ARRAY_SIZE(names) && !restorer; i++)
+		restorer = hc_program_symbol_addr(b->prog, names[i], NULL);
+	if (!restorer || b->prog->core->arch != HC_ARCH_X86_64)
+		return false;
+	sp &= ~7ULL;
+	for (uint64_t a = sp; a < sp + (256u << 10); a += 8) {
+		uint64_t v, rsp, rip;
+		if (hc_memory_read_u64(&b->prog->mem, a, &v))
+			return false; /* the end of the stack's mapping */
+		if (v != restorer)
+			continue;
+		uint64_t gregs = a + 8 + 40;
+		if (hc_memory_read_u64(&b->prog->mem, gregs + 8 * 15, &rsp) ||
+		    hc_memory_read_u64(&b->prog->mem, gregs + 8 * 16, &rip))
+			continue;
+		if (rsp >= lo && rsp < hi) {
+			*pc_ret = rip;
+			*sp_ret = rsp;
+			return true;
+		}
+	}
+	return false;
+}
+
 static const struct hc_thread *thread_of_m(struct builder *b, uint64_t m)
 {
 	uint64_t procid;
@@ -1031,8 +1074,30 @@ static struct hc_error *goroutine_roots(struct builder *b)
 				") is not in a stack span; not scanned", goid, lo, hi);
 			continue;
 		}
-		if (sp < lo || sp > hi)
+		uint64_t pc = 0;
+		bool interrupted = false; /* the top frame stopped at any instruction */
+		if (status == 2) {
+			const struct hc_thread *t = thread_of_m(b, m);
+			pc = t ? t->pc : 0;
+			if (t && (sp < lo || sp >= hi) && signal_context(b, t->sp, lo, hi, &pc, &sp)) {
+				interrupted = true;
+			} else if (sp < lo || sp >= hi) {
+				/* On the system stack (systemstack saved the goroutine's
+				 * context in g.sched, as for a switch). */
+				uint64_t ssp, spc;
+				if (!gl_read_field(b->prog, gp, L->g_sp, &ssp) &&
+				    !gl_read_field(b->prog, gp, L->g_pc, &spc) && ssp >= lo && ssp < hi) {
+					sp = ssp;
+					pc = spc;
+				}
+			}
+		} else if (gl_read_field(b->prog, gp, status == 3 ? L->g_syscallpc : L->g_pc, &pc)) {
+			pc = 0;
+		}
+		if (sp < lo || sp > hi) {
 			sp = lo; /* unknown: scan the whole stack */
+			pc = 0;
+		}
 		if (hi - sp > b->stack_budget) {
 			hc_warn(&b->prog->warnings,
 				"goroutine stacks add up to more than the stack spans hold; the rest are not scanned");
@@ -1045,20 +1110,13 @@ static struct hc_error *goroutine_roots(struct builder *b)
 				       .state = status == 4 && why[0] ? why
 					       : status < HC_ARRAY_SIZE(gstatus_names) ? gstatus_names[status]
 					       : "?"};
-		uint64_t pc = 0;
-		if (status == 2) {
-			const struct hc_thread *t = thread_of_m(b, m);
-			pc = t ? t->pc : 0;
-		} else if (gl_read_field(b->prog, gp, status == 3 ? L->g_syscallpc : L->g_pc, &pc)) {
-			pc = 0;
-		}
 		/* Precisely, frame by frame, as far as the stack unwinds; what is
 		 * left (a damaged frame, an unknown function, a thread stopped
 		 * outside Go code) conservatively, and the root says so. */
 		uint64_t rest = sp;
 		if (pcln && pc && sp > lo) {
 			struct hc_go_stack_visitor v = {.arg = &w, .frame = stack_frame, .word = stack_word};
-			rest = hc_go_walk_stack(pcln, pc, sp, lo, hi, &v);
+			rest = hc_go_walk_stack(pcln, pc, sp, lo, hi, interrupted, &v);
 		}
 		if (w.err)
 			return w.err;

@@ -28,6 +28,7 @@ enum slot_kind {
 	SLOT_STRING, /* a string's data word */
 	SLOT_EFACE,  /* interface{}: _type word, then data word */
 	SLOT_IFACE,  /* non-empty interface: itab word, then data word */
+	SLOT_CHANBUF, /* a channel's buffer word; its element's runtime type is at stride */
 	SLOT_ARRAY,  /* count elements of layout target, stride bytes apart */
 };
 
@@ -66,6 +67,7 @@ struct prop {
 	struct hc_strmap names;   /* type name -> type id */
 	struct hc_u64map by_die;  /* DIE offset -> layout id */
 	struct hc_u64map by_rtype; /* runtime type -> layout id of what an interface's data word points to */
+	struct hc_u64map by_chan;  /* runtime element type -> layout id of a channel buffer */
 	struct layout *layouts;
 	size_t nlayouts, cap_layouts;
 	bool oom;
@@ -171,6 +173,18 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_IFACE, .layout = NONE,
 					       .type_id = NONE});
 		return;
+	}
+	/* A channel's buffer is an unsafe.Pointer to elements of elemtype. */
+	struct hc_field buf, elemtype;
+	if (sname && strncmp(sname, "hchan<", 6) == 0) {
+		struct hc_error *e = hc_dwarf_die_field(&t, "buf", &buf);
+		if (!e)
+			e = hc_dwarf_die_field(&t, "elemtype", &elemtype);
+		if (!e)
+			add_slot(p, lid, (struct slot){.off = off + buf.offset, .kind = SLOT_CHANBUF,
+						       .stride = off + elemtype.offset,
+						       .layout = NONE, .type_id = NONE});
+		hc_error_destroy(e);
 	}
 	bool is_slice = sname && sname[0] == '[' && sname[1] == ']';
 	bool is_string = sname && strcmp(sname, "string") == 0;
@@ -284,6 +298,31 @@ static uint32_t pointee(struct prop *p, uint64_t v, uint64_t *start)
 	return v == *start || (v == *start + 8 && run->header) ? t : NONE;
 }
 
+/* The layout and type ("[]T") of a channel buffer of runtime element type @p rtype. */
+static void chan_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint32_t *type_id)
+{
+	uint64_t v;
+	*layout = *type_id = NONE;
+	if (hc_u64map_get(&p->by_chan, rtype, &v)) {
+		*layout = (uint32_t)v;
+		*type_id = (uint32_t)(v >> 32);
+		return;
+	}
+	struct type_mask *m = gb_type_mask(p->b, rtype);
+	Dwarf_Die die;
+	struct hc_error *e = m && m->name ? hc_dwarf_type(p->dw, m->name, &die) : &hc_enomem;
+	if (!e) {
+		char name[512];
+		snprintf(name, sizeof(name), "[]%s", m->name);
+		*layout = layout_of(p, &die, 0);
+		*type_id = named_type(p, name);
+	} else if (e != &hc_enomem) {
+		hc_error_destroy(e);
+	}
+	if (!hc_u64map_put(&p->by_chan, rtype, (uint64_t)*type_id << 32 | *layout))
+		p->oom = true;
+}
+
 /* The layout of what an interface's data word points to, for dynamic type @p rtype. */
 static void iface_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint32_t *type_id)
 {
@@ -370,6 +409,20 @@ static void apply_words(struct prop *p, uint32_t lid, const uint8_t *mem, uint64
 				break;
 			uint32_t layout, type_id;
 			iface_target(p, rtype, &layout, &type_id);
+			if (type_id != NONE)
+				enqueue(p, obj, start, layout, type_id);
+			break;
+		}
+		case SLOT_CHANBUF: {
+			uint64_t rtype;
+			if (only >= 0 || s->stride + 8 > len)
+				break;
+			memcpy(&rtype, mem + s->stride, 8);
+			uint32_t obj = rtype ? pointee(p, v, &start) : NONE;
+			if (obj == NONE)
+				break; /* no buffer, or one inside the hchan (no pointers) */
+			uint32_t layout, type_id;
+			chan_target(p, rtype, &layout, &type_id);
 			if (type_id != NONE)
 				enqueue(p, obj, start, layout, type_id);
 			break;
@@ -521,6 +574,7 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_strmap_init(&p.names);
 	hc_u64map_init(&p.by_die);
 	hc_u64map_init(&p.by_rtype);
+	hc_u64map_init(&p.by_chan);
 	if (hc_dwarf_index_get(b->prog, &p.dw))
 		return;
 	p.done = calloc(((size_t)g->nobjects + 63) / 64 + 1, sizeof(*p.done));
@@ -551,4 +605,5 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_strmap_deinit(&p.names);
 	hc_u64map_deinit(&p.by_die);
 	hc_u64map_deinit(&p.by_rtype);
+	hc_u64map_deinit(&p.by_chan);
 }
