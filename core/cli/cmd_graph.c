@@ -19,9 +19,12 @@ static const char types_help[] =
 
 static const char roots_help[] =
 	"usage: heapcore roots [--json] [--top N] CORE [EXE]\n\n"
-	"Roots by retained size: global variables (named by the variable),\n"
-	"goroutine stacks (scanned conservatively from the stack pointer), and\n"
-	"thread registers; then how much of the heap is reachable at all.\n\n"
+	"Roots by retained size: global variables (named by variable and field\n"
+	"path, main.cfg.Items[3]), goroutine stack frames and their locals\n"
+	"(goroutine 18 (chan receive) main.holder frame, local buf; read through\n"
+	"the compiler's stack maps, or conservatively where a stack does not\n"
+	"unwind, and then the name says so), finalizers, cleanups and weak\n"
+	"handles, and thread registers; then how much of the heap is reachable.\n\n"
 	"  --top N    show the first N roots (default 20; 0 for all)\n" COMMON_HELP;
 
 static const char top_help[] =
@@ -34,7 +37,10 @@ static const char top_help[] =
 static const char path_help[] =
 	"usage: heapcore path [--json] ADDR CORE [EXE]\n\n"
 	"The shortest path from a root to the object that contains ADDR (any\n"
-	"address inside it), one line per hop with the offset of the pointer.\n\n" COMMON_HELP;
+	"address inside it), one line per hop with the field the pointer is in\n"
+	"(.next, [3].Name, (group 3, slot 5).elem in a map), from the object's\n"
+	"type; a path of more than 4096 hops shows its two ends (--json has all).\n\n"
+	COMMON_HELP;
 
 static const char object_help[] =
 	"usage: heapcore object [--json] ADDR CORE [EXE]\n\n"
