@@ -30,6 +30,7 @@ if gdb.lookup_global_symbol("main.list") is not None:
     out["items_cap"] = int(gdb.parse_and_eval("'main.items'")["cap"])
     if gdb.lookup_global_symbol("main.boxed") is not None:
         out["boxed"] = addr("'main.boxed'.data")
+        out["cfg_item2"] = addr("'main.cfg'.Items[2]")
         out["queue_buf"] = addr("'main.queue'.buf")
     # os.newFile sets a finalizer (a cleanup from Go 1.27 on some paths) on
     # each standard file's *os.file.
@@ -175,6 +176,7 @@ class ShapesTest(unittest.TestCase):
         self.assertEqual(path[-1]["size"], m["blob_size"])
         self.assertRegex(path[-2]["field"], r"^\((group|bucket) \d+, slot [0-7]\)\.elem$")
         self.assertEqual(path[-2]["type"], "main.Entry")
+        blob_holder = path[-2]["address"]
 
         # A slice of pointers: the backing array and every item.
         s = exp["slice"]
@@ -200,6 +202,21 @@ class ShapesTest(unittest.TestCase):
         self.assertEqual(roots[itf["global"]]["retained"], itf["size"] + itf["items"] * itf["item_size"])
         obj = run_json("object", "--json", hex(facts["boxed"]), fx.core)[0]
         self.assertEqual((obj["type"], obj["size"]), (itf["type"], itf["size"]))
+
+        # object lists an object's fields with their values, from DWARF:
+        # cfg.Items[2] is &Item{v: 102}.
+        item = run_json("object", "--json", hex(facts["cfg_item2"]), fx.core)[0]
+        fields = {f["field"]: f for f in item["fields"]}
+        self.assertEqual(fields[".v"]["value"], 102)
+        self.assertEqual(fields[".v"]["type"], "int64")
+        self.assertEqual(fields[".p"]["value"], "nil")
+        # A map entry: its int ID and its blob slice.
+        entry = run_json("object", "--json", hex(blob_holder), fx.core)[0]
+        fields = {f["field"]: f for f in entry["fields"]}
+        self.assertEqual(entry["type"], "main.Entry")
+        self.assertIsInstance(fields[".ID"]["value"], int)
+        self.assertRegex(fields[".Blob"]["value"], r"^\{0x[0-9a-f]+, len %d, cap %d\}$"
+                         % (m["blob_size"], m["blob_size"]))
 
         # A buffered channel's buffer is typed from the channel's element
         # type; the channel's root retains the hchan, the buffer and the items.

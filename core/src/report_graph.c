@@ -2,6 +2,7 @@
  * Reports over the object graph: types, roots, the dominator tree (top),
  * the retention path to an object, and one object in detail.
  */
+#include <dwarf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -480,58 +481,77 @@ static void map_slot_name(struct hc_strbuf *sb, size_t start, uint64_t index, bo
  * that is one pointer, from the object's type and DWARF; "+off" when the
  * type is unknown.
  */
-static void field_name(struct hc_program *prog, const struct hc_graph *g, uint32_t v,
-		       uint64_t off, struct hc_strbuf *sb)
+/*
+ * Object @p v's DWARF type: the element type when the object is an array of
+ * it (its type is named "[]T" or it holds several), where its data starts
+ * (after a malloc header) and the element's size.  The runtime's names for
+ * map groups and buckets are looked up under the compiler's DWARF names
+ * ("noalg.map.group[K]V", "bucket<K,V>").
+ */
+struct object_type {
+	Dwarf_Die die;
+	const char *name; /* the element type's name, as the graph has it */
+	bool array;       /* the type says "[]T" */
+	uint64_t data, esize;
+};
+
+static bool object_type_of(struct hc_program *prog, const struct hc_graph *g, uint32_t v,
+			   struct object_type *ot)
 {
 	const struct hc_type_info *t = &g->types[g->type[v]];
-	uint64_t data = hc_graph_run_of(g, v)->header ? 8 : 0;
-	size_t start = sb->len;
 	struct hc_dwarf_index *dw;
 	struct hc_error *e = hc_dwarf_index_get(prog, &dw);
-	if (e || t->untyped || off < data)
-		goto raw;
-	const char *name = t->name;
-	bool array = name[0] == '[' && name[1] == ']';
-	if (array)
-		name += 2;
-	Dwarf_Die die;
-	e = hc_dwarf_type(dw, name, &die);
+	if (e || t->untyped) {
+		hc_error_destroy(e);
+		return false;
+	}
+	ot->data = hc_graph_run_of(g, v)->header ? 8 : 0;
+	ot->name = t->name;
+	ot->array = ot->name[0] == '[' && ot->name[1] == ']';
+	if (ot->array)
+		ot->name += 2;
+	e = hc_dwarf_type(dw, ot->name, &ot->die);
 	if (e) {
-		/* The compiler's DWARF names for the runtime's map groups
-		 * ("noalg.map.group[K]V") and buckets ("bucket<K,V>"). */
 		char alt[512];
 		hc_error_destroy(e);
-		snprintf(alt, sizeof(alt), "noalg.%s", name);
-		if (strncmp(name, "map.bucket[", 11) == 0) {
-			const char *k = name + 11, *p = k;
+		snprintf(alt, sizeof(alt), "noalg.%s", ot->name);
+		if (strncmp(ot->name, "map.bucket[", 11) == 0) {
+			const char *k = ot->name + 11, *p = k;
 			int depth = 1;
 			while (*p && (depth -= *p == ']', depth += *p == '[', depth))
 				p++;
 			if (*p == ']')
 				snprintf(alt, sizeof(alt), "bucket<%.*s,%s>", (int)(p - k), k, p + 1);
 		}
-		e = hc_dwarf_type(dw, alt, &die);
+		e = hc_dwarf_type(dw, alt, &ot->die);
 	}
-	uint64_t esize = 0;
+	ot->esize = 0;
 	if (!e)
-		e = hc_dwarf_die_size(&die, &esize);
-	if (e || esize == 0)
-		goto raw;
-	uint64_t index = (off - data) / esize, rem = (off - data) % esize;
-	bool group = strstr(name, "map.group[") != NULL, bucket = strstr(name, "map.bucket[") != NULL;
-	if ((array || index) && !group && !bucket)
+		e = hc_dwarf_die_size(&ot->die, &ot->esize);
+	hc_error_destroy(e);
+	return !e && ot->esize;
+}
+
+static void field_name(struct hc_program *prog, const struct hc_graph *g, uint32_t v,
+		       uint64_t off, struct hc_strbuf *sb)
+{
+	size_t start = sb->len;
+	struct object_type ot;
+	if (!object_type_of(prog, g, v, &ot) || off < ot.data) {
+		hc_strbuf_printf(sb, "+%" PRIu64, off);
+		return;
+	}
+	uint64_t index = (off - ot.data) / ot.esize, rem = (off - ot.data) % ot.esize;
+	bool group = strstr(ot.name, "map.group[") != NULL;
+	bool bucket = strstr(ot.name, "map.bucket[") != NULL;
+	if ((ot.array || index) && !group && !bucket)
 		hc_strbuf_printf(sb, "[%" PRIu64 "]", index);
 	size_t fstart = sb->len;
-	hc_dwarf_field_path(&die, rem, sb);
+	hc_dwarf_field_path(&ot.die, rem, sb);
 	if (group || bucket)
 		map_slot_name(sb, fstart, index, bucket);
-	if (sb->len == start && hc_graph_size(g, v) - data >= 2 * esize)
+	if (sb->len == start && hc_graph_size(g, v) - ot.data >= 2 * ot.esize)
 		hc_strbuf_printf(sb, "[%" PRIu64 "]", index); /* an array of pointers */
-	return;
-raw:
-	hc_error_destroy(e);
-	sb->len = start;
-	hc_strbuf_printf(sb, "+%" PRIu64, off);
 }
 
 /* The field of @p from pointing into @p to, named (see field_name), or NULL. */
@@ -651,6 +671,226 @@ struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_
 
 /* ---- object ---- */
 
+/* Listing an object's fields with their values. */
+struct fields {
+	struct hc_program *prog;
+	struct hc_strbuf *text; /* one of these two */
+	json_object *json;
+	unsigned count;
+	bool oom;
+};
+
+#define MAX_FIELDS 64
+#define MAX_ELEMS 8
+
+static void add_field(struct fields *f, const char *path, const char *type, uint64_t off,
+		      const char *value, json_object *jvalue)
+{
+	if (f->count++ >= MAX_FIELDS) {
+		json_object_put(jvalue);
+		return;
+	}
+	if (f->text) {
+		hc_strbuf_printf(f->text, "    %-24s %-20s = %s\n", path, type ? type : "?", value);
+		json_object_put(jvalue);
+		return;
+	}
+	json_object *e = json_object_new_object();
+	if (!e) {
+		json_object_put(jvalue);
+		f->oom = true;
+		return;
+	}
+	hc_json_add(e, "field", json_object_new_string(path), &f->oom);
+	hc_json_add_string(e, "type", type, &f->oom);
+	hc_json_add(e, "offset", U64(off), &f->oom);
+	hc_json_add(e, "value", jvalue ? jvalue : json_object_new_string(value), &f->oom);
+	json_object_array_add(f->json, e);
+}
+
+static uint64_t word_at(const uint8_t *mem, uint64_t off)
+{
+	uint64_t v;
+	memcpy(&v, mem + off, 8);
+	return v;
+}
+
+/* A Go string's bytes, quoted and cut at 64, or "" when unreadable. */
+static void string_value(struct fields *f, uint64_t ptr, uint64_t len, char *out, size_t outlen)
+{
+	char bytes[65];
+	size_t n = len < 64 ? (size_t)len : 64;
+	if (len && (len > (1ULL << 32) || hc_memory_read(&f->prog->mem, ptr, bytes, n))) {
+		snprintf(out, outlen, "(0x%" PRIx64 ", len %" PRIu64 ", not readable)", ptr, len);
+		return;
+	}
+	size_t o = 0;
+	out[o++] = '"';
+	for (size_t i = 0; i < n && o + 6 < outlen; i++) {
+		unsigned char c = (unsigned char)bytes[i];
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+		} else {
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+		}
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	if (len > n && o + 24 < outlen)
+		snprintf(out + o, outlen - o, "... (len %" PRIu64 ")", len);
+}
+
+static void list_fields(struct fields *f, Dwarf_Die *type, const uint8_t *mem, uint64_t len,
+			uint64_t off, char *path, size_t plen, int depth)
+{
+	Dwarf_Die t = *type;
+	const char *tname = dwarf_diename(type);
+	hc_dwarf_strip_typedefs(&t);
+	if (!tname)
+		tname = dwarf_diename(&t);
+	uint64_t size = 0;
+	struct hc_error *e = hc_dwarf_die_size(&t, &size);
+	hc_error_destroy(e);
+	if (e || off + size > len || f->count >= MAX_FIELDS)
+		return;
+	char value[160];
+	size_t at = strlen(path);
+	switch (dwarf_tag(&t)) {
+	case DW_TAG_base_type: {
+		Dwarf_Attribute a;
+		Dwarf_Word enc = 0;
+		if (dwarf_attr(&t, DW_AT_encoding, &a))
+			dwarf_formudata(&a, &enc);
+		uint64_t raw = 0;
+		memcpy(&raw, mem + off, size < 8 ? (size_t)size : 8);
+		json_object *jv = NULL;
+		if (enc == DW_ATE_boolean) {
+			snprintf(value, sizeof(value), "%s", raw & 0xff ? "true" : "false");
+			jv = json_object_new_boolean(raw & 0xff);
+		} else if (enc == DW_ATE_signed && size <= 8) {
+			int64_t sv = size == 8 ? (int64_t)raw : (int64_t)(raw << (64 - 8 * size)) >> (64 - 8 * size);
+			snprintf(value, sizeof(value), "%" PRId64, sv);
+			jv = json_object_new_int64(sv);
+		} else if (enc == DW_ATE_unsigned && size <= 8) {
+			snprintf(value, sizeof(value), "%" PRIu64, raw);
+			jv = json_object_new_uint64(raw);
+		} else if (enc == DW_ATE_float && size == 8) {
+			double d;
+			memcpy(&d, &raw, 8);
+			snprintf(value, sizeof(value), "%g", d);
+		} else if (enc == DW_ATE_float && size == 4) {
+			float d;
+			memcpy(&d, &raw, 4);
+			snprintf(value, sizeof(value), "%g", (double)d);
+		} else {
+			snprintf(value, sizeof(value), "0x%" PRIx64, raw);
+		}
+		add_field(f, path, tname, off, value, jv);
+		return;
+	}
+	case DW_TAG_pointer_type:
+	case DW_TAG_subroutine_type: {
+		uint64_t p = word_at(mem, off);
+		snprintf(value, sizeof(value), p ? "0x%" PRIx64 : "nil", p);
+		add_field(f, path, tname, off, value, NULL);
+		return;
+	}
+	case DW_TAG_array_type: {
+		Dwarf_Die elem;
+		uint64_t n = 0, esize = 0;
+		if (!hc_dwarf_array_info(&t, &elem, &n, &esize) || !esize)
+			return;
+		for (uint64_t i = 0; i < n && i < MAX_ELEMS; i++) {
+			snprintf(path + at, plen - at, "[%" PRIu64 "]", i);
+			list_fields(f, &elem, mem, len, off + i * esize, path, plen, depth + 1);
+		}
+		path[at] = '\0';
+		if (n > MAX_ELEMS) {
+			snprintf(value, sizeof(value), "... %" PRIu64 " more elements", n - MAX_ELEMS);
+			add_field(f, path, tname, off, value, NULL);
+		}
+		return;
+	}
+	case DW_TAG_structure_type:
+		break;
+	default:
+		return;
+	}
+	const char *sname = dwarf_diename(&t);
+	if (sname && strcmp(sname, "string") == 0 && size == 16) {
+		string_value(f, word_at(mem, off), word_at(mem, off + 8), value, sizeof(value));
+		add_field(f, path, tname, off, value, NULL);
+		return;
+	}
+	if (sname && sname[0] == '[' && sname[1] == ']' && size == 24) {
+		uint64_t p = word_at(mem, off);
+		if (p)
+			snprintf(value, sizeof(value), "{0x%" PRIx64 ", len %" PRIu64 ", cap %" PRIu64 "}",
+				 p, word_at(mem, off + 8), word_at(mem, off + 16));
+		else
+			snprintf(value, sizeof(value), "nil");
+		add_field(f, path, tname, off, value, NULL);
+		return;
+	}
+	if (sname && (strcmp(sname, "runtime.eface") == 0 || strcmp(sname, "runtime.iface") == 0) &&
+	    size == 16) {
+		uint64_t tw = word_at(mem, off), dw = word_at(mem, off + 8);
+		if (tw)
+			snprintf(value, sizeof(value), "{%s 0x%" PRIx64 ", data 0x%" PRIx64 "}",
+				 sname[9] == 'e' ? "type" : "itab", tw, dw);
+		else
+			snprintf(value, sizeof(value), "nil");
+		add_field(f, path, tname, off, value, NULL);
+		return;
+	}
+	if (depth > 4) {
+		add_field(f, path, tname, off, "{...}", NULL);
+		return;
+	}
+	Dwarf_Die child;
+	if (dwarf_child(&t, &child) != 0)
+		return;
+	do {
+		Dwarf_Attribute a;
+		Dwarf_Word moff;
+		Dwarf_Die mt;
+		const char *mname = dwarf_diename(&child);
+		if (dwarf_tag(&child) != DW_TAG_member || !dwarf_attr(&child, DW_AT_data_member_location, &a) ||
+		    dwarf_formudata(&a, &moff) != 0 || !hc_dwarf_die_type(&child, &mt) ||
+		    (mname && mname[0] == '_' && mname[1] == '\0'))
+			continue;
+		snprintf(path + at, plen - at, ".%s", mname ? mname : "?");
+		list_fields(f, &mt, mem, len, off + moff, path, plen, depth + 1);
+	} while (dwarf_siblingof(&child, &child) == 0 && f->count < MAX_FIELDS);
+	path[at] = '\0';
+}
+
+/* Object @p v's fields with their values, from its DWARF type; the first
+ * elements when it is an array. */
+static void object_fields(struct hc_program *prog, const struct hc_graph *g, uint32_t v,
+			  struct fields *f)
+{
+	struct object_type ot;
+	uint64_t size = hc_graph_size(g, v);
+	const uint8_t *mem = hc_memory_ptr(&prog->mem, hc_graph_addr(g, v), size);
+	if (!mem || !object_type_of(prog, g, v, &ot) || ot.data >= size)
+		return;
+	bool many = ot.array || size - ot.data >= 2 * ot.esize;
+	char path[256];
+	for (uint64_t i = 0; ot.data + (i + 1) * ot.esize <= size && i < (many ? MAX_ELEMS : 1); i++) {
+		if (many)
+			snprintf(path, sizeof(path), "[%" PRIu64 "]", i);
+		else
+			path[0] = '\0';
+		list_fields(f, &ot.die, mem, size, ot.data + i * ot.esize, path, sizeof(path), 0);
+	}
+	if (f->count > MAX_FIELDS && f->text)
+		hc_strbuf_printf(f->text, "    ... %u more\n", f->count - MAX_FIELDS);
+}
+
 struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint64_t addr,
 				  char **ret)
 {
@@ -687,6 +927,13 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 			return &hc_enomem;
 		}
 		hc_json_add(doc, "reachable", json_object_new_boolean(idom != NONE), &oom);
+		json_object *fields = json_object_new_array();
+		if (fields) {
+			struct fields f = {.prog = prog, .json = fields};
+			object_fields(prog, g, v, &f);
+			oom |= f.oom;
+			hc_json_add(doc, "fields", fields, &oom);
+		}
 		for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 			json_object *o = object_json(g, g->edges[e], &oom);
 			int64_t off = field_offset(prog, g, v, g->edges[e]);
@@ -723,6 +970,12 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 			 hc_graph_addr(g, v), type_name_of(g, v), hc_graph_size(g, v));
 	hc_strbuf_bytes(&sb, g->retained[v]);
 	hc_strbuf_puts(&sb, idom == NONE ? "\n  unreachable (garbage the next GC would free)\n" : "\n");
+	size_t fields_at = sb.len;
+	hc_strbuf_puts(&sb, "  fields:\n");
+	struct fields fl = {.prog = prog, .text = &sb};
+	object_fields(prog, g, v, &fl);
+	if (!fl.count)
+		sb.len = fields_at; /* untyped: no fields to show */
 	hc_strbuf_printf(&sb, "  points to (%" PRIu32 "):\n", g->edge_start[v + 1] - g->edge_start[v]);
 	for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
 		uint32_t w = g->edges[e];
