@@ -344,7 +344,7 @@ ADDR is any gdb expression: 0xc000123456, $rax, a variable."""
 
 
 class HeapObject(gdb.Command):
-    """Show the object containing ADDR: type, size, retained, pointers, referrers.
+    """Show the object containing ADDR: type, size, retained, fields, pointers, referrers.
 
 Usage: heap-object [--json] [--force] ADDR
 ADDR is any gdb expression: 0xc000123456, $rax, a variable."""

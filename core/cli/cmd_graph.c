@@ -44,8 +44,9 @@ static const char path_help[] =
 
 static const char object_help[] =
 	"usage: heapcore object [--json] ADDR CORE [EXE]\n\n"
-	"The object that contains ADDR: type, size, retained size, the objects\n"
-	"it points to and the objects and roots that point to it.\n\n" COMMON_HELP;
+	"The object that contains ADDR: type, size, retained size, its fields\n"
+	"with their values (from its type's DWARF), the objects it points to\n"
+	"(by field) and the objects and roots that point to it.\n\n" COMMON_HELP;
 
 static struct hc_error *types(struct hc_program *prog, const struct cli_common *opts,
 			     char **ret)
