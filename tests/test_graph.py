@@ -244,6 +244,8 @@ class ShapesTest(unittest.TestCase):
         # DWARF's location list for the local.
         self.assertIn("main.holder frame, local buf", held[0]["root"])
         self.assertFalse(held[0]["conservative"])
+        self.assertEqual((held[0]["function"], held[0]["slot"]), ("main.holder", "local buf"))
+        self.assertIsInstance(held[0]["goroutine"], int)
 
 
 class TypedTest(unittest.TestCase):

@@ -715,6 +715,7 @@ static struct hc_root *root(struct builder *b, const char *name, enum hc_root_ki
 	memset(r, 0, sizeof(*r));
 	r->name = copy;
 	r->kind = kind;
+	r->goroutine = -1;
 	/* The map keys point into the roots' names, which move with realloc
 	 * of the array but not themselves (each is its own allocation). */
 	if (!hc_strmap_put(&b->root_index, r->name, g->nroots, false)) {
@@ -934,6 +935,13 @@ static bool stack_word(void *arg, uint64_t addr, uint64_t value)
 		    !sb.oom) {
 			struct builder *b = w->b;
 			r = root(b, sb.str, HC_ROOT_GOROUTINE);
+			if (r && !r->slot) {
+				/* ", local buf" after the frame's name */
+				const char *slot = sb.str + strlen(w->name);
+				r->slot = strdup(slot[0] == ',' ? slot + 2 : slot);
+				r->goroutine = (int64_t)w->goid;
+				r->function = w->frame.func;
+			}
 			if (!r || !hc_grow(&b->stack_seeds, &b->cap_stack_seeds, b->nstack_seeds + 1,
 					   sizeof(*b->stack_seeds)))
 				w->err = &hc_enomem;
@@ -952,6 +960,8 @@ static bool stack_word(void *arg, uint64_t addr, uint64_t value)
 			return false;
 		}
 		r->conservative = w->conservative;
+		r->goroutine = (int64_t)w->goid;
+		r->function = w->frame.func;
 	}
 	if (!root_add(r, t)) {
 		w->err = &hc_enomem;
@@ -1125,6 +1135,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 				 goid, w.state);
 			w.root = NULL;
 			w.conservative = true;
+			memset(&w.frame, 0, sizeof(w.frame)); /* no frame: the rest of the stack */
 			for (uint64_t a = (rest + 7) & ~7ULL; a + 8 <= hi && !w.err; a += 8) {
 				uint64_t val;
 				if (!hc_memory_read_u64(&b->prog->mem, a, &val))
@@ -1696,6 +1707,7 @@ void hc_graph_destroy(struct hc_graph *g)
 	hc_array_free(g->rank);
 	for (uint32_t r = 0; r < g->nroots; r++) {
 		free(g->roots[r].name);
+		free(g->roots[r].slot);
 		free(g->roots[r].targets);
 	}
 	free(g->roots);

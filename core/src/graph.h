@@ -27,6 +27,11 @@ struct hc_root {
 	size_t ntargets, cap;
 	uint64_t dominated; /* objects it dominates */
 	bool conservative;  /* its words were scanned without a pointer map */
+	/* A goroutine stack root: the goroutine, the frame's function (owned by
+	 * the pclntab) and the variable ("local buf"), or -1 / NULL. */
+	int64_t goroutine;
+	const char *function;
+	char *slot;
 };
 
 struct hc_type_info {

@@ -202,6 +202,12 @@ struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t
 			hc_json_add(e, "retained", U64(g->retained[node]), &oom);
 			hc_json_add(e, "objects", U64(r->dominated), &oom);
 			hc_json_add(e, "conservative", json_object_new_boolean(r->conservative), &oom);
+			if (r->goroutine >= 0)
+				hc_json_add(e, "goroutine", json_object_new_int64(r->goroutine), &oom);
+			if (r->function)
+				hc_json_add(e, "function", json_object_new_string(r->function), &oom);
+			if (r->slot)
+				hc_json_add(e, "slot", json_object_new_string(r->slot), &oom);
 			json_object_array_add(roots, e);
 		}
 		json_object *reach = json_object_new_object(), *unreach = json_object_new_object();
