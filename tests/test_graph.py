@@ -167,6 +167,7 @@ class ShapesTest(unittest.TestCase):
         # slot s).elem" of the older hash map, each in range.
         top = run_json("top", "--json", "--depth", "6", "--top", "1", fx.core)[0]["objects"][0]
         self.assertEqual(top["retained"], roots[m["global"]]["retained"])
+        self.assertEqual(top["root"], m["global"])  # top names the root that holds it
         blob = top
         while blob.get("dominated"):
             blob = blob["dominated"][0]

@@ -330,12 +330,23 @@ static json_object *object_json(const struct hc_graph *g, uint32_t v, bool *oom)
 	return e;
 }
 
+/* The root that alone holds a top-level object, or NULL (several do). */
+static const struct hc_root *holding_root(const struct hc_graph *g, uint32_t v)
+{
+	uint32_t d = g->idom[v];
+	return d != NONE && d > g->nobjects ? &g->roots[d - g->nobjects - 1] : NULL;
+}
+
 static void tree_json(const struct hc_graph *g, const struct tree *t, json_object *arr,
 		      uint32_t v, unsigned depth, size_t top, bool *oom)
 {
 	json_object *e = object_json(g, v, oom);
 	if (!e)
 		return;
+	if (g->idom[v] != NONE && g->idom[v] >= g->nobjects) {
+		const struct hc_root *r = holding_root(g, v);
+		hc_json_add_string(e, "root", r ? r->name : NULL, oom);
+	}
 	if (depth > 1) {
 		json_object *kids = json_object_new_array();
 		size_t n;
@@ -356,8 +367,13 @@ static void tree_text(struct hc_strbuf *sb, const struct hc_graph *g, const stru
 	bytes_col(sb, g->retained[v], 12);
 	hc_strbuf_puts(sb, " ");
 	bytes_col(sb, hc_graph_size(g, v), 10);
-	hc_strbuf_printf(sb, "  %*s0x%" PRIx64 " %s\n", 2 * indent, "", hc_graph_addr(g, v),
+	hc_strbuf_printf(sb, "  %*s0x%" PRIx64 " %s", 2 * indent, "", hc_graph_addr(g, v),
 			 type_name_of(g, v));
+	if (g->idom[v] != NONE && g->idom[v] >= g->nobjects) {
+		const struct hc_root *r = holding_root(g, v);
+		hc_strbuf_printf(sb, "  (%s)", r ? r->name : "several roots");
+	}
+	hc_strbuf_puts(sb, "\n");
 	if (depth <= 1)
 		return;
 	size_t n;
