@@ -400,12 +400,21 @@ bool hc_dwarf_frame_slot(struct hc_dwarf_index *dw, const char *func, uint64_t p
 	return frame_slot_in(&die, pc, cfa, addr, out, var_type, var_off, 0);
 }
 
-/* Go's runtime-shaped types whose members a reader never names: the value is
- * the string, slice or interface itself. */
-static bool opaque_struct(const char *name)
+enum hc_go_struct hc_dwarf_go_struct(const char *name)
 {
-	return name && (strcmp(name, "string") == 0 || (name[0] == '[' && name[1] == ']') ||
-			strcmp(name, "runtime.eface") == 0 || strcmp(name, "runtime.iface") == 0);
+	if (!name)
+		return HC_GO_STRUCT_OTHER;
+	if (strcmp(name, "string") == 0)
+		return HC_GO_STRING;
+	if (name[0] == '[' && name[1] == ']')
+		return HC_GO_SLICE;
+	if (strcmp(name, "runtime.eface") == 0)
+		return HC_GO_EFACE;
+	if (strcmp(name, "runtime.iface") == 0)
+		return HC_GO_IFACE;
+	if (strncmp(name, "hchan<", 6) == 0)
+		return HC_GO_HCHAN;
+	return HC_GO_STRUCT_OTHER;
 }
 
 bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out)
@@ -426,7 +435,10 @@ bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out)
 			cur = elem;
 			continue;
 		}
-		if (tag != DW_TAG_structure_type || opaque_struct(dwarf_diename(&cur)))
+		/* A string, slice or interface is named as a whole. */
+		enum hc_go_struct gs = hc_dwarf_go_struct(dwarf_diename(&cur));
+		if (tag != DW_TAG_structure_type ||
+		    (gs != HC_GO_STRUCT_OTHER && gs != HC_GO_HCHAN))
 			break;
 		/* The member holding off: the last one starting at or before it. */
 		Dwarf_Die child, best;

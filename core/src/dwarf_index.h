@@ -50,6 +50,19 @@ struct hc_error *hc_dwarf_die_field(Dwarf_Die *die, const char *field,
 /** Field of the named struct type. */
 struct hc_error *hc_dwarf_field(struct hc_dwarf_index *dw, const char *type,
 				const char *field, struct hc_field *ret);
+/* The Go runtime-shaped structs DWARF names, whose words mean something as a
+ * whole (a string's bytes, a slice's array, an interface's dynamic type). */
+enum hc_go_struct {
+	HC_GO_STRUCT_OTHER,
+	HC_GO_STRING,    /* string: str, len */
+	HC_GO_SLICE,     /* []T: array, len, cap */
+	HC_GO_EFACE,     /* runtime.eface: _type, data */
+	HC_GO_IFACE,     /* runtime.iface: tab, data */
+	HC_GO_HCHAN,     /* hchan<T>: buf is an unsafe.Pointer to elements of elemtype */
+};
+
+/** Which of those the DWARF struct named @p name is. */
+enum hc_go_struct hc_dwarf_go_struct(const char *name);
 /**
  * Append to @p out the field path of byte @p off inside a value of @p type
  * (".next", ".items[3].name", "[7]"), descending structs and arrays and

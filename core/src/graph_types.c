@@ -163,20 +163,16 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 	default:
 		return;
 	}
-	const char *sname = dwarf_diename(&t);
-	if (sname && strcmp(sname, "runtime.eface") == 0) {
-		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_EFACE, .layout = NONE,
-					       .type_id = NONE});
-		return;
-	}
-	if (sname && strcmp(sname, "runtime.iface") == 0) {
-		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_IFACE, .layout = NONE,
-					       .type_id = NONE});
+	enum hc_go_struct gs = hc_dwarf_go_struct(dwarf_diename(&t));
+	if (gs == HC_GO_EFACE || gs == HC_GO_IFACE) {
+		add_slot(p, lid, (struct slot){.off = off,
+					       .kind = gs == HC_GO_EFACE ? SLOT_EFACE : SLOT_IFACE,
+					       .layout = NONE, .type_id = NONE});
 		return;
 	}
 	/* A channel's buffer is an unsafe.Pointer to elements of elemtype. */
 	struct hc_field buf, elemtype;
-	if (sname && strncmp(sname, "hchan<", 6) == 0) {
+	if (gs == HC_GO_HCHAN) {
 		struct hc_error *e = hc_dwarf_die_field(&t, "buf", &buf);
 		if (!e)
 			e = hc_dwarf_die_field(&t, "elemtype", &elemtype);
@@ -186,8 +182,8 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 						       .layout = NONE, .type_id = NONE});
 		hc_error_destroy(e);
 	}
-	bool is_slice = sname && sname[0] == '[' && sname[1] == ']';
-	bool is_string = sname && strcmp(sname, "string") == 0;
+	bool is_slice = gs == HC_GO_SLICE;
+	bool is_string = gs == HC_GO_STRING;
 	Dwarf_Die child;
 	if (dwarf_child(&t, &child) != 0)
 		return;

@@ -841,13 +841,13 @@ static void list_fields(struct fields *f, Dwarf_Die *type, const uint8_t *mem, u
 	default:
 		return;
 	}
-	const char *sname = dwarf_diename(&t);
-	if (sname && strcmp(sname, "string") == 0 && size == 16) {
+	enum hc_go_struct gs = hc_dwarf_go_struct(dwarf_diename(&t));
+	if (gs == HC_GO_STRING && size == 16) {
 		string_value(f, word_at(mem, off), word_at(mem, off + 8), value, sizeof(value));
 		add_field(f, path, tname, off, value, NULL);
 		return;
 	}
-	if (sname && sname[0] == '[' && sname[1] == ']' && size == 24) {
+	if (gs == HC_GO_SLICE && size == 24) {
 		uint64_t p = word_at(mem, off);
 		if (p)
 			snprintf(value, sizeof(value), "{0x%" PRIx64 ", len %" PRIu64 ", cap %" PRIu64 "}",
@@ -857,12 +857,11 @@ static void list_fields(struct fields *f, Dwarf_Die *type, const uint8_t *mem, u
 		add_field(f, path, tname, off, value, NULL);
 		return;
 	}
-	if (sname && (strcmp(sname, "runtime.eface") == 0 || strcmp(sname, "runtime.iface") == 0) &&
-	    size == 16) {
+	if ((gs == HC_GO_EFACE || gs == HC_GO_IFACE) && size == 16) {
 		uint64_t tw = word_at(mem, off), dw = word_at(mem, off + 8);
 		if (tw)
 			snprintf(value, sizeof(value), "{%s 0x%" PRIx64 ", data 0x%" PRIx64 "}",
-				 sname[9] == 'e' ? "type" : "itab", tw, dw);
+				 gs == HC_GO_EFACE ? "type" : "itab", tw, dw);
 		else
 			snprintf(value, sizeof(value), "nil");
 		add_field(f, path, tname, off, value, NULL);
