@@ -186,12 +186,6 @@ static bool findfunc(struct hc_pcln *t, uint64_t pc, struct func *f)
 	return f->entry <= pc;
 }
 
-const char *hc_pcln_func_name(struct hc_pcln *pcln, uint64_t pc)
-{
-	struct func f;
-	return findfunc(pcln, pc, &f) ? f.name : NULL;
-}
-
 static bool uvarint(const uint8_t **p, const uint8_t *end, uint64_t *ret)
 {
 	uint64_t v = 0;

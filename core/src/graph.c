@@ -1148,43 +1148,44 @@ static struct hc_error *goroutine_roots(struct builder *b)
 	return NULL;
 }
 
+/* Add every heap pointer among the @p n words at @p words to root @p name
+ * (created only if one is found). */
+static struct hc_error *words_root(struct builder *b, const char *name, enum hc_root_kind kind,
+				   const void *words, uint64_t n)
+{
+	struct hc_root *r = NULL;
+	for (uint64_t i = 0; words && i < n; i++) {
+		uint64_t v;
+		memcpy(&v, (const uint8_t *)words + 8 * i, 8);
+		uint32_t t = heap_target(b, v);
+		if (t == NONE)
+			continue;
+		if (!r && !(r = root(b, name, kind)))
+			return &hc_enomem;
+		if (!root_add(r, t))
+			return &hc_enomem;
+	}
+	return NULL;
+}
+
 static struct hc_error *thread_roots(struct builder *b)
 {
 	const struct hc_core *core = b->prog->core;
 	for (size_t i = 0; i < core->nthreads; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "thread %d registers", core->threads[i].tid);
-		struct hc_root *r = NULL;
-		for (unsigned k = 0; k < core->threads[i].nregs; k++) {
-			uint32_t t = heap_target(b, core->threads[i].regs[k]);
-			if (t == NONE)
-				continue;
-			if (!r && !(r = root(b, name, HC_ROOT_THREAD)))
-				return &hc_enomem;
-			if (!root_add(r, t))
-				return &hc_enomem;
-		}
+		struct hc_error *err = words_root(b, name, HC_ROOT_THREAD, core->threads[i].regs,
+						  core->threads[i].nregs);
+		if (err)
+			return err;
 	}
 	return NULL;
 }
 
-/* Add every heap pointer among the @p n words at @p addr to root @p name. */
-static struct hc_error *words_root(struct builder *b, const char *name, uint64_t addr, uint64_t n)
+/* The @p n words at target address @p addr, for words_root. */
+static const void *target_words(struct builder *b, uint64_t addr, uint64_t n)
 {
-	const uint8_t *p = hc_memory_ptr(&b->prog->mem, addr, (size_t)(8 * n));
-	struct hc_root *r = NULL;
-	for (uint64_t i = 0; p && i < n; i++) {
-		uint64_t v;
-		memcpy(&v, p + 8 * i, 8);
-		uint32_t t = heap_target(b, v);
-		if (t == NONE)
-			continue;
-		if (!r && !(r = root(b, name, HC_ROOT_OTHER)))
-			return &hc_enomem;
-		if (!root_add(r, t))
-			return &hc_enomem;
-	}
-	return NULL;
+	return hc_memory_ptr(&b->prog->mem, addr, (size_t)(8 * n));
 }
 
 /*
@@ -1206,7 +1207,9 @@ static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t
 			break;
 		n = (uint32_t)n;
 		if (n * entry_size <= (1u << 16) &&
-		    (err = words_root(b, name, blk + entries, n * entry_size / 8)))
+		    (err = words_root(b, name, HC_ROOT_OTHER,
+				      target_words(b, blk + entries, n * entry_size / 8),
+				      n * entry_size / 8)))
 			return err;
 		blk = next;
 	}
@@ -1245,8 +1248,28 @@ static struct hc_error *special_roots(struct builder *b)
 					break;
 				}
 				uint64_t obj = s->base + (s->elemsize ? off / s->elemsize * s->elemsize : 0);
-				if ((int64_t)kind == L->kind_finalizer && L->spf_fn.present) {
-					snprintf(name, sizeof(name), "finalizer of 0x%" PRIx64, obj);
+				/* The special's one pointer word kept alive, by kind. */
+				const char *what = NULL;
+				struct gf word = {0};
+				bool finalizer = (int64_t)kind == L->kind_finalizer && L->spf_fn.present;
+				if (finalizer) {
+					what = "finalizer";
+					word = L->spf_fn;
+				} else if ((int64_t)kind == L->kind_cleanup && L->spc_fn.present) {
+					what = "cleanup";
+					word = L->spc_fn;
+				} else if ((int64_t)kind == L->kind_weak && L->spw_handle.present) {
+					what = "weak handle";
+					word = L->spw_handle;
+				}
+				if (what) {
+					snprintf(name, sizeof(name), "%s of 0x%" PRIx64, what, obj);
+					if ((err = words_root(b, name, HC_ROOT_OTHER,
+							      target_words(b, sp + word.off, 1), 1)))
+						return err;
+				}
+				if (finalizer) {
+					/* A finalized object keeps what it points to, not itself. */
 					uint32_t v = hc_graph_find(b->prog, g, obj);
 					struct hc_root *r = root(b, name, HC_ROOT_OTHER);
 					if (!r)
@@ -1255,16 +1278,6 @@ static struct hc_error *special_roots(struct builder *b)
 					     v != NONE && e < g->edge_start[v + 1]; e++)
 						if (!root_add(r, g->edges[e]))
 							return &hc_enomem;
-					if ((err = words_root(b, name, sp + L->spf_fn.off, 1)))
-						return err;
-				} else if ((int64_t)kind == L->kind_cleanup && L->spc_fn.present) {
-					snprintf(name, sizeof(name), "cleanup of 0x%" PRIx64, obj);
-					if ((err = words_root(b, name, sp + L->spc_fn.off, 1)))
-						return err;
-				} else if ((int64_t)kind == L->kind_weak && L->spw_handle.present) {
-					snprintf(name, sizeof(name), "weak handle of 0x%" PRIx64, obj);
-					if ((err = words_root(b, name, sp + L->spw_handle.off, 1)))
-						return err;
 				}
 				sp = next;
 			}
