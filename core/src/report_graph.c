@@ -576,11 +576,10 @@ static void field_name(struct hc_program *prog, const struct hc_graph *g, uint32
 		hc_strbuf_printf(sb, "[%" PRIu64 "]", index); /* an array of pointers */
 }
 
-/* The field of @p from pointing into @p to, named (see field_name), or NULL. */
-static char *pointer_field(struct hc_program *prog, const struct hc_graph *g, uint32_t from,
-			   uint32_t to)
+/* The field at byte @p off of @p from, named (see field_name), or NULL if off < 0. */
+static char *field_at(struct hc_program *prog, const struct hc_graph *g, uint32_t from,
+		      int64_t off)
 {
-	int64_t off = field_offset(prog, g, from, to);
 	if (off < 0)
 		return NULL;
 	struct hc_strbuf sb;
@@ -590,6 +589,13 @@ static char *pointer_field(struct hc_program *prog, const struct hc_graph *g, ui
 	struct hc_error *e = hc_strbuf_finish(&sb, &out);
 	hc_error_destroy(e);
 	return out;
+}
+
+/* The field of @p from pointing into @p to, named (see field_name), or NULL. */
+static char *pointer_field(struct hc_program *prog, const struct hc_graph *g, uint32_t from,
+			   uint32_t to)
+{
+	return field_at(prog, g, from, field_offset(prog, g, from, to));
 }
 
 struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_t addr,
@@ -959,7 +965,7 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 			json_object *o = object_json(g, g->edges[e], &oom);
 			int64_t off = field_offset(prog, g, v, g->edges[e]);
 			if (o && off >= 0) {
-				char *f = pointer_field(prog, g, v, g->edges[e]);
+				char *f = field_at(prog, g, v, off);
 				hc_json_add(o, "offset", U64((uint64_t)off), &oom);
 				hc_json_add_string(o, "field", f, &oom);
 				free(f);
