@@ -30,7 +30,6 @@
 #define FUNCDATA_ARGS_POINTER_MAPS 0
 #define FUNCDATA_LOCALS_POINTER_MAPS 1
 #define FUNCDATA_STACK_OBJECTS 2
-#define ARGS_SIZE_UNKNOWN (-0x80000000LL)
 
 /* Bounds on what a damaged core can make the walk do. */
 #define MAX_FRAMES 100000
@@ -254,13 +253,18 @@ static const uint8_t *stackmap_bits(struct hc_pcln *t, uint64_t addr, int32_t id
 	return hc_memory_ptr(&t->prog->mem, addr + t->sm_data + bytes * (uint64_t)idx, bytes);
 }
 
-/* Report the words of [base, base + 8 * nbit) whose bit is set. */
+/* Report the words of [base, base + 8 * nbit) inside [lo, hi) whose bit is set;
+ * only those are visited, so a damaged map costs no more than the range. */
 static bool masked_words(struct hc_pcln *t, uint64_t base, const uint8_t *bits, uint32_t nbit,
 			 uint64_t lo, uint64_t hi, const struct hc_go_stack_visitor *v)
 {
-	for (uint32_t i = 0; i < nbit; i++) {
-		uint64_t a = base + 8ULL * i, val;
-		if (!(bits[i / 8] >> (i % 8) & 1) || a < lo || a + 8 > hi)
+	uint64_t first = base >= lo ? 0 : (lo - base + 7) / 8;
+	uint64_t end = base >= hi ? 0 : (hi - base) / 8;
+	if (end > nbit)
+		end = nbit;
+	for (uint64_t i = first; i < end; i++) {
+		uint64_t a = base + 8 * i, val;
+		if (!(bits[i / 8] >> (i % 8) & 1))
 			continue;
 		if (!hc_memory_read_u64(&t->prog->mem, a, &val) && !v->word(v->arg, a, val))
 			return false;
@@ -285,6 +289,9 @@ static bool stack_objects(struct hc_pcln *t, const struct func *f, uint64_t varp
 			continue;
 		uint64_t base = off < 0 ? varp + (uint64_t)(int64_t)off : argp + (uint64_t)off;
 		uint32_t nbit = (uint32_t)ptrbytes / 8;
+		/* A local lies in the frame, an argument in the arguments. */
+		if (base < lo || base + 8ULL * nbit > hi)
+			continue;
 		const uint8_t *mask = hc_memory_ptr(&t->prog->mem, t->rodata + gcdataoff, (nbit + 7) / 8);
 		if (mask && !masked_words(t, base, mask, nbit, lo, hi, v))
 			return false;
@@ -340,6 +347,11 @@ uint64_t hc_go_walk_stack(struct hc_pcln *t, uint64_t pc, uint64_t sp, uint64_t 
 			}
 			if (idx < 0)
 				idx = 0; /* the prologue, as the runtime assumes */
+			/* The arguments' f.args bytes, which the args map and argument
+			 * stack objects cover (all the rest of the stack if unknown). */
+			uint64_t args_end = hi;
+			if (f.args > 0 && argp + ((uint64_t)f.args + 7) / 8 * 8 < hi)
+				args_end = argp + ((uint64_t)f.args + 7) / 8 * 8;
 			const uint8_t *bits;
 			uint32_t nbit = 0;
 			if (varp > sp &&
@@ -347,12 +359,12 @@ uint64_t hc_go_walk_stack(struct hc_pcln *t, uint64_t pc, uint64_t sp, uint64_t 
 						  &nbit)) &&
 			    !masked_words(t, varp - 8ULL * nbit, bits, nbit, sp, varp, v))
 				return 0;
-			if (f.args > 0 && f.args != ARGS_SIZE_UNKNOWN &&
+			if (f.args > 0 && /* not ArgsSizeUnknown, which is negative */
 			    (bits = stackmap_bits(t, funcdata(t, &f, FUNCDATA_ARGS_POINTER_MAPS), idx,
 						  &nbit)) &&
-			    !masked_words(t, argp, bits, nbit, argp, hi, v))
+			    !masked_words(t, argp, bits, nbit, argp, args_end, v))
 				return 0;
-			if (!stack_objects(t, &f, varp, argp, lo, hi, v))
+			if (!stack_objects(t, &f, varp, argp, sp, args_end, v))
 				return 0;
 		}
 		if (is_named(f.name, "runtime.goexit") || is_named(f.name, "runtime.mstart") ||

@@ -1200,16 +1200,24 @@ static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t
 	uint64_t blk;
 	if (!head || !entry_size || hc_memory_read_u64(&b->prog->mem, head, &blk))
 		return NULL;
+	/* A damaged (say, cyclic) list ends after 2^24 words, far more than the
+	 * runtime ever queues. */
+	uint64_t budget = 1u << 24;
 	for (unsigned k = 0; blk && k < (1u << 20); k++) {
 		uint64_t n, next;
 		struct hc_error *err;
 		if (gl_read_field(b->prog, blk, count, &n) || gl_read_field(b->prog, blk, link, &next))
 			break;
 		n = (uint32_t)n;
-		if (n * entry_size <= (1u << 16) &&
-		    (err = words_root(b, name, HC_ROOT_OTHER,
-				      target_words(b, blk + entries, n * entry_size / 8),
-				      n * entry_size / 8)))
+		uint64_t words = n * entry_size <= (1u << 16) ? n * entry_size / 8 : 0;
+		if (words > budget) {
+			hc_warn(&b->prog->warnings, "the %s is longer than any real one; the rest is not read",
+				name);
+			break;
+		}
+		budget -= words;
+		if ((err = words_root(b, name, HC_ROOT_OTHER, target_words(b, blk + entries, words),
+				      words)))
 			return err;
 		blk = next;
 	}
@@ -1230,15 +1238,24 @@ static struct hc_error *special_roots(struct builder *b)
 	struct hc_graph *g = b->g;
 	struct hc_error *err;
 	char name[96];
+	/* Specials per object are a handful (finalizer, profile, cleanups...):
+	 * more records in all than four per object means damaged lists. */
+	uint64_t budget = 4 * (uint64_t)g->nobjects + 4096;
 	if (L->s_specials.present && L->sp_next.present && L->sp_offset.present &&
 	    L->sp_kind.present) {
-		for (size_t i = 0; i < b->go->nspans; i++) {
+		for (size_t i = 0; i < b->go->nspans && budget; i++) {
 			const struct hc_go_span *s = &b->go->spans[i];
 			uint64_t sp;
 			if (s->state != GO_SPAN_INUSE ||
 			    gl_read_field(b->prog, s->mspan, L->s_specials, &sp))
 				continue;
 			for (unsigned k = 0; sp && k <= s->nelems * 8u + 8; k++) {
+				if (!budget) {
+					hc_warn(&b->prog->warnings, "more special records than the heap could "
+						"hold; the rest are not read");
+					break;
+				}
+				budget--;
 				uint64_t next, off, kind;
 				if (gl_read_field(b->prog, sp, L->sp_next, &next) ||
 				    gl_read_field(b->prog, sp, L->sp_offset, &off) ||
