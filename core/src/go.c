@@ -509,16 +509,16 @@ struct stack_free {
 static uint64_t crashing_p(struct hc_program *prog, const struct go_layout *L)
 {
 	uint64_t mp = 0;
-	if (hc_memory_read_u64(&prog->mem, L->allm, &mp))
+	if (!hc_memory_peek_u64(&prog->mem, L->allm, &mp))
 		return 0;
 	int32_t tid = prog->core->threads[0].tid;
 	for (int i = 0; mp && i < 100000; i++) {
 		uint64_t procid, p;
-		if (gl_read_field(prog, mp, L->mm_procid, &procid))
+		if (!gl_peek_field(prog, mp, L->mm_procid, &procid))
 			return 0;
 		if ((int64_t)procid == tid)
-			return gl_read_field(prog, mp, L->mm_p, &p) ? 0 : p;
-		if (gl_read_field(prog, mp, L->mm_alllink, &mp))
+			return gl_peek_field(prog, mp, L->mm_p, &p) ? p : 0;
+		if (!gl_peek_field(prog, mp, L->mm_alllink, &mp))
 			return 0;
 	}
 	return 0;

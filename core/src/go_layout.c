@@ -142,3 +142,13 @@ struct hc_error *gl_read_field(struct hc_program *prog, uint64_t base,
 	return NULL;
 }
 
+bool gl_peek_field(struct hc_program *prog, uint64_t base, struct gf f,
+		   uint64_t *ret)
+{
+	uint8_t buf[8];
+	if (f.size > sizeof(buf) || !hc_memory_peek(&prog->mem, base + f.off, buf, f.size))
+		return false;
+	struct gf at0 = {0, f.size, true};
+	*ret = gl_get(buf, at0);
+	return true;
+}

@@ -40,5 +40,8 @@ uint64_t gl_symbol(struct gl_init *in, const char *name, const char *alt);
 /** Read one field of the struct at @p base in the target. */
 struct hc_error *gl_read_field(struct hc_program *prog, uint64_t base,
 			       struct gf f, uint64_t *ret);
+/** The same for readers to whom failure is an answer: true when read. */
+bool gl_peek_field(struct hc_program *prog, uint64_t base, struct gf f,
+		   uint64_t *ret);
 
 #endif /* HC_GO_LAYOUT_H */

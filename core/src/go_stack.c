@@ -66,7 +66,7 @@ static const uint8_t *module_slice(struct hc_program *prog, uint64_t md, struct 
 				   struct gf len, uint64_t elem, uint64_t *n)
 {
 	uint64_t a, l;
-	if (gl_read_field(prog, md, arr, &a) || gl_read_field(prog, md, len, &l))
+	if (!gl_peek_field(prog, md, arr, &a) || !gl_peek_field(prog, md, len, &l))
 		return NULL;
 	if (l == 0 || l > (1ULL << 32) / elem)
 		return NULL;
@@ -117,12 +117,12 @@ struct hc_error *hc_pcln_get(struct hc_program *prog, struct hc_pcln **ret)
 		return NULL;
 	}
 	uint64_t header, q;
-	if (gl_read_field(prog, mdaddr, text, &t->text) ||
-	    gl_read_field(prog, mdaddr, minpc, &t->minpc) ||
-	    gl_read_field(prog, mdaddr, maxpc, &t->maxpc) ||
-	    gl_read_field(prog, mdaddr, gofunc, &t->gofunc) ||
-	    gl_read_field(prog, mdaddr, rodata, &t->rodata) ||
-	    gl_read_field(prog, mdaddr, hdr, &header) || gl_read_field(prog, header, minlc, &q))
+	if (!gl_peek_field(prog, mdaddr, text, &t->text) ||
+	    !gl_peek_field(prog, mdaddr, minpc, &t->minpc) ||
+	    !gl_peek_field(prog, mdaddr, maxpc, &t->maxpc) ||
+	    !gl_peek_field(prog, mdaddr, gofunc, &t->gofunc) ||
+	    !gl_peek_field(prog, mdaddr, rodata, &t->rodata) ||
+	    !gl_peek_field(prog, mdaddr, hdr, &header) || !gl_peek_field(prog, header, minlc, &q))
 		return NULL;
 	t->quantum = (unsigned)q;
 	t->func_fixed = t->f_nfuncdata.off + 1;
@@ -243,7 +243,7 @@ static const uint8_t *stackmap_bits(struct hc_pcln *t, uint64_t addr, int32_t id
 {
 	uint8_t hdr[16];
 	if (!addr || idx < 0 || t->sm_data > sizeof(hdr) ||
-	    hc_memory_read(&t->prog->mem, addr, hdr, t->sm_data))
+	    !hc_memory_peek(&t->prog->mem, addr, hdr, t->sm_data))
 		return NULL;
 	int32_t n = (int32_t)gl_get(hdr, t->sm_n), bits = (int32_t)gl_get(hdr, t->sm_nbit);
 	if (n <= 0 || idx >= n || bits <= 0 || bits > (1 << 24))
@@ -266,7 +266,7 @@ static bool masked_words(struct hc_pcln *t, uint64_t base, const uint8_t *bits, 
 		uint64_t a = base + 8 * i, val;
 		if (!(bits[i / 8] >> (i % 8) & 1))
 			continue;
-		if (!hc_memory_read_u64(&t->prog->mem, a, &val) && !v->word(v->arg, a, val))
+		if (hc_memory_peek_u64(&t->prog->mem, a, &val) && !v->word(v->arg, a, val))
 			return false;
 	}
 	return true;
@@ -277,11 +277,11 @@ static bool stack_objects(struct hc_pcln *t, const struct func *f, uint64_t varp
 			  uint64_t lo, uint64_t hi, const struct hc_go_stack_visitor *v)
 {
 	uint64_t p = funcdata(t, f, FUNCDATA_STACK_OBJECTS), n;
-	if (!p || hc_memory_read_u64(&t->prog->mem, p, &n) || n > 4096)
+	if (!p || !hc_memory_peek_u64(&t->prog->mem, p, &n) || n > 4096)
 		return true;
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t r[16]; /* stackObjectRecord{off, size, ptrBytes int32; gcdataoff uint32} */
-		if (hc_memory_read(&t->prog->mem, p + 8 + 16 * i, r, sizeof(r)))
+		if (!hc_memory_peek(&t->prog->mem, p + 8 + 16 * i, r, sizeof(r)))
 			return true;
 		int32_t off = (int32_t)u32_at(r), ptrbytes = (int32_t)u32_at(r + 8);
 		uint32_t gcdataoff = u32_at(r + 12);
@@ -334,7 +334,7 @@ uint64_t hc_go_walk_stack(struct hc_pcln *t, uint64_t pc, uint64_t sp, uint64_t 
 		if (fr.conservative) {
 			for (uint64_t a = sp; a + 8 <= fp; a += 8) {
 				uint64_t val;
-				if (!hc_memory_read_u64(&t->prog->mem, a, &val) && !v->word(v->arg, a, val))
+				if (hc_memory_peek_u64(&t->prog->mem, a, &val) && !v->word(v->arg, a, val))
 					return 0;
 			}
 		} else {
@@ -371,7 +371,7 @@ uint64_t hc_go_walk_stack(struct hc_pcln *t, uint64_t pc, uint64_t sp, uint64_t 
 		    is_named(f.name, "runtime.rt0_go") || fp >= hi)
 			return 0;
 		uint64_t lr;
-		if (hc_memory_read_u64(&t->prog->mem, fp - 8, &lr))
+		if (!hc_memory_peek_u64(&t->prog->mem, fp - 8, &lr))
 			return fp;
 		pc = lr;
 		sp = fp;

@@ -141,12 +141,12 @@ static char *type_name(struct builder *b, uint64_t rtype, const uint8_t *t)
 {
 	const struct graph_layout *L = &b->L;
 	uint64_t types;
-	if (gl_read_field(b->prog, L->moduledata, L->md_types, &types))
+	if (!gl_peek_field(b->prog, L->moduledata, L->md_types, &types))
 		return NULL;
 	int32_t off = (int32_t)gl_get(t, L->t_str);
 	uint64_t p = types + (uint64_t)(int64_t)off;
 	uint8_t hdr[11];
-	if (hc_memory_read(&b->prog->mem, p, hdr, sizeof(hdr)))
+	if (!hc_memory_peek(&b->prog->mem, p, hdr, sizeof(hdr)))
 		return NULL;
 	uint64_t len = 0;
 	int i, shift = 0;
@@ -158,7 +158,7 @@ static char *type_name(struct builder *b, uint64_t rtype, const uint8_t *t)
 	if (i == 11 || len == 0 || len > 4096)
 		return NULL;
 	char *name = calloc(1, len + 1);
-	if (!name || hc_memory_read(&b->prog->mem, p + 1 + (uint64_t)i, name, len)) {
+	if (!name || !hc_memory_peek(&b->prog->mem, p + 1 + (uint64_t)i, name, len)) {
 		free(name);
 		return NULL;
 	}
@@ -230,7 +230,7 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 		return NULL;
 	const struct graph_layout *L = &b->L;
 	uint8_t t[256];
-	if (L->t_sizeof > sizeof(t) || hc_memory_read(&b->prog->mem, rtype, t, L->t_sizeof))
+	if (L->t_sizeof > sizeof(t) || !hc_memory_peek(&b->prog->mem, rtype, t, L->t_sizeof))
 		return NULL;
 	if (!hc_grow(&b->masks, &b->cap_masks, b->nmasks + 1, sizeof(*b->masks)))
 		return NULL;
@@ -250,7 +250,7 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	}
 	if (tflag & TFLAG_GCMASK_ON_DEMAND) {
 		/* type.go:getGCMask: GCData points to a slot the runtime fills lazily. */
-		if (hc_memory_read_u64(&b->prog->mem, gcdata, &gcdata))
+		if (!hc_memory_peek_u64(&b->prog->mem, gcdata, &gcdata))
 			gcdata = 0;
 	} else if (L->kind_gcprog && (kind & KIND_GCPROG)) {
 		gcdata = 0; /* a GC program, not a mask */
@@ -258,7 +258,7 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	if (gcdata) {
 		size_t n = (size_t)((m->ptrwords + 7) / 8);
 		m->bits = malloc(n ? n : 1);
-		if (m->bits && hc_memory_read(&b->prog->mem, gcdata, m->bits, n)) {
+		if (m->bits && !hc_memory_peek(&b->prog->mem, gcdata, m->bits, n)) {
 			free(m->bits);
 			m->bits = NULL;
 		}
@@ -550,7 +550,7 @@ static void *scan_spans(void *arg)
 			heapbits = hc_memory_ptr(&b->prog->mem,
 						 s->base + span_bytes - size - inline_marks, size);
 		} else if (!noscan && large &&
-			   gl_read_field(b->prog, s->mspan, b->L.s_largeType, &large_type)) {
+			   !gl_peek_field(b->prog, s->mspan, b->L.s_largeType, &large_type)) {
 			large_type = 0;
 		}
 		const uint64_t *m = g->allocmap + g->runs[i].bits_off;
@@ -883,9 +883,9 @@ static void wait_reason(struct builder *b, uint64_t reason, char *out, size_t ou
 	if (!b->L.waitreasons || reason >= b->L.nwaitreasons)
 		return;
 	uint64_t ptr, len;
-	if (hc_memory_read_u64(&b->prog->mem, b->L.waitreasons + 16 * reason, &ptr) ||
-	    hc_memory_read_u64(&b->prog->mem, b->L.waitreasons + 16 * reason + 8, &len) ||
-	    len == 0 || len >= outlen || hc_memory_read(&b->prog->mem, ptr, out, len)) {
+	if (!hc_memory_peek_u64(&b->prog->mem, b->L.waitreasons + 16 * reason, &ptr) ||
+	    !hc_memory_peek_u64(&b->prog->mem, b->L.waitreasons + 16 * reason + 8, &len) ||
+	    len == 0 || len >= outlen || !hc_memory_peek(&b->prog->mem, ptr, out, len)) {
 		out[0] = '\0';
 		return;
 	}
@@ -995,13 +995,13 @@ static bool signal_context(struct builder *b, uint64_t sp, uint64_t lo, uint64_t
 	sp &= ~7ULL;
 	for (uint64_t a = sp; a < sp + (256u << 10); a += 8) {
 		uint64_t v, rsp, rip;
-		if (hc_memory_read_u64(&b->prog->mem, a, &v))
+		if (!hc_memory_peek_u64(&b->prog->mem, a, &v))
 			return false; /* the end of the stack's mapping */
 		if (v != restorer)
 			continue;
 		uint64_t gregs = a + 8 + 40;
-		if (hc_memory_read_u64(&b->prog->mem, gregs + 8 * 15, &rsp) ||
-		    hc_memory_read_u64(&b->prog->mem, gregs + 8 * 16, &rip))
+		if (!hc_memory_peek_u64(&b->prog->mem, gregs + 8 * 15, &rsp) ||
+		    !hc_memory_peek_u64(&b->prog->mem, gregs + 8 * 16, &rip))
 			continue;
 		if (rsp >= lo && rsp < hi) {
 			*pc_ret = rip;
@@ -1015,7 +1015,7 @@ static bool signal_context(struct builder *b, uint64_t sp, uint64_t lo, uint64_t
 static const struct hc_thread *thread_of_m(struct builder *b, uint64_t m)
 {
 	uint64_t procid;
-	if (!m || gl_read_field(b->prog, m, b->L.m_procid, &procid))
+	if (!m || !gl_peek_field(b->prog, m, b->L.m_procid, &procid))
 		return NULL;
 	for (size_t i = 0; i < b->prog->core->nthreads; i++) {
 		if ((uint64_t)b->prog->core->threads[i].tid == procid)
@@ -1047,14 +1047,14 @@ static struct hc_error *goroutine_roots(struct builder *b)
 	}
 	for (uint64_t i = 0; i < len; i++) {
 		uint64_t gp, status, lo, hi, sp, goid, m, reason;
-		if (hc_memory_read_u64(&b->prog->mem, arr + 8 * i, &gp) || !gp)
+		if (!hc_memory_peek_u64(&b->prog->mem, arr + 8 * i, &gp) || !gp)
 			continue;
-		if (gl_read_field(b->prog, gp, L->g_status, &status) ||
-		    gl_read_field(b->prog, gp, L->g_lo, &lo) ||
-		    gl_read_field(b->prog, gp, L->g_hi, &hi) ||
-		    gl_read_field(b->prog, gp, L->g_goid, &goid) ||
-		    gl_read_field(b->prog, gp, L->g_m, &m) ||
-		    gl_read_field(b->prog, gp, L->g_waitreason, &reason)) {
+		if (!gl_peek_field(b->prog, gp, L->g_status, &status) ||
+		    !gl_peek_field(b->prog, gp, L->g_lo, &lo) ||
+		    !gl_peek_field(b->prog, gp, L->g_hi, &hi) ||
+		    !gl_peek_field(b->prog, gp, L->g_goid, &goid) ||
+		    !gl_peek_field(b->prog, gp, L->g_m, &m) ||
+		    !gl_peek_field(b->prog, gp, L->g_waitreason, &reason)) {
 			hc_warn(&b->prog->warnings, "goroutine at 0x%" PRIx64 " is unreadable", gp);
 			continue;
 		}
@@ -1065,9 +1065,9 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			const struct hc_thread *t = thread_of_m(b, m);
 			sp = t ? t->sp : 0;
 		} else if (status == 3) {
-			if (gl_read_field(b->prog, gp, L->g_syscallsp, &sp))
+			if (!gl_peek_field(b->prog, gp, L->g_syscallsp, &sp))
 				sp = 0;
-		} else if (gl_read_field(b->prog, gp, L->g_sp, &sp)) {
+		} else if (!gl_peek_field(b->prog, gp, L->g_sp, &sp)) {
 			sp = 0;
 		}
 		/*
@@ -1095,13 +1095,13 @@ static struct hc_error *goroutine_roots(struct builder *b)
 				/* On the system stack (systemstack saved the goroutine's
 				 * context in g.sched, as for a switch). */
 				uint64_t ssp, spc;
-				if (!gl_read_field(b->prog, gp, L->g_sp, &ssp) &&
-				    !gl_read_field(b->prog, gp, L->g_pc, &spc) && ssp >= lo && ssp < hi) {
+				if (gl_peek_field(b->prog, gp, L->g_sp, &ssp) &&
+				    gl_peek_field(b->prog, gp, L->g_pc, &spc) && ssp >= lo && ssp < hi) {
 					sp = ssp;
 					pc = spc;
 				}
 			}
-		} else if (gl_read_field(b->prog, gp, status == 3 ? L->g_syscallpc : L->g_pc, &pc)) {
+		} else if (!gl_peek_field(b->prog, gp, status == 3 ? L->g_syscallpc : L->g_pc, &pc)) {
 			pc = 0;
 		}
 		if (sp < lo || sp > hi) {
@@ -1138,7 +1138,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			memset(&w.frame, 0, sizeof(w.frame)); /* no frame: the rest of the stack */
 			for (uint64_t a = (rest + 7) & ~7ULL; a + 8 <= hi && !w.err; a += 8) {
 				uint64_t val;
-				if (!hc_memory_read_u64(&b->prog->mem, a, &val))
+				if (hc_memory_peek_u64(&b->prog->mem, a, &val))
 					stack_word(&w, a, val);
 			}
 			if (w.err)
@@ -1198,7 +1198,7 @@ static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t
 				   uint64_t entry_size)
 {
 	uint64_t blk;
-	if (!head || !entry_size || hc_memory_read_u64(&b->prog->mem, head, &blk))
+	if (!head || !entry_size || !hc_memory_peek_u64(&b->prog->mem, head, &blk))
 		return NULL;
 	/* A damaged (say, cyclic) list ends after 2^24 words, far more than the
 	 * runtime ever queues. */
@@ -1206,7 +1206,7 @@ static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t
 	for (unsigned k = 0; blk && k < (1u << 20); k++) {
 		uint64_t n, next;
 		struct hc_error *err;
-		if (gl_read_field(b->prog, blk, count, &n) || gl_read_field(b->prog, blk, link, &next))
+		if (!gl_peek_field(b->prog, blk, count, &n) || !gl_peek_field(b->prog, blk, link, &next))
 			break;
 		n = (uint32_t)n;
 		uint64_t words = n * entry_size <= (1u << 16) ? n * entry_size / 8 : 0;
@@ -1247,7 +1247,7 @@ static struct hc_error *special_roots(struct builder *b)
 			const struct hc_go_span *s = &b->go->spans[i];
 			uint64_t sp;
 			if (s->state != GO_SPAN_INUSE ||
-			    gl_read_field(b->prog, s->mspan, L->s_specials, &sp))
+			    !gl_peek_field(b->prog, s->mspan, L->s_specials, &sp))
 				continue;
 			for (unsigned k = 0; sp && k <= s->nelems * 8u + 8; k++) {
 				if (!budget) {
@@ -1257,9 +1257,9 @@ static struct hc_error *special_roots(struct builder *b)
 				}
 				budget--;
 				uint64_t next, off, kind;
-				if (gl_read_field(b->prog, sp, L->sp_next, &next) ||
-				    gl_read_field(b->prog, sp, L->sp_offset, &off) ||
-				    gl_read_field(b->prog, sp, L->sp_kind, &kind)) {
+				if (!gl_peek_field(b->prog, sp, L->sp_next, &next) ||
+				    !gl_peek_field(b->prog, sp, L->sp_offset, &off) ||
+				    !gl_peek_field(b->prog, sp, L->sp_kind, &kind)) {
 					hc_warn(&b->prog->warnings, "span 0x%" PRIx64 ": special record at 0x%" PRIx64
 						" is unreadable", s->base, sp);
 					break;

@@ -401,7 +401,7 @@ static void apply_words(struct prop *p, uint32_t lid, const uint8_t *mem, uint64
 				break;
 			uint64_t rtype = v;
 			/* itab: inter, then _type (runtime/runtime2.go, internal/abi.ITab). */
-			if (s->kind == SLOT_IFACE && hc_memory_read_u64(&p->b->prog->mem, v + 8, &rtype))
+			if (s->kind == SLOT_IFACE && !hc_memory_peek_u64(&p->b->prog->mem, v + 8, &rtype))
 				break;
 			uint32_t layout, type_id;
 			iface_target(p, rtype, &layout, &type_id);
@@ -490,7 +490,7 @@ static void seed_globals(struct prop *p)
 		 * start of .bss): then it is copied. */
 		const uint8_t *mem = hc_memory_ptr(&b->prog->mem, addr, size);
 		uint8_t *copy = NULL;
-		if (!mem && (copy = malloc(size)) && !hc_memory_read(&b->prog->mem, addr, copy, size))
+		if (!mem && (copy = malloc(size)) && hc_memory_peek(&b->prog->mem, addr, copy, size))
 			mem = copy;
 		if (lid != NONE && mem)
 			apply(p, lid, mem, size, 0);
@@ -571,8 +571,11 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_u64map_init(&p.by_die);
 	hc_u64map_init(&p.by_rtype);
 	hc_u64map_init(&p.by_chan);
-	if (hc_dwarf_index_get(b->prog, &p.dw))
+	struct hc_error *err = hc_dwarf_index_get(b->prog, &p.dw);
+	if (err) {
+		hc_error_destroy(err);
 		return;
+	}
 	p.done = calloc(((size_t)g->nobjects + 63) / 64 + 1, sizeof(*p.done));
 	if (!p.done)
 		return;

@@ -147,3 +147,25 @@ DEFINE_READ(hc_memory_read_u64, uint64_t)
 DEFINE_READ(hc_memory_read_u32, uint32_t)
 DEFINE_READ(hc_memory_read_u16, uint16_t)
 DEFINE_READ(hc_memory_read_u8, uint8_t)
+
+bool hc_memory_peek(struct hc_memory *mem, uint64_t addr, void *buf,
+		    size_t count)
+{
+	const uint8_t *p = hc_memory_ptr(mem, addr, count);
+	if (p) {
+		memcpy(buf, p, count);
+		return true;
+	}
+	struct hc_error *err = hc_memory_read(mem, addr, buf, count);
+	hc_error_destroy(err);
+	return err == NULL;
+}
+
+bool hc_memory_peek_u64(struct hc_memory *mem, uint64_t addr, uint64_t *ret)
+{
+	uint64_t v;
+	if (!hc_memory_peek(mem, addr, &v, sizeof(v)))
+		return false;
+	*ret = v;
+	return true;
+}

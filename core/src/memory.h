@@ -65,4 +65,14 @@ struct hc_error *hc_memory_read_u16(struct hc_memory *mem, uint64_t addr,
 struct hc_error *hc_memory_read_u8(struct hc_memory *mem, uint64_t addr,
 				   uint8_t *ret);
 
+/*
+ * For readers to whom an unreadable address is an answer rather than an
+ * error (probing a damaged core, walking until a mapping ends): true when
+ * every byte was read.  Nothing is allocated on failure; @p buf may then
+ * hold part of the bytes, *@p ret is untouched.
+ */
+bool hc_memory_peek(struct hc_memory *mem, uint64_t addr, void *buf,
+		    size_t count);
+bool hc_memory_peek_u64(struct hc_memory *mem, uint64_t addr, uint64_t *ret);
+
 #endif /* HC_MEMORY_H */

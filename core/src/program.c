@@ -129,7 +129,7 @@ static int compare_build_id(struct hc_program *prog,
 	if (!id->note || !id->vaddr || id->note_len > 512)
 		return 0;
 	uint8_t buf[512];
-	if (hc_memory_read(&prog->mem, id->vaddr + prog->bias, buf, id->note_len))
+	if (!hc_memory_peek(&prog->mem, id->vaddr + prog->bias, buf, id->note_len))
 		return 0;
 	if (memcmp(buf, id->note, id->note_len) == 0)
 		return 1;

@@ -748,7 +748,7 @@ static void string_value(struct fields *f, uint64_t ptr, uint64_t len, char *out
 {
 	char bytes[65];
 	size_t n = len < 64 ? (size_t)len : 64;
-	if (len && (len > (1ULL << 32) || hc_memory_read(&f->prog->mem, ptr, bytes, n))) {
+	if (len && (len > (1ULL << 32) || !hc_memory_peek(&f->prog->mem, ptr, bytes, n))) {
 		snprintf(out, outlen, "(0x%" PRIx64 ", len %" PRIu64 ", not readable)", ptr, len);
 		return;
 	}

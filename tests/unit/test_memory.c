@@ -83,6 +83,26 @@ static struct hc_error *fake_read(void *arg, void *buf, uint64_t offset,
 	return NULL;
 }
 
+/* Probes answer true or false and allocate nothing (the ASan build checks). */
+static void test_peek(void **state)
+{
+	(void)state;
+	struct hc_memory mem;
+	setup_memory(&mem);
+	uint64_t v = 42;
+	assert_true(hc_memory_peek_u64(&mem, 0x1008, &v));
+	assert_int_equal(v, 0x0f0e0d0c0b0a0908ULL);
+	uint8_t buf[8];
+	assert_true(hc_memory_peek(&mem, 0x103c, buf, 8)); /* across segments */
+	assert_int_equal(buf[4], 0x80);
+	v = 42;
+	assert_false(hc_memory_peek_u64(&mem, 0x105c, &v)); /* into the hole */
+	assert_false(hc_memory_peek_u64(&mem, 0x10, &v));
+	assert_false(hc_memory_peek_u64(&mem, UINT64_MAX - 3, &v));
+	assert_int_equal(v, 42);
+	hc_memory_deinit(&mem);
+}
+
 static void test_callback_segment(void **state)
 {
 	(void)state;
@@ -104,6 +124,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_within_and_across),
 		cmocka_unit_test(test_faults_name_the_address),
+		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_callback_segment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
