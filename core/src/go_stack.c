@@ -185,6 +185,12 @@ static bool findfunc(struct hc_pcln *t, uint64_t pc, struct func *f)
 	return f->entry <= pc;
 }
 
+const char *hc_pcln_func_at(struct hc_pcln *pcln, uint64_t pc)
+{
+	struct func f;
+	return findfunc(pcln, pc, &f) && f.entry == pc ? f.name : NULL;
+}
+
 static bool uvarint(const uint8_t **p, const uint8_t *end, uint64_t *ret)
 {
 	uint64_t v = 0;

@@ -15,6 +15,8 @@ struct hc_pcln;
 /** The pclntab of the program's first module, decoded once. */
 struct hc_error *hc_pcln_get(struct hc_program *prog, struct hc_pcln **ret);
 void hc_pcln_destroy(struct hc_pcln *pcln);
+/** The name of the function whose entry is exactly @p pc, or NULL. */
+const char *hc_pcln_func_at(struct hc_pcln *pcln, uint64_t pc);
 
 struct hc_go_frame {
 	uint64_t pc;       /* where the frame's function is (a return address above the top) */

@@ -12,6 +12,12 @@
  * of its pointer-bearing words (pointer, slice, string, interface), with the
  * layout and type name of what each points to.  Arrays too long to flatten
  * stay one entry that repeats a sub-layout.
+ *
+ * Some words DWARF calls unsafe.Pointer or func say more than it does: an
+ * atomic.Pointer[T] points to a T (its name says so), a HashTrieMap child
+ * (sync.Map from Go 1.24) to an entry or an indirect node as its first byte
+ * says, and a func value to a closure whose first word is its function's
+ * entry, which names it.
  */
 #include <dwarf.h>
 #include <stdio.h>
@@ -19,6 +25,7 @@
 
 #include "dwarf_index.h"
 #include "go.h"
+#include "go_stack.h"
 #include "graph_build.h"
 #include "program.h"
 
@@ -30,6 +37,9 @@ enum slot_kind {
 	SLOT_IFACE,  /* non-empty interface: itab word, then data word */
 	SLOT_CHANBUF, /* a channel's buffer word; its element's runtime type is at stride */
 	SLOT_ARRAY,  /* count elements of layout target, stride bytes apart */
+	SLOT_FUNC,   /* a func value: the pointee is a closure named by its code word */
+	SLOT_TRIE,   /* a HashTrieMap child: an entry (die, layout, type_id) when its
+		      * first byte (node.isEntry) is set, else an indirect (alt) */
 };
 
 struct slot {
@@ -39,6 +49,10 @@ struct slot {
 	uint32_t layout;        /* its layout, resolved on first use, or SLOT_ARRAY's element's */
 	uint32_t type_id;       /* the type an untyped pointee gets */
 	enum slot_kind kind;
+	struct {                /* SLOT_TRIE's indirect node */
+		Dwarf_Off die;
+		uint32_t layout, type_id;
+	} alt;
 };
 
 /* A slot's pointee layout not looked up yet. */
@@ -68,6 +82,8 @@ struct prop {
 	struct hc_u64map by_die;  /* DIE offset -> layout id */
 	struct hc_u64map by_rtype; /* runtime type -> layout id of what an interface's data word points to */
 	struct hc_u64map by_chan;  /* runtime element type -> layout id of a channel buffer */
+	struct hc_u64map by_func;  /* closure entry pc -> type id */
+	struct hc_pcln *pcln;      /* names closures; NULL without a pclntab */
 	struct layout *layouts;
 	size_t nlayouts, cap_layouts;
 	bool oom;
@@ -121,6 +137,107 @@ static bool pointer_slot(struct prop *p, Dwarf_Die *ptr, bool array, struct slot
 	return true;
 }
 
+/*
+ * "pkg.T[go.shape.A,go.shape.B]" for "pkg.T[A,B]": generic code's shape
+ * instantiation, which DWARF may describe when the type itself is left out
+ * (Go 1.27 keeps only internal/sync's shape types).  A shape has its
+ * type's layout.  False when @p name has no type arguments or is too long.
+ */
+static bool shape_name(const char *name, char *out, size_t outlen)
+{
+	const char *open = strchr(name, '[');
+	size_t n = strlen(name), o;
+	if (!open || name[n - 1] != ']' || (size_t)(open - name) + 1 >= outlen)
+		return false;
+	o = (size_t)(open - name) + 1;
+	memcpy(out, name, o);
+	int depth = 0;
+	bool arg_start = true;
+	for (const char *c = open + 1; c < name + n - 1; c++) {
+		if (arg_start) {
+			static const char shape[] = "go.shape.";
+			if (o + sizeof(shape) >= outlen)
+				return false;
+			memcpy(out + o, shape, sizeof(shape) - 1);
+			o += sizeof(shape) - 1;
+			arg_start = false;
+		}
+		if (*c == '[' || *c == '{' || *c == '(')
+			depth++;
+		else if (*c == ']' || *c == '}' || *c == ')')
+			depth--;
+		else if (*c == ',' && depth == 0)
+			arg_start = true;
+		if (o + 2 >= outlen)
+			return false;
+		out[o++] = *c;
+	}
+	out[o++] = ']';
+	out[o] = '\0';
+	return true;
+}
+
+/* A slot pointing to the type named @p name, if DWARF has it (or its shape). */
+static bool named_slot(struct prop *p, const char *name, Dwarf_Off *die, uint32_t *layout,
+		       uint32_t *type_id)
+{
+	Dwarf_Die d;
+	char shape[600];
+	struct hc_error *e = hc_dwarf_type(p->dw, name, &d);
+	if (e && shape_name(name, shape, sizeof(shape))) {
+		hc_error_destroy(e);
+		e = hc_dwarf_type(p->dw, shape, &d);
+	}
+	if (e) {
+		hc_error_destroy(e);
+		return false;
+	}
+	*die = dwarf_dieoffset(&d);
+	*layout = UNRESOLVED;
+	*type_id = named_type(p, name);
+	return *type_id != NONE;
+}
+
+/*
+ * An atomic.Pointer[T] (sync/atomic's, or the runtime's own, which has no
+ * [0]*T member to say it): a slot for its word, pointing to a T.  The nodes
+ * of internal/sync.HashTrieMap[K,V] are entries or indirect nodes, told
+ * apart by their first byte.
+ */
+static bool atomic_pointer(struct prop *p, const char *name, uint64_t off, uint32_t lid)
+{
+	static const char *const prefixes[] = {
+		"sync/atomic.Pointer[", "internal/runtime/atomic.Pointer[",
+		"runtime/internal/atomic.Pointer[",
+	};
+	static const char node[] = "internal/sync.node[";
+	size_t n = name ? strlen(name) : 0;
+	char arg[512], alt[520];
+	for (size_t i = 0; i < HC_ARRAY_SIZE(prefixes); i++) {
+		size_t k = strlen(prefixes[i]);
+		if (n < k + 2 || name[n - 1] != ']' || n - k - 1 >= sizeof(arg) ||
+		    strncmp(name, prefixes[i], k) != 0)
+			continue;
+		memcpy(arg, name + k, n - k - 1);
+		arg[n - k - 1] = '\0';
+		struct slot s = {.off = off, .kind = SLOT_PTR};
+		if (strncmp(arg, node, sizeof(node) - 1) == 0) {
+			const char *kv = arg + sizeof(node) - 1;
+			s.kind = SLOT_TRIE;
+			snprintf(alt, sizeof(alt), "internal/sync.entry[%s", kv);
+			if (!named_slot(p, alt, &s.die, &s.layout, &s.type_id))
+				return false;
+			snprintf(alt, sizeof(alt), "internal/sync.indirect[%s", kv);
+			if (!named_slot(p, alt, &s.alt.die, &s.alt.layout, &s.alt.type_id))
+				return false;
+		} else if (!named_slot(p, arg, &s.die, &s.layout, &s.type_id)) {
+			return false;
+		}
+		return add_slot(p, lid, s);
+	}
+	return false;
+}
+
 /* Append the slots of a value of @p type at @p off to layout @p lid. */
 static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t off, int depth)
 {
@@ -158,11 +275,20 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 		}
 		return;
 	}
+	case DW_TAG_subroutine_type: /* a func value: a pointer to a funcval */
+		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_FUNC, .layout = NONE,
+					       .type_id = NONE});
+		return;
 	case DW_TAG_structure_type:
 		break;
 	default:
 		return;
 	}
+	uint64_t size = 0;
+	struct hc_error *e = hc_dwarf_die_size(&t, &size);
+	hc_error_destroy(e);
+	if (!e && size == 8 && atomic_pointer(p, dwarf_diename(&t), off, lid))
+		return;
 	enum hc_go_struct gs = hc_dwarf_go_struct(dwarf_diename(&t));
 	if (gs == HC_GO_EFACE || gs == HC_GO_IFACE) {
 		add_slot(p, lid, (struct slot){.off = off,
@@ -173,7 +299,7 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 	/* A channel's buffer is an unsafe.Pointer to elements of elemtype. */
 	struct hc_field buf, elemtype;
 	if (gs == HC_GO_HCHAN) {
-		struct hc_error *e = hc_dwarf_die_field(&t, "buf", &buf);
+		e = hc_dwarf_die_field(&t, "buf", &buf);
 		if (!e)
 			e = hc_dwarf_die_field(&t, "elemtype", &elemtype);
 		if (!e)
@@ -346,14 +472,37 @@ static void iface_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint3
 		p->oom = true;
 }
 
-/* The layout of slot @p s's pointee, looked up once. */
+/* The layout of a slot's pointee of type @p die, looked up once. */
+static uint32_t die_layout(struct prop *p, Dwarf_Off die, uint32_t *layout)
+{
+	if (*layout == UNRESOLVED) {
+		Dwarf_Die d;
+		*layout = dwarf_offdie(p->dw->dwarf, die, &d) ? layout_of(p, &d, 0) : NONE;
+	}
+	return *layout;
+}
+
 static uint32_t slot_layout(struct prop *p, struct slot *s)
 {
-	if (s->layout == UNRESOLVED) {
-		Dwarf_Die die;
-		s->layout = dwarf_offdie(p->dw->dwarf, s->die, &die) ? layout_of(p, &die, 0) : NONE;
+	return die_layout(p, s->die, &s->layout);
+}
+
+/* "closure F" for a funcval whose code word is function F's entry. */
+static uint32_t closure_type(struct prop *p, uint64_t pc)
+{
+	uint64_t v;
+	if (hc_u64map_get(&p->by_func, pc, &v))
+		return (uint32_t)v;
+	const char *fn = p->pcln ? hc_pcln_func_at(p->pcln, pc) : NULL;
+	uint32_t t = NONE;
+	if (fn) {
+		char name[600];
+		snprintf(name, sizeof(name), "closure %s", fn);
+		t = named_type(p, name);
 	}
-	return s->layout;
+	if (!hc_u64map_put(&p->by_func, pc, t))
+		p->oom = true;
+	return t;
 }
 
 /*
@@ -421,6 +570,29 @@ static void apply_words(struct prop *p, uint32_t lid, const uint8_t *mem, uint64
 			chan_target(p, rtype, &layout, &type_id);
 			if (type_id != NONE)
 				enqueue(p, obj, start, layout, type_id);
+			break;
+		}
+		case SLOT_FUNC: {
+			uint32_t obj = pointee(p, v, &start);
+			const uint8_t *code = obj != NONE ? hc_memory_ptr(&p->b->prog->mem, start, 8) : NULL;
+			if (!code)
+				break; /* no closure, or a static funcval outside the heap */
+			memcpy(&w, code, 8);
+			uint32_t type_id = closure_type(p, w);
+			if (type_id != NONE)
+				enqueue(p, obj, start, NONE, type_id);
+			break;
+		}
+		case SLOT_TRIE: {
+			uint32_t obj = pointee(p, v, &start);
+			const uint8_t *is_entry = obj != NONE ? hc_memory_ptr(&p->b->prog->mem, start, 1) : NULL;
+			if (!is_entry)
+				break;
+			if (*is_entry)
+				enqueue(p, obj, start, slot_layout(p, s), s->type_id);
+			else
+				enqueue(p, obj, start, die_layout(p, s->alt.die, &s->alt.layout),
+					s->alt.type_id);
 			break;
 		}
 		case SLOT_ARRAY:
@@ -571,10 +743,15 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_u64map_init(&p.by_die);
 	hc_u64map_init(&p.by_rtype);
 	hc_u64map_init(&p.by_chan);
+	hc_u64map_init(&p.by_func);
 	struct hc_error *err = hc_dwarf_index_get(b->prog, &p.dw);
 	if (err) {
 		hc_error_destroy(err);
 		return;
+	}
+	if ((err = hc_pcln_get(b->prog, &p.pcln))) {
+		hc_error_destroy(err); /* closures stay untyped */
+		p.pcln = NULL;
 	}
 	p.done = calloc(((size_t)g->nobjects + 63) / 64 + 1, sizeof(*p.done));
 	if (!p.done)
@@ -605,4 +782,5 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_u64map_deinit(&p.by_die);
 	hc_u64map_deinit(&p.by_rtype);
 	hc_u64map_deinit(&p.by_chan);
+	hc_u64map_deinit(&p.by_func);
 }
