@@ -32,6 +32,16 @@ if gdb.lookup_global_symbol("main.list") is not None:
         out["boxed"] = addr("'main.boxed'.data")
         out["cfg_item2"] = addr("'main.cfg'.Items[2]")
         out["queue_buf"] = addr("'main.queue'.buf")
+    if gdb.lookup_global_symbol("main.onItem") is not None:
+        # A func value points to its closure, whose first word is the code
+        # of the function: gdb names it.
+        def word(a):
+            return int.from_bytes(bytes(gdb.selected_inferior().read_memory(a, 8)), "little")
+        closure = word(int(gdb.lookup_global_symbol("main.onItem").value().address))
+        out["closure"] = closure
+        fn = word(closure)
+        out["closure_fn"] = gdb.block_for_pc(fn).function.name
+        out["current"] = addr("'main.current'.v")
     # os.newFile sets a finalizer (a cleanup from Go 1.27 on some paths) on
     # each standard file's *os.file.
     out["std_files"] = [addr("'os.%s'.file" % f) for f in ("Stdin", "Stdout", "Stderr")]
@@ -247,6 +257,29 @@ class ShapesTest(unittest.TestCase):
         self.assertFalse(held[0]["conservative"])
         self.assertEqual((held[0]["function"], held[0]["slot"]), ("main.holder", "local buf"))
         self.assertIsInstance(held[0]["goroutine"], int)
+
+        # A func value's closure is named by its function; an
+        # atomic.Pointer[T]'s target is a T; the Items stored in a sync.Map
+        # (a HashTrieMap from Go 1.24 on: entries and indirect nodes) are
+        # typed through it, and its root retains them.
+        cl = exp["closure"]
+        self.assertEqual(facts["closure_fn"], cl["function"])
+        obj = run_json("object", "--json", hex(facts["closure"]), fx.core)[0]
+        self.assertEqual((obj["type"], obj["size"]), ("closure " + cl["function"], cl["size"]))
+        self.assertEqual(roots[cl["global"]]["retained"], cl["size"])
+        obj = run_json("object", "--json", hex(facts["current"]), fx.core)[0]
+        self.assertEqual(obj["type"], exp["atomic_pointer"]["type"])
+        sm = exp["sync_map"]
+        # Its roots are its pointer fields: m.root.v (HashTrieMap), or
+        # read.v and dirty (Go 1.22 and 1.23).
+        held = sum(r["retained"] for name, r in roots.items() if name.startswith(sm["global"] + "."))
+        self.assertGreaterEqual(held, sm["items"] * sm["item_size"])
+        types = {t["type"]: t for t in run_json("types", "--json", "--top", "0", fx.core)[0]["types"]}
+        total = exp["items_total"]
+        self.assertEqual(types[total["type"]]["count"], total["count"])
+        if fx.truth["go_version"] >= "go1.24":
+            self.assertGreaterEqual(types["internal/sync.entry[interface {},interface {}]"]["count"],
+                                    sm["items"])
 
 
 class TypedTest(unittest.TestCase):
