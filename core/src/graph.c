@@ -734,11 +734,18 @@ static bool root_add(struct hc_root *r, uint32_t t)
 	return true;
 }
 
+/*
+ * By address, and at one address by size, so that a variable wins over the
+ * zero-size section markers the linker may put at its address (an
+ * externally linked binary's runtime.bss is main.list's address).
+ */
 static int sym_cmp(const void *a, const void *c)
 {
 	const struct hc_symbol *x = *(const struct hc_symbol *const *)a;
 	const struct hc_symbol *y = *(const struct hc_symbol *const *)c;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->size < y->size ? -1 : x->size > y->size;
 }
 
 static const struct hc_symbol *global_at(struct builder *b, uint64_t addr)
