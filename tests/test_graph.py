@@ -16,7 +16,7 @@ import gdb, json
 out = {}
 def addr(expr):
     return int(gdb.parse_and_eval(expr)) & (2**64 - 1)
-if gdb.lookup_global_symbol("main.list") is not None:
+if gdb.lookup_global_symbol("main.tree") is not None:
     # The list's nodes in order: the last one is 999 hops below its head.
     node, nodes = gdb.parse_and_eval("'main.list'"), []
     while int(node) != 0 and len(nodes) < 5000:
@@ -82,7 +82,7 @@ def gdb_facts(fx, probe=()):
 class ReachabilityTest(unittest.TestCase):
     def test_reachable_equals_allocated_after_gc(self):
         for fx in fixtures():
-            if fx.program not in ("sizes", "goroutines", "graph"):
+            if fx.program not in ("sizes", "goroutines", "graph", "cgo"):
                 continue  # taken right after runtime.GC() (afteralloc allocates later)
             with self.subTest(fixture=repr(fx)):
                 doc, _ = run_json("roots", "--json", "--top", "0", fx.core)
@@ -280,6 +280,40 @@ class ShapesTest(unittest.TestCase):
         if fx.truth["go_version"] >= "go1.24":
             self.assertGreaterEqual(types["internal/sync.entry[interface {},interface {}]"]["count"],
                                     sm["items"])
+
+
+class CgoTest(unittest.TestCase):
+    """A program that calls C: linked by the system linker, whose symbol
+    table puts zero-size section markers (runtime.bss) at variables'
+    addresses, with a goroutine inside a C call."""
+
+    MARKERS = ("runtime.bss", "runtime.ebss", "runtime.noptrbss", "runtime.enoptrbss",
+               "runtime.data", "runtime.edata", "runtime.noptrdata", "runtime.enoptrdata")
+
+    def test_cgo_program(self):
+        for fx in fixtures("cgo"):
+            with self.subTest(fixture=repr(fx)):
+                exp = fx.truth["expect"]
+                doc, _ = run_json("roots", "--json", "--top", "0", fx.core)
+                roots = {r["root"]: r for r in doc["roots"]}
+                # Globals are named by their variables, never by a marker.
+                self.assertEqual([n for n in roots if any(n == m or n.startswith((m + ".", m + "["))
+                                                          for m in self.MARKERS)], [])
+                lst = exp["list"]
+                self.assertEqual((roots[lst["global"]]["retained"], roots[lst["global"]]["objects"]),
+                                 (lst["nodes"] * lst["node_size"], lst["nodes"]))
+                # The goroutine in C: unwound from where it entered the
+                # cgo call, its local read through the stack map.
+                c = exp["in_c"]
+                held = [r for r in doc["roots"] if r["kind"] == "goroutine"
+                        and r.get("function") == c["function"] and r.get("slot") == c["slot"]]
+                self.assertEqual(len(held), 1, [r["root"] for r in doc["roots"]])
+                self.assertIn("(syscall)", held[0]["root"])
+                self.assertFalse(held[0]["conservative"])
+                self.assertEqual((held[0]["retained"], held[0]["objects"]),
+                                 (c["array_size"] + c["items"] * c["item_size"], c["items"] + 1))
+                types = {t["type"]: t for t in run_json("types", "--json", "--top", "0", fx.core)[0]["types"]}
+                self.assertEqual(types["main.Node"]["count"], lst["nodes"] + c["items"])
 
 
 class TypedTest(unittest.TestCase):
