@@ -4,6 +4,7 @@ where any report makes stderr longer than one line)."""
 import os
 import shutil
 import struct
+import subprocess
 import tempfile
 import unittest
 
@@ -130,6 +131,18 @@ class MalformedTest(unittest.TestCase):
 
     def test_foreign_executable(self):
         self.expect_error(("info", self.fx.core, "/bin/sh"), 2, "does not match")
+
+    def test_stripped_executable(self):
+        # objcopy --strip-all drops the symbol table and DWARF but keeps the
+        # Go build ID note: the executable matches, and the error says what
+        # is missing rather than "not a Go program".
+        stripped = os.path.join(self.tmp, "stripped")
+        subprocess.run(["objcopy", "--strip-all", self.fx.exe, stripped], check=True)
+        for cmd in ("stats", "roots"):
+            self.expect_error((cmd, self.fx.core, stripped), 2,
+                              "is a stripped Go executable (no symbol table")
+        _, out, _ = run("info", self.fx.core, stripped)
+        self.assertIn("go version:  (unknown: a stripped Go executable)\n", out)
 
 
 

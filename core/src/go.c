@@ -417,6 +417,11 @@ struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret)
 		*ret = prog->go;
 		return NULL;
 	}
+	if (!prog->go_version && prog->exe->go_build_id.note && !prog->exe->nsyms)
+		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+				       "%s is a stripped Go executable (no symbol table: built with "
+				       "-ldflags=-s or stripped); give the unstripped build as EXE",
+				       prog->exe->path);
 	if (!prog->go_version)
 		return hc_error_format(HC_ERROR_UNSUPPORTED,
 				       "%s is not a Go program (no runtime.buildVersion)",

@@ -117,7 +117,9 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 	hc_strbuf_printf(&sb, "executable:  %s (%s; matched by %s)\n",
 			 prog->exe->path, prog->exe_found_by, prog->exe_verified_by);
 	hc_strbuf_printf(&sb, "go version:  %s\n",
-			 prog->go_version ? prog->go_version : "(not a Go program)");
+			 prog->go_version ? prog->go_version :
+			 prog->exe->go_build_id.note && !prog->exe->nsyms ?
+			 "(unknown: a stripped Go executable)" : "(not a Go program)");
 	hc_strbuf_printf(&sb, "arch:        %s\n", hc_arch_name(core->arch));
 	hc_strbuf_printf(&sb, "process:     pid %d, %s\n", core->pid, core->fname);
 	hc_strbuf_printf(&sb, "signal:      %s (%d) in thread %d\n",
