@@ -12,6 +12,10 @@
 #include "dwarf_index.h"
 #include "program.h"
 
+/* Go's attribute linking a type's DIE to its runtime type descriptor
+ * (cmd/internal/dwarf: DW_AT_go_runtime_type). */
+#define DW_AT_go_runtime_type 0x2904
+
 static struct hc_error *build_index(struct hc_dwarf_index *dw)
 {
 	Dwarf_Off off = 0, next;
@@ -53,6 +57,12 @@ static struct hc_error *build_index(struct hc_dwarf_index *dw)
 			}
 			if (!hc_strmap_put(map, name, dwarf_dieoffset(&child), false))
 				return &hc_enomem;
+			Dwarf_Attribute a;
+			Dwarf_Addr rtype;
+			if (map == &dw->types && dwarf_attr(&child, DW_AT_go_runtime_type, &a) &&
+			    dwarf_formaddr(&a, &rtype) == 0 &&
+			    !hc_u64map_put(&dw->by_rtype, rtype, dwarf_dieoffset(&child)))
+				return &hc_enomem;
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	return NULL;
@@ -77,6 +87,7 @@ struct hc_error *hc_dwarf_index_get(struct hc_program *prog,
 	hc_strmap_init(&dw->variables);
 	hc_strmap_init(&dw->constants);
 	hc_strmap_init(&dw->funcs);
+	hc_u64map_init(&dw->by_rtype);
 	struct hc_error *err = build_index(dw);
 	if (err) {
 		hc_dwarf_index_destroy(dw);
@@ -95,7 +106,14 @@ void hc_dwarf_index_destroy(struct hc_dwarf_index *dw)
 	hc_strmap_deinit(&dw->variables);
 	hc_strmap_deinit(&dw->constants);
 	hc_strmap_deinit(&dw->funcs);
+	hc_u64map_deinit(&dw->by_rtype);
 	free(dw);
+}
+
+bool hc_dwarf_type_of_rtype(struct hc_dwarf_index *dw, uint64_t off, Dwarf_Die *ret)
+{
+	uint64_t die;
+	return hc_u64map_get(&dw->by_rtype, off, &die) && dwarf_offdie(dw->dwarf, die, ret);
 }
 
 struct hc_error *hc_dwarf_type(struct hc_dwarf_index *dw, const char *name,

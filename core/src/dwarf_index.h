@@ -18,6 +18,9 @@ struct hc_dwarf_index {
 	struct hc_strmap variables; /* name -> DIE offset */
 	struct hc_strmap constants; /* name -> DIE offset */
 	struct hc_strmap funcs;     /* function name -> DW_TAG_subprogram offset */
+	/* A type's runtime descriptor, as an offset from moduledata.types
+	 * (DW_AT_go_runtime_type) -> its DIE offset. */
+	struct hc_u64map by_rtype;
 };
 
 /** A struct field: where it is and what it is. */
@@ -34,6 +37,8 @@ void hc_dwarf_index_destroy(struct hc_dwarf_index *dw);
 
 struct hc_error *hc_dwarf_type(struct hc_dwarf_index *dw, const char *name,
 			       Dwarf_Die *ret);
+/** The type whose runtime descriptor is at moduledata.types + @p off. */
+bool hc_dwarf_type_of_rtype(struct hc_dwarf_index *dw, uint64_t off, Dwarf_Die *ret);
 /** The DIE's DW_AT_type. */
 bool hc_dwarf_die_type(Dwarf_Die *die, Dwarf_Die *ret);
 /** Follow typedefs (a bounded number) to the type they name. */

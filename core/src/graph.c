@@ -196,23 +196,40 @@ static uint32_t object_type(struct builder *b, struct type_mask *m, uint64_t slo
  * pointer word is the runtime's last (PtrBytes), so a DWARF type that does
  * not match the runtime's is never used.
  */
-static uint8_t *dwarf_mask(struct builder *b, const char *name, uint64_t ptrwords)
+static uint8_t *dwarf_mask(Dwarf_Die *die, uint64_t ptrwords)
 {
-	struct hc_dwarf_index *dw;
-	Dwarf_Die die;
-	struct hc_error *e = hc_dwarf_index_get(b->prog, &dw);
-	if (!e)
-		e = hc_dwarf_type(dw, name, &die);
-	if (e) {
-		hc_error_destroy(e);
-		return NULL;
-	}
 	uint8_t *bits = malloc((size_t)(ptrwords + 7) / 8);
-	if (bits && hc_dwarf_pointer_mask(&die, bits, ptrwords) &&
+	if (bits && hc_dwarf_pointer_mask(die, bits, ptrwords) &&
 	    bits[(ptrwords - 1) / 8] >> ((ptrwords - 1) % 8) & 1)
 		return bits;
 	free(bits);
 	return NULL;
+}
+
+/*
+ * The DWARF type of runtime type @p rtype: Go links each type's DIE to its
+ * descriptor (DW_AT_go_runtime_type, an offset from moduledata.types), and
+ * so names it with its package path ("internal/godebug.setting") where the
+ * runtime's own string has the package name ("godebug.setting"); else by
+ * that string, which is enough for types of packages without a path.
+ */
+static bool rtype_die(struct builder *b, uint64_t rtype, const char *name, Dwarf_Die *die)
+{
+	struct hc_dwarf_index *dw;
+	uint64_t types;
+	struct hc_error *e = hc_dwarf_index_get(b->prog, &dw);
+	if (e) {
+		hc_error_destroy(e);
+		return false;
+	}
+	if (gl_peek_field(b->prog, b->L.moduledata, b->L.md_types, &types) && rtype >= types &&
+	    hc_dwarf_type_of_rtype(dw, rtype - types, die))
+		return true;
+	if (!name || (e = hc_dwarf_type(dw, name, die))) {
+		hc_error_destroy(e);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -264,8 +281,17 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 		}
 	}
 	char *name = type_name(b, rtype, t);
-	if (!m->bits && m->ptrwords && name)
-		m->bits = dwarf_mask(b, name, m->ptrwords);
+	Dwarf_Die die;
+	if (rtype_die(b, rtype, name, &die)) {
+		const char *full = dwarf_diename(&die);
+		char *copy = full ? strdup(full) : NULL;
+		if (copy) {
+			free(name);
+			name = copy;
+		}
+		if (!m->bits && m->ptrwords)
+			m->bits = dwarf_mask(&die, m->ptrwords);
+	}
 	if (!m->bits && m->ptrwords)
 		b->g->conservative_notice = true;
 	if (!name && asprintf(&name, "type 0x%" PRIx64, rtype) < 0)
