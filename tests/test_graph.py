@@ -42,6 +42,8 @@ if gdb.lookup_global_symbol("main.tree") is not None:
         fn = word(closure)
         out["closure_fn"] = gdb.block_for_pc(fn).function.name
         out["current"] = addr("'main.current'.v")
+    if gdb.lookup_global_symbol("main.tasks") is not None:
+        out["tasks"] = addr("'main.tasks'.data")
     # os.newFile sets a finalizer (a cleanup from Go 1.27 on some paths) on
     # each standard file's *os.file.
     out["std_files"] = [addr("'os.%s'.file" % f) for f in ("Stdin", "Stdout", "Stderr")]
@@ -280,6 +282,14 @@ class ShapesTest(unittest.TestCase):
         if fx.truth["go_version"] >= "go1.24":
             self.assertGreaterEqual(types["internal/sync.entry[interface {},interface {}]"]["count"],
                                     sm["items"])
+        # A type of a package with a path behind an interface: its runtime
+        # descriptor says list.List; it is named, and its fields followed,
+        # as DWARF's container/list.List.
+        pp = exp["path_package"]
+        obj = run_json("object", "--json", hex(facts["tasks"]), fx.core)[0]
+        self.assertEqual(obj["type"], pp["type"])
+        self.assertEqual(types[pp["element_type"]]["count"], pp["elements"])
+        self.assertNotIn("list.List", types)
 
 
 class CgoTest(unittest.TestCase):
