@@ -336,7 +336,20 @@ class TypedTest(unittest.TestCase):
             with self.subTest(fixture=repr(fx)):
                 doc, _ = run_json("types", "--json", "--top", "0", fx.core)
                 self.assertGreaterEqual(doc["typed_reachable_bytes"] / doc["reachable_bytes"], 0.95)
+                # The text says how much of the heap is garbage, and how
+                # much of that is typed.
+                _, text, _ = run("types", fx.core)
+                garbage = doc["heap_bytes"] - doc["reachable_bytes"]
+                if garbage:
+                    typed_garbage = doc["typed_bytes"] - doc["typed_reachable_bytes"]
+                    self.assertIn("\nunreachable: %.1f%% of heap bytes (garbage the next GC would "
+                                  "free), %.1f%% of them typed\n"
+                                  % (100 * garbage / doc["heap_bytes"],
+                                     100 * typed_garbage / garbage), text)
+                else:
+                    self.assertNotIn("\nunreachable:", text)
                 if fx.program == "gcrunning":
+                    self.assertGreater(garbage / doc["heap_bytes"], 0.5)
                     continue
                 self.assertGreaterEqual(doc["typed_bytes"] / doc["heap_bytes"], 0.95)
                 names = {t["type"] for t in doc["types"]}

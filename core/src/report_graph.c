@@ -147,6 +147,16 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 			 all_bytes ? 100.0 * (double)typed_bytes / (double)all_bytes : 100.0,
 			 g->reachable_bytes ? 100.0 * (double)typed_reachable / (double)g->reachable_bytes
 					    : 100.0);
+	/* A core taken mid-GC (or long after one) holds garbage: say how much,
+	 * and how little of it anything typed. */
+	if (all_bytes > g->reachable_bytes) {
+		uint64_t garbage = all_bytes - g->reachable_bytes;
+		uint64_t typed_garbage = typed_bytes - typed_reachable;
+		hc_strbuf_printf(&sb, "unreachable: %.1f%% of heap bytes (garbage the next GC would "
+				 "free), %.1f%% of them typed\n",
+				 100.0 * (double)garbage / (double)all_bytes,
+				 100.0 * (double)typed_garbage / (double)garbage);
+	}
 	hc_text_warnings(&sb, prog);
 	free(order);
 	return hc_strbuf_finish(&sb, ret);
