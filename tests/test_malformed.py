@@ -11,28 +11,32 @@ import unittest
 from heapcore_test import fixtures, run, run_json
 
 
-def nt_file_names(data):
-    """(offset, name) of every NT_FILE path in a core's bytes."""
+def notes(data):
+    """(type, descriptor offset) of every note in a core's PT_NOTE segments."""
     phoff, = struct.unpack_from("<Q", data, 32)
     phentsize, phnum = struct.unpack_from("<HH", data, 54)
-    out = []
     for i in range(phnum):
         p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(
             "<IIQQQQ", data, phoff + i * phentsize)
-        if p_type != 4:
-            continue
         off = p_offset
-        while off < p_offset + p_filesz:
+        while p_type == 4 and off + 12 <= p_offset + p_filesz:
             namesz, descsz, ntype = struct.unpack_from("<III", data, off)
             desc = off + 12 + ((namesz + 3) & ~3)
-            if ntype == 0x46494c45:
-                count, = struct.unpack_from("<Q", data, desc)
-                pos = desc + 16 + 24 * count
-                for _ in range(count):
-                    end = data.index(b"\0", pos)
-                    out.append((pos, data[pos:end].decode()))
-                    pos = end + 1
+            yield ntype, desc
             off = desc + ((descsz + 3) & ~3)
+
+
+def nt_file_names(data):
+    """(offset, name) of every NT_FILE path in a core's bytes."""
+    out = []
+    for ntype, desc in notes(data):
+        if ntype == 0x46494c45:
+            count, = struct.unpack_from("<Q", data, desc)
+            pos = desc + 16 + 24 * count
+            for _ in range(count):
+                end = data.index(b"\0", pos)
+                out.append((pos, data[pos:end].decode()))
+                pos = end + 1
     return out
 
 
@@ -263,20 +267,7 @@ class CorruptedStacksTest(unittest.TestCase):
 
 def prstatus_offsets(data):
     """Offset of each NT_PRSTATUS descriptor in a core's bytes."""
-    phoff, = struct.unpack_from("<Q", data, 32)
-    phentsize, phnum = struct.unpack_from("<HH", data, 54)
-    out = []
-    for i in range(phnum):
-        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(
-            "<IIQQQQ", data, phoff + i * phentsize)
-        off = p_offset
-        while p_type == 4 and off + 12 <= p_offset + p_filesz:
-            namesz, descsz, ntype = struct.unpack_from("<III", data, off)
-            desc = off + 12 + ((namesz + 3) & ~3)
-            if ntype == 1:
-                out.append(desc)
-            off = desc + ((descsz + 3) & ~3)
-    return out
+    return [desc for ntype, desc in notes(data) if ntype == 1]
 
 
 class DamagedThreadsTest(unittest.TestCase):
