@@ -342,10 +342,10 @@ class TypedTest(unittest.TestCase):
                 garbage = doc["heap_bytes"] - doc["reachable_bytes"]
                 if garbage:
                     typed_garbage = doc["typed_bytes"] - doc["typed_reachable_bytes"]
-                    self.assertIn("\nunreachable: %.1f%% of heap bytes (garbage the next GC would "
-                                  "free), %.1f%% of them typed\n"
-                                  % (100 * garbage / doc["heap_bytes"],
-                                     100 * typed_garbage / garbage), text)
+                    self.assertRegex(text, r"\nunreachable: [0-9.]+ [KMG]?i?B, %.1f%% of heap bytes "
+                                     r"\(garbage the next GC would free\); %s of it typed\n"
+                                     % (100 * garbage / doc["heap_bytes"],
+                                        "0 B" if not typed_garbage else r"[0-9.]+ [KMG]?i?B"))
                 else:
                     self.assertNotIn("\nunreachable:", text)
                 if fx.program == "gcrunning":

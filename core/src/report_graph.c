@@ -152,10 +152,12 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 	if (all_bytes > g->reachable_bytes) {
 		uint64_t garbage = all_bytes - g->reachable_bytes;
 		uint64_t typed_garbage = typed_bytes - typed_reachable;
-		hc_strbuf_printf(&sb, "unreachable: %.1f%% of heap bytes (garbage the next GC would "
-				 "free), %.1f%% of them typed\n",
-				 100.0 * (double)garbage / (double)all_bytes,
-				 100.0 * (double)typed_garbage / (double)garbage);
+		hc_strbuf_puts(&sb, "unreachable: ");
+		hc_strbuf_bytes(&sb, garbage);
+		hc_strbuf_printf(&sb, ", %.1f%% of heap bytes (garbage the next GC would free); ",
+				 100.0 * (double)garbage / (double)all_bytes);
+		hc_strbuf_bytes(&sb, typed_garbage);
+		hc_strbuf_puts(&sb, " of it typed\n");
 	}
 	hc_text_warnings(&sb, prog);
 	free(order);
