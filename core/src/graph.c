@@ -57,8 +57,9 @@ static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout
 	L->s_largeType = gl_field(&in, "runtime.mspan", "largeType");
 	L->moduledata = gl_symbol(&in, "runtime.firstmoduledata", NULL);
 	const char *md = "runtime.moduledata";
-	L->md_types = gl_field(&in, md, "types");
-	L->md_etypes = gl_field(&in, md, "etypes");
+	struct gf md_types = gl_field(&in, md, "types");
+	if (in.err || !gl_peek_field(prog, L->moduledata, md_types, &L->types))
+		L->types = 0;
 	L->md_data = gl_field(&in, md, "data");
 	L->md_edata = gl_field(&in, md, "edata");
 	L->md_bss = gl_field(&in, md, "bss");
@@ -140,11 +141,10 @@ uint32_t gb_add_type(struct builder *b, uint64_t rtype, char *name)
 static char *type_name(struct builder *b, uint64_t rtype, const uint8_t *t)
 {
 	const struct graph_layout *L = &b->L;
-	uint64_t types;
-	if (!gl_peek_field(b->prog, L->moduledata, L->md_types, &types))
+	if (!L->types)
 		return NULL;
 	int32_t off = (int32_t)gl_get(t, L->t_str);
-	uint64_t p = types + (uint64_t)(int64_t)off;
+	uint64_t p = L->types + (uint64_t)(int64_t)off;
 	uint8_t hdr[11];
 	if (!hc_memory_peek(&b->prog->mem, p, hdr, sizeof(hdr)))
 		return NULL;
@@ -216,14 +216,13 @@ static uint8_t *dwarf_mask(Dwarf_Die *die, uint64_t ptrwords)
 static bool rtype_die(struct builder *b, uint64_t rtype, const char *name, Dwarf_Die *die)
 {
 	struct hc_dwarf_index *dw;
-	uint64_t types;
 	struct hc_error *e = hc_dwarf_index_get(b->prog, &dw);
 	if (e) {
 		hc_error_destroy(e);
 		return false;
 	}
-	if (gl_peek_field(b->prog, b->L.moduledata, b->L.md_types, &types) && rtype >= types &&
-	    hc_dwarf_type_of_rtype(dw, rtype - types, die))
+	if (b->L.types && rtype >= b->L.types &&
+	    hc_dwarf_type_of_rtype(dw, rtype - b->L.types, die))
 		return true;
 	if (!name || (e = hc_dwarf_type(dw, name, die))) {
 		hc_error_destroy(e);

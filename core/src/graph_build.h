@@ -25,8 +25,11 @@ struct graph_layout {
 	uint64_t t_sizeof;
 	struct gf s_largeType;
 	uint64_t moduledata;
-	struct gf md_types, md_etypes, md_data, md_edata, md_bss, md_ebss,
+	struct gf md_data, md_edata, md_bss, md_ebss,
 		md_gcdata_n, md_gcdata_bytes, md_gcbss_n, md_gcbss_bytes;
+	/* moduledata.types: the base of type descriptors' name offsets and of
+	 * DWARF's DW_AT_go_runtime_type (0 when unreadable). */
+	uint64_t types;
 	uint64_t allgs;
 	struct gf g_lo, g_hi, g_sp, g_pc, g_syscallsp, g_syscallpc, g_status, g_goid, g_m, g_waitreason;
 	struct gf m_procid;
