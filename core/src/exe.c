@@ -184,3 +184,8 @@ const struct hc_symbol *hc_exe_symbol(const struct hc_exe *exe,
 		return NULL;
 	return &exe->syms[i];
 }
+
+bool hc_exe_stripped_go(const struct hc_exe *exe)
+{
+	return exe->go_build_id.note && !exe->nsyms;
+}

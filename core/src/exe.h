@@ -46,5 +46,7 @@ void hc_exe_close(struct hc_exe *exe);
 /** Look a symbol up by its exact name. */
 const struct hc_symbol *hc_exe_symbol(const struct hc_exe *exe,
 				      const char *name);
+/** A Go executable (it has a Go build ID) without a symbol table. */
+bool hc_exe_stripped_go(const struct hc_exe *exe);
 
 #endif /* HC_EXE_H */

@@ -417,7 +417,7 @@ struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret)
 		*ret = prog->go;
 		return NULL;
 	}
-	if (!prog->go_version && prog->exe->go_build_id.note && !prog->exe->nsyms)
+	if (!prog->go_version && hc_exe_stripped_go(prog->exe))
 		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
 				       "%s is a stripped Go executable (no symbol table: built with "
 				       "-ldflags=-s or stripped); give the unstripped build as EXE",

@@ -118,7 +118,7 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 			 prog->exe->path, prog->exe_found_by, prog->exe_verified_by);
 	hc_strbuf_printf(&sb, "go version:  %s\n",
 			 prog->go_version ? prog->go_version :
-			 prog->exe->go_build_id.note && !prog->exe->nsyms ?
+			 hc_exe_stripped_go(prog->exe) ?
 			 "(unknown: a stripped Go executable)" : "(not a Go program)");
 	hc_strbuf_printf(&sb, "arch:        %s\n", hc_arch_name(core->arch));
 	hc_strbuf_printf(&sb, "process:     pid %d, %s\n", core->pid, core->fname);
