@@ -720,21 +720,27 @@ static struct hc_error *scan_objects(struct builder *b)
 
 /* ---- roots ---- */
 
-static struct hc_root *root(struct builder *b, const char *name, enum hc_root_kind kind)
+/*
+ * The root named @p name, created on first use: its index in g->roots, or
+ * NONE when out of memory.  The array grows as roots are added, so callers
+ * keep indices across calls, never pointers into it.
+ */
+static uint32_t root(struct builder *b, const char *name, enum hc_root_kind kind)
 {
 	struct hc_graph *g = b->g;
 	uint64_t idx;
 	char *copy = strdup(name);
 	if (!copy)
-		return NULL;
+		return NONE;
 	hc_text_sanitize(copy); /* a root's name may quote target memory */
 	if (hc_strmap_get(&b->root_index, copy, &idx)) {
 		free(copy);
-		return &g->roots[idx];
+		return (uint32_t)idx;
 	}
-	if (!hc_grow(&g->roots, &b->cap_roots, g->nroots + 1, sizeof(*g->roots))) {
+	if (g->nroots >= NONE / 2 ||
+	    !hc_grow(&g->roots, &b->cap_roots, g->nroots + 1, sizeof(*g->roots))) {
 		free(copy);
-		return NULL;
+		return NONE;
 	}
 	struct hc_root *r = &g->roots[g->nroots];
 	memset(r, 0, sizeof(*r));
@@ -745,17 +751,18 @@ static struct hc_root *root(struct builder *b, const char *name, enum hc_root_ki
 	 * of the array but not themselves (each is its own allocation). */
 	if (!hc_strmap_put(&b->root_index, r->name, g->nroots, false)) {
 		free(r->name);
-		return NULL;
+		return NONE;
 	}
-	g->nroots++;
-	return r;
+	return g->nroots++;
 }
 
-static bool root_add(struct hc_root *r, uint32_t t)
+/* Add object @p t to root @p r's targets. */
+static bool root_add(struct builder *b, uint32_t r, uint32_t t)
 {
-	if (!hc_grow(&r->targets, &r->cap, r->ntargets + 1, sizeof(*r->targets)))
+	struct hc_root *rt = &b->g->roots[r];
+	if (!hc_grow(&rt->targets, &rt->cap, rt->ntargets + 1, sizeof(*rt->targets)))
 		return false;
-	r->targets[r->ntargets++] = t;
+	rt->targets[rt->ntargets++] = t;
 	return true;
 }
 
@@ -889,10 +896,10 @@ static struct hc_error *global_roots(struct builder *b)
 			else
 				snprintf(name, sizeof(name), "%s word 0x%" PRIx64, sections[sec].what,
 					 start + 8 * i);
-			struct hc_root *r = root(b, name, HC_ROOT_GLOBAL);
-			if (r && sym)
-				r->symbol = sym->name;
-			if (!r || !root_add(r, t)) {
+			uint32_t r = root(b, name, HC_ROOT_GLOBAL);
+			if (r != NONE && sym)
+				b->g->roots[r].symbol = sym->name;
+			if (r == NONE || !root_add(b, r, t)) {
 				free(mask);
 				free(words);
 				return &hc_enomem;
@@ -932,7 +939,7 @@ struct stack_walk {
 	const char *state;
 	char name[256];      /* the current frame's root name */
 	struct hc_go_frame frame;
-	struct hc_root *root; /* the frame's root for words no variable names */
+	uint32_t root;        /* the frame's root for words no variable names, or NONE */
 	bool conservative;
 	struct hc_error *err;
 };
@@ -942,7 +949,7 @@ static bool stack_frame(void *arg, const struct hc_go_frame *fr)
 	struct stack_walk *w = arg;
 	snprintf(w->name, sizeof(w->name), "goroutine %" PRIu64 " (%s) %s frame%s", w->goid,
 		 w->state, fr->func ? fr->func : "?", fr->conservative ? ", scanned conservatively" : "");
-	w->root = NULL;
+	w->root = NONE;
 	w->conservative = fr->conservative;
 	w->frame = *fr;
 	return true;
@@ -955,27 +962,31 @@ static bool stack_word(void *arg, uint64_t addr, uint64_t value)
 	if (t == NONE)
 		return true;
 	/* The variable holding the word, when DWARF says: its own root. */
-	struct hc_root *r = w->root;
+	struct builder *b = w->b;
+	uint32_t r = w->root;
 	if (w->dw && !w->conservative) {
 		struct hc_strbuf sb;
 		hc_strbuf_init(&sb);
 		hc_strbuf_puts(&sb, w->name);
-		uint64_t pc = w->frame.pc - w->b->prog->bias, var_off;
+		uint64_t pc = w->frame.pc - b->prog->bias, var_off;
 		Dwarf_Die var_type;
-		if (hc_dwarf_frame_slot(w->dw, w->frame.func, pc - 1, w->frame.fp, addr, &sb,
-					&var_type, &var_off) &&
-		    !sb.oom) {
-			struct builder *b = w->b;
+		bool named = hc_dwarf_frame_slot(w->dw, w->frame.func, pc - 1, w->frame.fp, addr,
+						 &sb, &var_type, &var_off);
+		if (named && sb.oom) {
+			w->err = &hc_enomem;
+		} else if (named) {
 			r = root(b, sb.str, HC_ROOT_GOROUTINE);
-			if (r && !r->slot) {
+			struct hc_root *rt = r == NONE ? NULL : &b->g->roots[r];
+			if (rt && !rt->slot) {
 				/* ", local buf" after the frame's name */
 				const char *slot = sb.str + strlen(w->name);
-				r->slot = strdup(slot[0] == ',' ? slot + 2 : slot);
-				r->goroutine = (int64_t)w->goid;
-				r->function = w->frame.func;
+				rt->slot = strdup(slot[0] == ',' ? slot + 2 : slot);
+				rt->goroutine = (int64_t)w->goid;
+				rt->function = w->frame.func;
 			}
-			if (!r || !hc_grow(&b->stack_seeds, &b->cap_stack_seeds, b->nstack_seeds + 1,
-					   sizeof(*b->stack_seeds)))
+			if (!rt || !rt->slot ||
+			    !hc_grow(&b->stack_seeds, &b->cap_stack_seeds, b->nstack_seeds + 1,
+				     sizeof(*b->stack_seeds)))
 				w->err = &hc_enomem;
 			else
 				b->stack_seeds[b->nstack_seeds++] = (struct gb_stack_seed){
@@ -985,17 +996,18 @@ static bool stack_word(void *arg, uint64_t addr, uint64_t value)
 		if (w->err)
 			return false;
 	}
-	if (!r) {
-		r = w->root = root(w->b, w->name, HC_ROOT_GOROUTINE);
-		if (!r) {
+	if (r == NONE) {
+		r = w->root = root(b, w->name, HC_ROOT_GOROUTINE);
+		if (r == NONE) {
 			w->err = &hc_enomem;
 			return false;
 		}
-		r->conservative = w->conservative;
-		r->goroutine = (int64_t)w->goid;
-		r->function = w->frame.func;
+		struct hc_root *rt = &b->g->roots[r];
+		rt->conservative = w->conservative;
+		rt->goroutine = (int64_t)w->goid;
+		rt->function = w->frame.func;
 	}
-	if (!root_add(r, t)) {
+	if (!root_add(b, r, t)) {
 		w->err = &hc_enomem;
 		return false;
 	}
@@ -1148,7 +1160,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		b->stack_budget -= hi - sp;
 		char why[64];
 		wait_reason(b, reason, why, sizeof(why));
-		struct stack_walk w = {.b = b, .goid = goid, .dw = dw,
+		struct stack_walk w = {.b = b, .goid = goid, .dw = dw, .root = NONE,
 				       .state = status == 4 && why[0] ? why
 					       : status < HC_ARRAY_SIZE(gstatus_names) ? gstatus_names[status]
 					       : "?"};
@@ -1165,7 +1177,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		if (rest) {
 			snprintf(w.name, sizeof(w.name), "goroutine %" PRIu64 " (%s) stack, scanned conservatively",
 				 goid, w.state);
-			w.root = NULL;
+			w.root = NONE;
 			w.conservative = true;
 			memset(&w.frame, 0, sizeof(w.frame)); /* no frame: the rest of the stack */
 			for (uint64_t a = (rest + 7) & ~7ULL; a + 8 <= hi && !w.err; a += 8) {
@@ -1185,16 +1197,16 @@ static struct hc_error *goroutine_roots(struct builder *b)
 static struct hc_error *words_root(struct builder *b, const char *name, enum hc_root_kind kind,
 				   const void *words, uint64_t n)
 {
-	struct hc_root *r = NULL;
+	uint32_t r = NONE;
 	for (uint64_t i = 0; words && i < n; i++) {
 		uint64_t v;
 		memcpy(&v, (const uint8_t *)words + 8 * i, 8);
 		uint32_t t = heap_target(b, v);
 		if (t == NONE)
 			continue;
-		if (!r && !(r = root(b, name, kind)))
+		if (r == NONE && (r = root(b, name, kind)) == NONE)
 			return &hc_enomem;
-		if (!root_add(r, t))
+		if (!root_add(b, r, t))
 			return &hc_enomem;
 	}
 	return NULL;
@@ -1320,12 +1332,12 @@ static struct hc_error *special_roots(struct builder *b)
 				if (finalizer) {
 					/* A finalized object keeps what it points to, not itself. */
 					uint32_t v = hc_graph_find(b->prog, g, obj);
-					struct hc_root *r = root(b, name, HC_ROOT_OTHER);
-					if (!r)
+					uint32_t r = root(b, name, HC_ROOT_OTHER);
+					if (r == NONE)
 						return &hc_enomem;
 					for (uint32_t e = v == NONE ? 0 : g->edge_start[v];
 					     v != NONE && e < g->edge_start[v + 1]; e++)
-						if (!root_add(r, g->edges[e]))
+						if (!root_add(b, r, g->edges[e]))
 							return &hc_enomem;
 				}
 				sp = next;
@@ -1349,26 +1361,29 @@ static struct hc_error *special_roots(struct builder *b)
 static struct hc_error *finish_edges(struct builder *b)
 {
 	struct hc_graph *g = b->g;
+	struct edge_buf *eb = &b->eb;
+	struct hc_error *err = NULL;
 	g->nnodes = g->nobjects + 1 + g->nroots;
 	uint32_t *es = hc_array_resize(g->edge_start, (size_t)g->nnodes + 1, sizeof(*es));
 	if (!es)
 		return &hc_enomem;
 	g->edge_start = es;
-	g->edge_start[g->nobjects] = (uint32_t)b->eb.n;
-	struct edge_buf *eb = &b->eb;
-	for (uint32_t r = 0; r < g->nroots; r++)
+	g->edge_start[g->nobjects] = (uint32_t)eb->n;
+	for (uint32_t r = 0; r < g->nroots && !err; r++)
 		if (!eb_push(eb, hc_graph_root_node(g, r)))
-			return edge_error(eb);
-	for (uint32_t r = 0; r < g->nroots; r++) {
+			err = edge_error(eb);
+	for (uint32_t r = 0; r < g->nroots && !err; r++) {
 		g->edge_start[hc_graph_root_node(g, r)] = (uint32_t)eb->n;
-		for (size_t k = 0; k < g->roots[r].ntargets; k++)
+		for (size_t k = 0; k < g->roots[r].ntargets && !err; k++)
 			if (!eb_push(eb, g->roots[r].targets[k]))
-				return edge_error(eb);
+				err = edge_error(eb);
 	}
+	/* eb_push may have moved the array: the graph owns wherever it is now. */
 	g->edges = eb->e;
 	g->nedges = eb->n;
-	g->edge_start[g->nnodes] = (uint32_t)g->nedges;
-	return NULL;
+	if (!err)
+		g->edge_start[g->nnodes] = (uint32_t)g->nedges;
+	return err;
 }
 
 /* ---- dominators (semi-NCA) ---- */
