@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "corefile.h"
+#include "target/corefile.h"
 
 struct builder {
 	uint8_t notes[4096];

@@ -1,5 +1,5 @@
 /*
- * Unit test of the dominator pass (graph.c) on a hand-made graph whose last
+ * Unit test of the dominator pass (graph/graph.c) on a hand-made graph whose last
  * vertex in depth-first order is also reached by a forward edge from an
  * ancestor, so that its immediate dominator is not its DFS parent:
  *
@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "graph.h"
-#include "internal.h"
+#include "graph/graph.h"
+#include "util/internal.h"
 
 static void test_forward_edge_to_last_vertex(void **state)
 {

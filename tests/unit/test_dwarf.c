@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "dwarf_index.h"
-#include "program.h"
+#include "debuginfo/dwarf_index.h"
+#include "target/program.h"
 
 static void check_fixture(const char *tag)
 {

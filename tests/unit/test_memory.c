@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "memory.h"
+#include "target/memory.h"
 
 static uint8_t a[64], b[32];
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "util/internal.h"
 
 static void test_strmap(void **state)
 {

@@ -1,0 +1,1424 @@
+/*
+ * Building the object graph of the Go heap and its dominator tree.
+ *
+ * Pointers come from the runtime's own metadata (mbitmap.go, Go 1.22+
+ * "allocation headers"):
+ *  - noscan spans hold no pointers;
+ *  - objects of at most 512 bytes: one bit per word in a bitmap at the end
+ *    of the span (mbitmap.go:heapBitsSmallForAddr), under the 128 bytes of
+ *    inline mark bits with the Green Tea GC (mgcmark_greenteagc.go);
+ *  - larger small objects: the slot's first word is the *abi.Type whose
+ *    GCData mask repeats from slot+8 (malloc.go: mallocHeaderSize);
+ *  - large objects: span.largeType, repeated over the span.
+ * A type whose mask the runtime builds on demand and has not built yet
+ * (TFlagGCMaskOnDemand with a nil slot; Go 1.24+) gets its mask from its
+ * DWARF layout; without one it is scanned conservatively, and the report
+ * says so.
+ *
+ * Roots: data and bss words the modules' GC masks mark as pointers, named by
+ * the global (and field path) that holds them; goroutine stacks unwound with
+ * the pclntab and read through stack maps (go_stack.c), conservatively where
+ * they do not unwind; finalizers, cleanups, weak handles and the queues of
+ * finalizers and cleanups; the registers of every thread.
+ *
+ * The dominator tree and the totals over it are the generic graph's
+ * (graph/graph.c).
+ */
+#include <dwarf.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "target/corefile.h"
+#include "debuginfo/dwarf_index.h"
+#include "go/go.h"
+#include "go/go_layout.h"
+#include "go/go_stack.h"
+#include "go/go_graph.h"
+#include "target/program.h"
+
+static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout *L)
+{
+	struct gl_init in = {.prog = prog};
+	struct hc_error *err = hc_dwarf_index_get(prog, &in.dw);
+	if (err)
+		return err;
+	const char *t = "internal/abi.Type";
+	L->t_size = gl_field(&in, t, "Size_");
+	L->t_ptrbytes = gl_field(&in, t, "PtrBytes");
+	L->t_tflag = gl_field(&in, t, "TFlag");
+	L->t_kind = gl_field(&in, t, "Kind_");
+	L->t_gcdata = gl_field(&in, t, "GCData");
+	L->t_str = gl_field(&in, t, "Str");
+	L->t_sizeof = gl_type_size(&in, t);
+	L->s_largeType = gl_field(&in, "runtime.mspan", "largeType");
+	L->moduledata = gl_symbol(&in, "runtime.firstmoduledata", NULL);
+	const char *md = "runtime.moduledata";
+	struct gf md_types = gl_field(&in, md, "types");
+	if (in.err || !gl_peek_field(prog, L->moduledata, md_types, &L->types))
+		L->types = 0;
+	L->md_data = gl_field(&in, md, "data");
+	L->md_edata = gl_field(&in, md, "edata");
+	L->md_bss = gl_field(&in, md, "bss");
+	L->md_ebss = gl_field(&in, md, "ebss");
+	L->md_gcdata_n = gl_field(&in, md, "gcdatamask.n");
+	L->md_gcdata_bytes = gl_field(&in, md, "gcdatamask.bytedata");
+	L->md_gcbss_n = gl_field(&in, md, "gcbssmask.n");
+	L->md_gcbss_bytes = gl_field(&in, md, "gcbssmask.bytedata");
+	L->allgs = gl_symbol(&in, "runtime.allgs", NULL);
+	L->g_lo = gl_field(&in, "runtime.g", "stack.lo");
+	L->g_hi = gl_field(&in, "runtime.g", "stack.hi");
+	L->g_sp = gl_field(&in, "runtime.g", "sched.sp");
+	L->g_pc = gl_field(&in, "runtime.g", "sched.pc");
+	L->g_syscallsp = gl_field(&in, "runtime.g", "syscallsp");
+	L->g_syscallpc = gl_field(&in, "runtime.g", "syscallpc");
+	L->g_status = gl_field(&in, "runtime.g", "atomicstatus");
+	L->g_goid = gl_field(&in, "runtime.g", "goid");
+	L->g_m = gl_field(&in, "runtime.g", "m");
+	L->g_waitreason = gl_field(&in, "runtime.g", "waitreason");
+	L->m_procid = gl_field(&in, "runtime.m", "procid");
+	L->waitreasons = hc_program_symbol_addr(prog, "runtime.waitReasonStrings", NULL);
+	if (L->waitreasons && !in.err) {
+		Dwarf_Die type;
+		uint64_t n = 0;
+		struct hc_error *e = hc_dwarf_variable_type(in.dw, "runtime.waitReasonStrings", &type);
+		if (!e)
+			e = hc_dwarf_array_length(&type, &n);
+		hc_error_destroy(e);
+		L->nwaitreasons = n;
+	}
+	/* Specials (mheap.go) and the finalizer (mfinal.go) and cleanup
+	 * (mcleanup.go, 1.26+) queues: roots when present, never required. */
+	L->s_specials = gl_field_opt(&in, "runtime.mspan", "specials", false);
+	L->sp_next = gl_field_opt(&in, "runtime.special", "next", false);
+	L->sp_offset = gl_field_opt(&in, "runtime.special", "offset", false);
+	L->sp_kind = gl_field_opt(&in, "runtime.special", "kind", false);
+	L->spf_fn = gl_field_opt(&in, "runtime.specialfinalizer", "fn", false);
+	L->spc_fn = gl_field_opt(&in, "runtime.specialCleanup", "fn", false);
+	L->spw_handle = gl_field_opt(&in, "runtime.specialWeakHandle", "handle", false);
+	L->kind_finalizer = gl_constant(&in, "runtime._KindSpecialFinalizer", -1, false);
+	L->kind_cleanup = gl_constant(&in, "runtime._KindSpecialCleanup", -1, false);
+	L->kind_weak = gl_constant(&in, "runtime._KindSpecialWeakHandle", -1, false);
+	L->allfin = hc_program_symbol_addr(prog, "runtime.allfin", NULL);
+	L->fb_alllink = gl_field_opt(&in, "runtime.finblock", "alllink", false);
+	L->fb_cnt = gl_field_opt(&in, "runtime.finblock", "cnt", false);
+	L->fb_fin = gl_field_opt(&in, "runtime.finblock", "fin", false);
+	L->finalizer_size = L->fb_fin.present ? gl_type_size(&in, "runtime.finalizer") : 0;
+	L->cleanups_all = 0;
+	struct gf all = gl_field_opt(&in, "runtime.cleanupQueue", "all", false);
+	uint64_t q = hc_program_symbol_addr(prog, "runtime.gcCleanups", NULL);
+	if (all.present && q)
+		L->cleanups_all = q + all.off;
+	L->cb_alllink = gl_field_opt(&in, "runtime.cleanupBlock", "alllink", false);
+	L->cb_n = gl_field_opt(&in, "runtime.cleanupBlock", "n", false);
+	L->cb_cleanups = gl_field_opt(&in, "runtime.cleanupBlock", "cleanups", false);
+	L->cleanupfn_size = L->cb_cleanups.present ? gl_type_size(&in, "runtime.cleanupFn") : 0;
+	/* Go 1.22 and 1.23 mark GC programs in Kind_; 1.24 dropped them. */
+	L->kind_gcprog = strncmp(prog->go_version, "go1.22", 6) == 0 ||
+			 strncmp(prog->go_version, "go1.23", 6) == 0;
+	return in.err;
+}
+
+/* ---- types ---- */
+
+uint32_t gb_add_type(struct builder *b, uint64_t rtype, char *name)
+{
+	if (name)
+		hc_text_sanitize(name);
+	struct hc_graph *g = b->g;
+	if (!hc_grow(&g->types, &b->cap_types, g->ntypes + 1, sizeof(*g->types))) {
+		free(name);
+		return NONE;
+	}
+	g->types[g->ntypes] = (struct hc_type_info){.rtype = rtype, .name = name};
+	return g->ntypes++;
+}
+
+/* internal/abi/type.go:Name: [flags u8][uvarint length][bytes]. */
+static char *type_name(struct builder *b, uint64_t rtype, const uint8_t *t)
+{
+	const struct graph_layout *L = &b->L;
+	if (!L->types)
+		return NULL;
+	int32_t off = (int32_t)gl_get(t, L->t_str);
+	uint64_t p = L->types + (uint64_t)(int64_t)off;
+	uint8_t hdr[11];
+	if (!hc_memory_peek(&b->prog->mem, p, hdr, sizeof(hdr)))
+		return NULL;
+	uint64_t len = 0;
+	int i, shift = 0;
+	for (i = 1; i < 11; i++, shift += 7) {
+		len |= (uint64_t)(hdr[i] & 0x7f) << shift;
+		if (!(hdr[i] & 0x80))
+			break;
+	}
+	if (i == 11 || len == 0 || len > 4096)
+		return NULL;
+	char *name = calloc(1, len + 1);
+	if (!name || !hc_memory_peek(&b->prog->mem, p + 1 + (uint64_t)i, name, len)) {
+		free(name);
+		return NULL;
+	}
+	(void)rtype;
+	if ((gl_get(t, L->t_tflag) & TFLAG_EXTRA_STAR) && name[0] == '*')
+		memmove(name, name + 1, len);
+	return name;
+}
+
+/*
+ * The runtime records the element type for arrays and slice backing stores
+ * (malloc.go: newarray passes the element type).  A slot at least twice the
+ * type's size, and a page more for large objects (whose span is the size
+ * rounded up to pages), holds an array of it.
+ */
+static uint32_t object_type(struct builder *b, struct type_mask *m, uint64_t slot, bool large)
+{
+	if (slot < 2 * m->size || (large && slot < m->size + b->go->page_size))
+		return m->type_id;
+	if (m->array_type_id == NONE) {
+		char *name;
+		if (asprintf(&name, "[]%s", m->name ? m->name : "?") < 0)
+			return m->type_id;
+		m->array_type_id = gb_add_type(b, m->rtype, name);
+		if (m->array_type_id == NONE)
+			return m->type_id;
+	}
+	return m->array_type_id;
+}
+
+/*
+ * A pointer mask from the type's DWARF layout, for a type whose mask the
+ * runtime has not built (Go 1.24+ builds large types' masks on first use;
+ * 1.22-1.23 describe them with GC programs).  Accepted only when its last
+ * pointer word is the runtime's last (PtrBytes), so a DWARF type that does
+ * not match the runtime's is never used.
+ */
+static uint8_t *dwarf_mask(Dwarf_Die *die, uint64_t ptrwords)
+{
+	uint8_t *bits = malloc((size_t)(ptrwords + 7) / 8);
+	if (bits && hc_dwarf_pointer_mask(die, bits, ptrwords) &&
+	    bits[(ptrwords - 1) / 8] >> ((ptrwords - 1) % 8) & 1)
+		return bits;
+	free(bits);
+	return NULL;
+}
+
+/*
+ * The DWARF type of runtime type @p rtype: Go links each type's DIE to its
+ * descriptor (DW_AT_go_runtime_type, an offset from moduledata.types), and
+ * so names it with its package path ("internal/godebug.setting") where the
+ * runtime's own string has the package name ("godebug.setting"); else by
+ * that string, which is enough for types of packages without a path.
+ */
+static bool rtype_die(struct builder *b, uint64_t rtype, const char *name, Dwarf_Die *die)
+{
+	struct hc_dwarf_index *dw;
+	struct hc_error *e = hc_dwarf_index_get(b->prog, &dw);
+	if (e) {
+		hc_error_destroy(e);
+		return false;
+	}
+	if (b->L.types && rtype >= b->L.types &&
+	    hc_dwarf_type_of_rtype(dw, rtype - b->L.types, die))
+		return true;
+	if (!name || (e = hc_dwarf_type(dw, name, die))) {
+		hc_error_destroy(e);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The decoded mask of a runtime type, cached.  Masks are allocated one by
+ * one so that a pointer to one stays valid while others are added (the
+ * scanning threads hold them); callers on several threads hold b->lock.
+ */
+struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
+{
+	uint64_t v;
+	if (hc_u64map_get(&b->mask_index, rtype, &v))
+		return (struct type_mask *)(uintptr_t)v;
+	/* A descriptor that does not decode is remembered as such too (0). */
+	if (!hc_u64map_put(&b->mask_index, rtype, 0))
+		return NULL;
+	const struct graph_layout *L = &b->L;
+	uint8_t t[256];
+	if (L->t_sizeof > sizeof(t) || !hc_memory_peek(&b->prog->mem, rtype, t, L->t_sizeof))
+		return NULL;
+	if (!hc_grow(&b->masks, &b->cap_masks, b->nmasks + 1, sizeof(*b->masks)))
+		return NULL;
+	struct type_mask *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->rtype = rtype;
+	m->array_type_id = NONE;
+	m->size = gl_get(t, L->t_size);
+	m->ptrwords = gl_get(t, L->t_ptrbytes) / 8;
+	uint64_t gcdata = gl_get(t, L->t_gcdata);
+	uint8_t tflag = (uint8_t)gl_get(t, L->t_tflag);
+	uint8_t kind = (uint8_t)gl_get(t, L->t_kind);
+	if (m->size == 0 || m->ptrwords * 8 > m->size || m->ptrwords * 8 > b->max_object) {
+		free(m);
+		return NULL;
+	}
+	if (tflag & TFLAG_GCMASK_ON_DEMAND) {
+		/* type.go:getGCMask: GCData points to a slot the runtime fills lazily. */
+		if (!hc_memory_peek_u64(&b->prog->mem, gcdata, &gcdata))
+			gcdata = 0;
+	} else if (L->kind_gcprog && (kind & KIND_GCPROG)) {
+		gcdata = 0; /* a GC program, not a mask */
+	}
+	if (gcdata) {
+		size_t n = (size_t)((m->ptrwords + 7) / 8);
+		m->bits = malloc(n ? n : 1);
+		if (m->bits && !hc_memory_peek(&b->prog->mem, gcdata, m->bits, n)) {
+			free(m->bits);
+			m->bits = NULL;
+		}
+	}
+	char *name = type_name(b, rtype, t);
+	Dwarf_Die die;
+	if (rtype_die(b, rtype, name, &die)) {
+		const char *full = dwarf_diename(&die);
+		char *copy = full ? strdup(full) : NULL;
+		if (copy) {
+			free(name);
+			name = copy;
+		}
+		if (!m->bits && m->ptrwords)
+			m->bits = dwarf_mask(&die, m->ptrwords);
+	}
+	if (!m->bits && m->ptrwords)
+		b->g->conservative_notice = true;
+	if (!name && asprintf(&name, "type 0x%" PRIx64, rtype) < 0)
+		name = NULL;
+	m->name = name;
+	m->type_id = gb_add_type(b, rtype, name);
+	m->direct_iface = b->go->minor >= 26 ? tflag & TFLAG_DIRECT_IFACE : kind & KIND_DIRECT_IFACE;
+	b->masks[b->nmasks++] = m; /* owned from here */
+	if (!hc_u64map_put(&b->mask_index, rtype, (uint64_t)(uintptr_t)m))
+		return NULL;
+	return m;
+}
+
+/* ---- objects ---- */
+
+/* Type ids 0 .. 2*nclasses-1 are "untyped, span class c". */
+static uint32_t untyped_type(unsigned spanclass)
+{
+	return spanclass;
+}
+
+static struct hc_error *number_objects(struct builder *b)
+{
+	struct hc_go *go = b->go;
+	struct hc_graph *g = b->g;
+	uint64_t nobj = 0, words = 0;
+	for (size_t i = 0; i < go->nspans; i++) {
+		const struct hc_go_span *s = &go->spans[i];
+		if (s->state == GO_SPAN_INUSE) {
+			words += ((uint64_t)s->nelems + 63) / 64;
+			if (s->elemsize > b->max_object)
+				b->max_object = s->elemsize;
+		}
+	}
+	/* One run per span, in-use or not, so that a span's index is its run's. */
+	g->nruns = go->nspans;
+	g->runs = calloc(go->nspans ? go->nspans : 1, sizeof(*g->runs));
+	g->allocmap = hc_array_new(words ? words : 1, sizeof(uint64_t));
+	g->rank = hc_array_new(words ? words : 1, sizeof(uint16_t));
+	if (!g->runs || !g->allocmap || !g->rank)
+		return &hc_enomem;
+	uint64_t w = 0;
+	for (size_t i = 0; i < go->nspans; i++) {
+		const struct hc_go_span *s = &go->spans[i];
+		struct hc_graph_run *r = &g->runs[i];
+		hc_progress(&b->prog->progress, "numbering objects", i, go->nspans);
+		r->base = s->base;
+		r->elemsize = s->elemsize;
+		r->first = (uint32_t)nobj;
+		r->bits_off = w;
+		if (s->state != GO_SPAN_INUSE)
+			continue;
+		r->nslots = s->nelems;
+		/* Small objects over 512 bytes with pointers (malloc.go: mallocHeaderSize). */
+		r->header = !(s->spanclass & 1) && s->spanclass >> 1 && s->elemsize > 512;
+		const uint8_t *bits = hc_memory_ptr(&b->prog->mem, s->alloc_bits,
+						    ((size_t)s->nelems + 7) / 8);
+		uint16_t in_run = 0;
+		for (uint32_t k = 0; k < s->nelems; k++) {
+			if (k % 64 == 0)
+				g->rank[w + k / 64] = in_run;
+			if (hc_go_slot_allocated(s, bits, k)) {
+				g->allocmap[w + k / 64] |= 1ULL << (k % 64);
+				nobj++;
+				in_run++;
+			}
+		}
+		w += ((uint64_t)s->nelems + 63) / 64;
+		if (nobj >= NONE / 2)
+			return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^31 heap objects");
+	}
+	hc_progress(&b->prog->progress, "numbering objects", go->nspans, go->nspans);
+	g->nobjects = (uint32_t)nobj;
+	g->type = hc_array_new(nobj ? nobj : 1, sizeof(*g->type));
+	if (!g->type)
+		return &hc_enomem;
+	for (size_t i = 0; i < g->nruns; i++)
+		for (uint32_t v = g->runs[i].first; v < hc_graph_run_end(g, i); v++)
+			g->type[v] = untyped_type(go->spans[i].spanclass);
+	/* The untyped groups, one per span class. */
+	for (uint64_t c = 0; c < 2 * go->nclasses; c++) {
+		char *name;
+		if (c >> 1 == 0) {
+			if (asprintf(&name, "(untyped large, %s)", c & 1 ? "noscan" : "scan") < 0)
+				return &hc_enomem;
+		} else if (asprintf(&name, "(untyped %u B, %s)", go->class_to_size[c >> 1],
+				    c & 1 ? "noscan" : "scan") < 0) {
+			return &hc_enomem;
+		}
+		uint32_t t = gb_add_type(b, 0, name);
+		if (t == NONE)
+			return &hc_enomem;
+		g->types[t].untyped = true;
+	}
+	return NULL;
+}
+
+/* ---- edges ---- */
+
+/* struct edge_buf (go_graph.h): a growing array of edges, one per
+ * scanning thread, then the graph's. */
+
+static bool eb_push(struct edge_buf *eb, uint32_t target)
+{
+	if (eb->n == eb->cap) {
+		uint64_t cap = eb->cap ? 2 * eb->cap : 1u << 16;
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		if (eb->n >= cap) {
+			eb->limit = true; /* edge offsets are 32-bit */
+			return false;
+		}
+		uint32_t *e = hc_array_resize(eb->e, cap, sizeof(*e));
+		if (!e)
+			return false;
+		eb->e = e;
+		eb->cap = cap;
+	}
+	eb->e[eb->n++] = target;
+	return true;
+}
+
+/* Why eb_push() failed. */
+static struct hc_error *edge_error(const struct edge_buf *eb)
+{
+	if (eb->limit)
+		return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^32 heap pointers");
+	return &hc_enomem;
+}
+
+/* The object a word of target memory points into, or NONE. */
+static uint32_t heap_target(struct builder *b, uint64_t v)
+{
+	return v < 4096 ? NONE : hc_graph_find(b->g, v);
+}
+
+static bool pointer_word(struct builder *b, struct edge_buf *eb, uint32_t self, uint64_t v)
+{
+	uint32_t t = heap_target(b, v);
+	if (t == NONE || t == self)
+		return true;
+	return eb_push(eb, t);
+}
+
+/* Scan [p, p+len) of object @p self with a mask repeated every @p m->size bytes. */
+static bool scan_typed(struct builder *b, struct edge_buf *eb, uint32_t self, const uint8_t *p,
+		       uint64_t len, const struct type_mask *m)
+{
+	for (uint64_t base = 0; base + m->size <= len || (base < len && base == 0); base += m->size) {
+		for (uint64_t w = 0; w < m->ptrwords && base + 8 * w + 8 <= len; w++) {
+			if (m->bits && !(m->bits[w / 8] >> (w % 8) & 1))
+				continue;
+			uint64_t v;
+			memcpy(&v, p + base + 8 * w, 8);
+			if (!pointer_word(b, eb, self, v))
+				return false;
+		}
+		if (m->size == 0)
+			break;
+	}
+	return true;
+}
+
+/* Every word of [p + from, p + len) that points into the heap. */
+static bool scan_words(struct builder *b, struct edge_buf *eb, uint32_t self, const uint8_t *p,
+		       uint64_t from, uint64_t len)
+{
+	for (uint64_t o = from; o + 8 <= len; o += 8) {
+		uint64_t v;
+		memcpy(&v, p + o, 8);
+		if (!pointer_word(b, eb, self, v))
+			return false;
+	}
+	return true;
+}
+
+/* A share of the spans, scanned by one thread into its own edges. */
+struct scan_job {
+	struct builder *b;
+	size_t s0, s1;
+	struct edge_buf eb;
+	struct hc_error *err;
+	bool report; /* the thread that reports progress */
+};
+
+/* The type of object @p id from runtime type @p m (serialized: it may add types). */
+static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t rtype,
+				     uint64_t slot, bool large)
+{
+	pthread_mutex_lock(&b->lock);
+	struct type_mask *m = gb_type_mask(b, rtype);
+	if (m)
+		b->g->type[id] = object_type(b, m, slot, large);
+	pthread_mutex_unlock(&b->lock);
+	return m;
+}
+
+static void *scan_spans(void *arg)
+{
+	struct scan_job *job = arg;
+	struct builder *b = job->b;
+	struct hc_go *go = b->go;
+	struct hc_graph *g = b->g;
+	struct edge_buf *eb = &job->eb;
+	for (size_t i = job->s0; i < job->s1; i++) {
+		const struct hc_go_span *s = &go->spans[i];
+		if (job->report)
+			hc_progress(&b->prog->progress, "scanning objects", i - job->s0, job->s1 - job->s0);
+		if (s->state != GO_SPAN_INUSE)
+			continue;
+		uint64_t span_bytes = (uint64_t)s->npages * go->page_size;
+		bool noscan = s->spanclass & 1;
+		bool large = (s->spanclass >> 1) == 0;
+		const uint8_t *heapbits = NULL;
+		uint64_t large_type = 0;
+		if (!noscan && !large && s->elemsize <= 512) {
+			uint64_t size = span_bytes / 64;
+			uint64_t inline_marks = go->greentea && s->elemsize >= 16 ? 128 : 0;
+			heapbits = hc_memory_ptr(&b->prog->mem,
+						 s->base + span_bytes - size - inline_marks, size);
+		} else if (!noscan && large &&
+			   !gl_peek_field(b->prog, s->mspan, b->L.s_largeType, &large_type)) {
+			large_type = 0;
+		}
+		const uint64_t *m = g->allocmap + g->runs[i].bits_off;
+		uint32_t id = g->runs[i].first;
+		for (uint32_t k = 0; k < s->nelems; k++) {
+			if (!(m[k / 64] >> (k % 64) & 1))
+				continue;
+			g->edge_start[id] = (uint32_t)eb->n; /* relative to this job's edges */
+			uint64_t a = s->base + (uint64_t)k * s->elemsize;
+			if (noscan) {
+				id++;
+				continue;
+			}
+			const uint8_t *p = hc_memory_ptr(&b->prog->mem, a, s->elemsize);
+			if (!p) {
+				pthread_mutex_lock(&b->lock);
+				hc_warn(&b->prog->warnings,
+					"object at 0x%" PRIx64 " is not in the core; its pointers are unknown", a);
+				pthread_mutex_unlock(&b->lock);
+				id++;
+				continue;
+			}
+			bool ok = true;
+			if (heapbits) {
+				uint64_t w0 = (a - s->base) / 8;
+				for (uint64_t w = 0; w < s->elemsize / 8; w++) {
+					uint64_t bit = w0 + w;
+					if (!(heapbits[bit / 8] >> (bit % 8) & 1))
+						continue;
+					uint64_t v;
+					memcpy(&v, p + 8 * w, 8);
+					if (!(ok = pointer_word(b, eb, id, v)))
+						break;
+				}
+			} else if (large) {
+				const struct type_mask *lm =
+					large_type ? locked_type(b, id, large_type, s->elemsize, true) : NULL;
+				if (lm && lm->bits)
+					ok = scan_typed(b, eb, id, p, s->elemsize, lm);
+				else if (lm)
+					ok = scan_words(b, eb, id, p, 0, s->elemsize);
+			} else {
+				/* A malloc header: the object's type, its data from slot+8. */
+				uint64_t rtype;
+				memcpy(&rtype, p, 8);
+				const struct type_mask *tm =
+					rtype ? locked_type(b, id, rtype, s->elemsize - 8, false) : NULL;
+				if (tm && tm->bits)
+					ok = scan_typed(b, eb, id, p + 8, s->elemsize - 8, tm);
+				else if (tm)
+					ok = scan_words(b, eb, id, p, 8, s->elemsize);
+			}
+			if (!ok) {
+				job->err = edge_error(eb);
+				return NULL;
+			}
+			id++;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Scan every object's pointers into the CSR edge arrays.  Big heaps are
+ * split into contiguous shares of spans with about as many objects each,
+ * one thread per share (up to the online CPUs, at most 8), each with its
+ * own edge array; the arrays are then joined and the offsets shifted.
+ */
+static struct hc_error *scan_objects(struct builder *b)
+{
+	struct hc_go *go = b->go;
+	struct hc_graph *g = b->g;
+	g->nnodes = 0; /* set once roots are known */
+	g->edge_start = hc_array_new((size_t)g->nobjects + 1, sizeof(*g->edge_start));
+	if (!g->edge_start)
+		return &hc_enomem;
+	size_t nthreads = b->threads;
+	if (!nthreads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = g->nobjects < 200000 || cpus < 2 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+	}
+	struct scan_job jobs[8];
+	memset(jobs, 0, sizeof(jobs));
+	size_t s = 0;
+	for (size_t t = 0; t < nthreads; t++) {
+		uint64_t goal = (uint64_t)g->nobjects * (t + 1) / nthreads;
+		jobs[t] = (struct scan_job){.b = b, .s0 = s, .report = t == 0};
+		while (s < go->nspans && (t + 1 == nthreads || g->runs[s].first < goal))
+			s++;
+		jobs[t].s1 = s;
+	}
+	pthread_t th[8];
+	bool started[8] = {false};
+	for (size_t t = 1; t < nthreads; t++)
+		started[t] = pthread_create(&th[t], NULL, scan_spans, &jobs[t]) == 0;
+	scan_spans(&jobs[0]);
+	for (size_t t = 1; t < nthreads; t++) {
+		if (started[t])
+			pthread_join(th[t], NULL);
+		else
+			scan_spans(&jobs[t]); /* no thread: scan the share here */
+	}
+	struct hc_error *err = NULL;
+	for (size_t t = 0; t < nthreads && !err; t++)
+		err = jobs[t].err;
+	/* Join the shares' edges into the first one's array. */
+	struct edge_buf *all = &jobs[0].eb;
+	for (size_t t = 1; t < nthreads && !err; t++) {
+		uint64_t base = all->n, n = jobs[t].eb.n;
+		if (base + n >= UINT32_MAX) {
+			err = hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^32 heap pointers");
+			break;
+		}
+		if (base + n > all->cap) {
+			uint32_t *e = hc_array_resize(all->e, base + n, sizeof(*e));
+			if (!e) {
+				err = &hc_enomem;
+				break;
+			}
+			all->e = e;
+			all->cap = base + n;
+		}
+		if (n)
+			memcpy(all->e + base, jobs[t].eb.e, n * sizeof(uint32_t));
+		all->n += n;
+		uint32_t first = jobs[t].s0 < go->nspans ? g->runs[jobs[t].s0].first : g->nobjects;
+		uint32_t end = jobs[t].s1 < go->nspans ? g->runs[jobs[t].s1].first : g->nobjects;
+		for (uint32_t v = first; v < end; v++)
+			g->edge_start[v] += (uint32_t)base;
+	}
+	for (size_t t = 1; t < nthreads; t++)
+		hc_array_free(jobs[t].eb.e);
+	b->eb = *all;
+	g->edges = all->e;
+	g->nedges = all->n;
+	if (err)
+		return err;
+	g->edge_start[g->nobjects] = (uint32_t)g->nedges;
+	hc_progress(&b->prog->progress, "scanning objects", 1, 1);
+	return NULL;
+}
+
+/* ---- roots ---- */
+
+/*
+ * The root named @p name, created on first use: its index in g->roots, or
+ * NONE when out of memory.  The array grows as roots are added, so callers
+ * keep indices across calls, never pointers into it.
+ */
+static uint32_t root(struct builder *b, const char *name, enum hc_root_kind kind)
+{
+	struct hc_graph *g = b->g;
+	uint64_t idx;
+	char *copy = strdup(name);
+	if (!copy)
+		return NONE;
+	hc_text_sanitize(copy); /* a root's name may quote target memory */
+	if (hc_strmap_get(&b->root_index, copy, &idx)) {
+		free(copy);
+		return (uint32_t)idx;
+	}
+	if (g->nroots >= NONE / 2 ||
+	    !hc_grow(&g->roots, &b->cap_roots, g->nroots + 1, sizeof(*g->roots))) {
+		free(copy);
+		return NONE;
+	}
+	struct hc_root *r = &g->roots[g->nroots];
+	memset(r, 0, sizeof(*r));
+	r->name = copy;
+	r->kind = kind;
+	r->goroutine = -1;
+	/* The map keys point into the roots' names, which move with realloc
+	 * of the array but not themselves (each is its own allocation). */
+	if (!hc_strmap_put(&b->root_index, r->name, g->nroots, false)) {
+		free(r->name);
+		return NONE;
+	}
+	return g->nroots++;
+}
+
+/* Add object @p t to root @p r's targets. */
+static bool root_add(struct builder *b, uint32_t r, uint32_t t)
+{
+	struct hc_root *rt = &b->g->roots[r];
+	if (!hc_grow(&rt->targets, &rt->cap, rt->ntargets + 1, sizeof(*rt->targets)))
+		return false;
+	rt->targets[rt->ntargets++] = t;
+	return true;
+}
+
+/*
+ * By address, and at one address by size, so that a variable wins over the
+ * zero-size section markers the linker may put at its address (an
+ * externally linked binary's runtime.bss is main.list's address).
+ */
+static int sym_cmp(const void *a, const void *c)
+{
+	const struct hc_symbol *x = *(const struct hc_symbol *const *)a;
+	const struct hc_symbol *y = *(const struct hc_symbol *const *)c;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static const struct hc_symbol *global_at(struct builder *b, uint64_t addr)
+{
+	size_t lo = 0, hi = b->ndata_syms;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->data_syms[mid]->addr + b->prog->bias <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct hc_symbol *s = b->data_syms[lo - 1];
+	uint64_t start = s->addr + b->prog->bias;
+	return addr < start + (s->size ? s->size : 8) ? s : NULL;
+}
+
+/*
+ * The root name of the pointer word at @p addr in global @p sym: the
+ * variable, and inside structs and arrays the field path to the word
+ * ("main.cfg.items[3]"; a slice or string variable is named as a whole).
+ */
+static void global_root_name(struct builder *b, const struct hc_symbol *sym, uint64_t addr,
+			     struct hc_dwarf_index *dw, char *buf, size_t len)
+{
+	Dwarf_Die type;
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_puts(&sb, sym->name);
+	struct hc_error *e = dw ? hc_dwarf_variable_type(dw, sym->name, &type) : &hc_enomem;
+	if (!e)
+		hc_dwarf_field_path(&type, addr - (sym->addr + b->prog->bias), &sb);
+	if (e != &hc_enomem)
+		hc_error_destroy(e);
+	snprintf(buf, len, "%s", sb.str && !sb.oom ? sb.str : sym->name);
+	hc_strbuf_deinit(&sb);
+}
+
+static struct hc_error *global_roots(struct builder *b)
+{
+	const struct graph_layout *L = &b->L;
+	struct hc_exe *exe = b->prog->exe;
+	b->data_syms = malloc((exe->nsyms ? exe->nsyms : 1) * sizeof(*b->data_syms));
+	if (!b->data_syms)
+		return &hc_enomem;
+	for (size_t i = 0; i < exe->nsyms; i++)
+		b->data_syms[b->ndata_syms++] = &exe->syms[i];
+	qsort(b->data_syms, b->ndata_syms, sizeof(*b->data_syms), sym_cmp);
+	struct hc_dwarf_index *dw = NULL;
+	struct hc_error *dw_err = hc_dwarf_index_get(b->prog, &dw);
+	if (dw_err) {
+		hc_error_destroy(dw_err);
+		dw = NULL; /* globals named without field paths */
+	}
+	static const struct {
+		const char *what;
+		size_t start, end, n, bytes;
+	} sections[] = {
+		{"data", offsetof(struct graph_layout, md_data), offsetof(struct graph_layout, md_edata),
+		 offsetof(struct graph_layout, md_gcdata_n), offsetof(struct graph_layout, md_gcdata_bytes)},
+		{"bss", offsetof(struct graph_layout, md_bss), offsetof(struct graph_layout, md_ebss),
+		 offsetof(struct graph_layout, md_gcbss_n), offsetof(struct graph_layout, md_gcbss_bytes)},
+	};
+	for (size_t sec = 0; sec < HC_ARRAY_SIZE(sections); sec++) {
+		uint64_t start, end, nbits, bytes;
+#define F(off) (*(const struct gf *)((const char *)L + (off)))
+		struct hc_error *err = gl_read_field(b->prog, L->moduledata, F(sections[sec].start), &start);
+		if (!err)
+			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].end), &end);
+		if (!err)
+			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].n), &nbits);
+		if (!err)
+			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].bytes), &bytes);
+#undef F
+		if (err)
+			return hc_error_prefix(err, "reading runtime.firstmoduledata");
+		nbits = (uint32_t)nbits;
+		if (end < start || nbits > (end - start) / 8 + 64)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "runtime.firstmoduledata's %s mask does not fit its section",
+					       sections[sec].what);
+		if (end - start > (1ULL << 32))
+			return hc_error_format(HC_ERROR_BAD_DATA, "the %s section is %" PRIu64 " bytes",
+					       sections[sec].what, end - start);
+		/* The section may straddle mappings (file-backed data, anonymous bss). */
+		uint8_t *mask = malloc((size_t)(nbits + 7) / 8 + 1);
+		uint8_t *words = malloc((size_t)(end - start) + 1);
+		if (!mask || !words) {
+			free(mask);
+			free(words);
+			return &hc_enomem;
+		}
+		err = hc_memory_read(&b->prog->mem, bytes, mask, (size_t)(nbits + 7) / 8);
+		if (!err)
+			err = hc_memory_read(&b->prog->mem, start, words, (size_t)(end - start));
+		if (err) {
+			free(mask);
+			free(words);
+			return hc_error_prefix(err, "reading the %s section and its pointer mask",
+					       sections[sec].what);
+		}
+		for (uint64_t i = 0; i < nbits && 8 * i + 8 <= end - start; i++) {
+			if (!(mask[i / 8] >> (i % 8) & 1))
+				continue;
+			uint64_t v;
+			memcpy(&v, words + 8 * i, 8);
+			uint32_t t = heap_target(b, v);
+			if (t == NONE)
+				continue;
+			const struct hc_symbol *sym = global_at(b, start + 8 * i);
+			char name[512];
+			if (sym)
+				global_root_name(b, sym, start + 8 * i, dw, name, sizeof(name));
+			else
+				snprintf(name, sizeof(name), "%s word 0x%" PRIx64, sections[sec].what,
+					 start + 8 * i);
+			uint32_t r = root(b, name, HC_ROOT_GLOBAL);
+			if (r != NONE && sym)
+				b->g->roots[r].symbol = sym->name;
+			if (r == NONE || !root_add(b, r, t)) {
+				free(mask);
+				free(words);
+				return &hc_enomem;
+			}
+		}
+		free(mask);
+		free(words);
+	}
+	return NULL;
+}
+
+static const char *const gstatus_names[] = {
+	"idle", "runnable", "running", "syscall", "waiting", "moribund", "dead",
+	"enqueue", "copystack", "preempted", "leaked", "dead",
+};
+
+static void wait_reason(struct builder *b, uint64_t reason, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (!b->L.waitreasons || reason >= b->L.nwaitreasons)
+		return;
+	uint64_t ptr, len;
+	if (!hc_memory_peek_u64(&b->prog->mem, b->L.waitreasons + 16 * reason, &ptr) ||
+	    !hc_memory_peek_u64(&b->prog->mem, b->L.waitreasons + 16 * reason + 8, &len) ||
+	    len == 0 || len >= outlen || !hc_memory_peek(&b->prog->mem, ptr, out, len)) {
+		out[0] = '\0';
+		return;
+	}
+	out[len] = '\0';
+}
+
+/* A goroutine stack walk: roots per frame, created when a word points into the heap. */
+struct stack_walk {
+	struct builder *b;
+	struct hc_dwarf_index *dw; /* local variable names, when there is DWARF */
+	uint64_t goid;
+	const char *state;
+	char name[256];      /* the current frame's root name */
+	struct hc_go_frame frame;
+	uint32_t root;        /* the frame's root for words no variable names, or NONE */
+	bool conservative;
+	struct hc_error *err;
+};
+
+static bool stack_frame(void *arg, const struct hc_go_frame *fr)
+{
+	struct stack_walk *w = arg;
+	snprintf(w->name, sizeof(w->name), "goroutine %" PRIu64 " (%s) %s frame%s", w->goid,
+		 w->state, fr->func ? fr->func : "?", fr->conservative ? ", scanned conservatively" : "");
+	w->root = NONE;
+	w->conservative = fr->conservative;
+	w->frame = *fr;
+	return true;
+}
+
+static bool stack_word(void *arg, uint64_t addr, uint64_t value)
+{
+	struct stack_walk *w = arg;
+	uint32_t t = heap_target(w->b, value);
+	if (t == NONE)
+		return true;
+	/* The variable holding the word, when DWARF says: its own root. */
+	struct builder *b = w->b;
+	uint32_t r = w->root;
+	if (w->dw && !w->conservative) {
+		struct hc_strbuf sb;
+		hc_strbuf_init(&sb);
+		hc_strbuf_puts(&sb, w->name);
+		uint64_t pc = w->frame.pc - b->prog->bias, var_off;
+		Dwarf_Die var_type;
+		bool named = hc_dwarf_frame_slot(w->dw, w->frame.func, pc - 1, w->frame.fp, addr,
+						 &sb, &var_type, &var_off);
+		if (named && sb.oom) {
+			w->err = &hc_enomem;
+		} else if (named) {
+			r = root(b, sb.str, HC_ROOT_GOROUTINE);
+			struct hc_root *rt = r == NONE ? NULL : &b->g->roots[r];
+			if (rt && !rt->slot) {
+				/* ", local buf" after the frame's name */
+				const char *slot = sb.str + strlen(w->name);
+				rt->slot = strdup(slot[0] == ',' ? slot + 2 : slot);
+				rt->goroutine = (int64_t)w->goid;
+				rt->function = w->frame.func;
+			}
+			if (!rt || !rt->slot ||
+			    !hc_grow(&b->stack_seeds, &b->cap_stack_seeds, b->nstack_seeds + 1,
+				     sizeof(*b->stack_seeds)))
+				w->err = &hc_enomem;
+			else
+				b->stack_seeds[b->nstack_seeds++] = (struct gb_stack_seed){
+					.addr = addr, .type = dwarf_dieoffset(&var_type), .off = var_off};
+		}
+		hc_strbuf_deinit(&sb);
+		if (w->err)
+			return false;
+	}
+	if (r == NONE) {
+		r = w->root = root(b, w->name, HC_ROOT_GOROUTINE);
+		if (r == NONE) {
+			w->err = &hc_enomem;
+			return false;
+		}
+		struct hc_root *rt = &b->g->roots[r];
+		rt->conservative = w->conservative;
+		rt->goroutine = (int64_t)w->goid;
+		rt->function = w->frame.func;
+	}
+	if (!root_add(b, r, t)) {
+		w->err = &hc_enomem;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A running goroutine whose thread was stopped inside a signal handler (the
+ * crashing one, typically) has its own context in the kernel's signal frame
+ * on the handler's stack: rt_sigframe {pretcode = the runtime's sigreturn
+ * trampoline; ucontext}.  Search upward from the thread's stack pointer for
+ * the trampoline's address, and take the saved rip and rsp (x86-64
+ * ucontext: uc_mcontext.gregs at 40, REG_RSP 15, REG_RIP 16) of the first
+ * frame whose rsp lies on the goroutine's stack.  Nested signals (a signal
+ * raised in the handler) have their rsp on the signal stack and are passed.
+ */
+static bool signal_context(struct builder *b, uint64_t sp, uint64_t lo, uint64_t hi,
+			   uint64_t *pc_ret, uint64_t *sp_ret)
+{
+	static const char *const names[] = {
+		"runtime.sigreturn__sigaction.abi0", "runtime.sigreturn__sigaction",
+		"runtime.sigreturn.abi0", "runtime.sigreturn",
+	};
+	uint64_t restorer = 0;
+	for (size_t i = 0; i < HC_ARRAY_SIZE(names) && !restorer; i++)
+		restorer = hc_program_symbol_addr(b->prog, names[i], NULL);
+	if (!restorer || b->prog->core->arch != HC_ARCH_X86_64)
+		return false;
+	sp &= ~7ULL;
+	for (uint64_t a = sp; a < sp + (256u << 10); a += 8) {
+		uint64_t v, rsp, rip;
+		if (!hc_memory_peek_u64(&b->prog->mem, a, &v))
+			return false; /* the end of the stack's mapping */
+		if (v != restorer)
+			continue;
+		uint64_t gregs = a + 8 + 40;
+		if (!hc_memory_peek_u64(&b->prog->mem, gregs + 8 * 15, &rsp) ||
+		    !hc_memory_peek_u64(&b->prog->mem, gregs + 8 * 16, &rip))
+			continue;
+		if (rsp >= lo && rsp < hi) {
+			*pc_ret = rip;
+			*sp_ret = rsp;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct hc_thread *thread_of_m(struct builder *b, uint64_t m)
+{
+	uint64_t procid;
+	if (!m || !gl_peek_field(b->prog, m, b->L.m_procid, &procid))
+		return NULL;
+	for (size_t i = 0; i < b->prog->core->nthreads; i++) {
+		if ((uint64_t)b->prog->core->threads[i].tid == procid)
+			return &b->prog->core->threads[i];
+	}
+	return NULL;
+}
+
+static struct hc_error *goroutine_roots(struct builder *b)
+{
+	const struct graph_layout *L = &b->L;
+	uint64_t arr, len;
+	struct hc_error *err = hc_memory_read_u64(&b->prog->mem, L->allgs, &arr);
+	if (!err)
+		err = hc_memory_read_u64(&b->prog->mem, L->allgs + 8, &len);
+	if (err)
+		return hc_error_prefix(err, "reading runtime.allgs");
+	if (len > (1u << 26))
+		return hc_error_format(HC_ERROR_BAD_DATA, "runtime.allgs claims %" PRIu64 " goroutines", len);
+	b->stack_budget = b->go->walk_manual;
+	struct hc_pcln *pcln = NULL;
+	err = hc_pcln_get(b->prog, &pcln);
+	if (err)
+		return err;
+	struct hc_dwarf_index *dw = NULL;
+	if ((err = hc_dwarf_index_get(b->prog, &dw))) {
+		hc_error_destroy(err);
+		dw = NULL;
+	}
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t gp, status, lo, hi, sp, goid, m, reason;
+		if (!hc_memory_peek_u64(&b->prog->mem, arr + 8 * i, &gp) || !gp)
+			continue;
+		if (!gl_peek_field(b->prog, gp, L->g_status, &status) ||
+		    !gl_peek_field(b->prog, gp, L->g_lo, &lo) ||
+		    !gl_peek_field(b->prog, gp, L->g_hi, &hi) ||
+		    !gl_peek_field(b->prog, gp, L->g_goid, &goid) ||
+		    !gl_peek_field(b->prog, gp, L->g_m, &m) ||
+		    !gl_peek_field(b->prog, gp, L->g_waitreason, &reason)) {
+			hc_warn(&b->prog->warnings, "goroutine at 0x%" PRIx64 " is unreadable", gp);
+			continue;
+		}
+		status &= ~0x1000ULL; /* _Gscan */
+		if (status == 6 || status == 11 || status == 0)
+			continue; /* dead or never started */
+		if (status == 2) {
+			const struct hc_thread *t = thread_of_m(b, m);
+			sp = t ? t->sp : 0;
+		} else if (status == 3) {
+			if (!gl_peek_field(b->prog, gp, L->g_syscallsp, &sp))
+				sp = 0;
+		} else if (!gl_peek_field(b->prog, gp, L->g_sp, &sp)) {
+			sp = 0;
+		}
+		/*
+		 * Goroutine stacks are carved from stack spans (stack.go:stackalloc);
+		 * a stack anywhere else is a damaged g.  The stack spans' total also
+		 * bounds the scan, however many g's a damaged allgs claims.
+		 */
+		size_t si = hc_go_span_index(b->go, lo);
+		const struct hc_go_span *ss = si == SIZE_MAX ? NULL : &b->go->spans[si];
+		if (!ss || ss->state != GO_SPAN_MANUAL || hi < lo ||
+		    hi > ss->base + (uint64_t)ss->npages * b->go->page_size) {
+			hc_warn(&b->prog->warnings,
+				"goroutine %" PRIu64 ": stack [0x%" PRIx64 ", 0x%" PRIx64
+				") is not in a stack span; not scanned", goid, lo, hi);
+			continue;
+		}
+		uint64_t pc = 0;
+		bool interrupted = false; /* the top frame stopped at any instruction */
+		if (status == 2) {
+			const struct hc_thread *t = thread_of_m(b, m);
+			pc = t ? t->pc : 0;
+			if (t && (sp < lo || sp >= hi) && signal_context(b, t->sp, lo, hi, &pc, &sp)) {
+				interrupted = true;
+			} else if (sp < lo || sp >= hi) {
+				/* On the system stack (systemstack saved the goroutine's
+				 * context in g.sched, as for a switch). */
+				uint64_t ssp, spc;
+				if (gl_peek_field(b->prog, gp, L->g_sp, &ssp) &&
+				    gl_peek_field(b->prog, gp, L->g_pc, &spc) && ssp >= lo && ssp < hi) {
+					sp = ssp;
+					pc = spc;
+				}
+			}
+		} else if (!gl_peek_field(b->prog, gp, status == 3 ? L->g_syscallpc : L->g_pc, &pc)) {
+			pc = 0;
+		}
+		if (sp < lo || sp > hi) {
+			sp = lo; /* unknown: scan the whole stack */
+			pc = 0;
+		}
+		if (hi - sp > b->stack_budget) {
+			hc_warn(&b->prog->warnings,
+				"goroutine stacks add up to more than the stack spans hold; the rest are not scanned");
+			break;
+		}
+		b->stack_budget -= hi - sp;
+		char why[64];
+		wait_reason(b, reason, why, sizeof(why));
+		struct stack_walk w = {.b = b, .goid = goid, .dw = dw, .root = NONE,
+				       .state = status == 4 && why[0] ? why
+					       : status < HC_ARRAY_SIZE(gstatus_names) ? gstatus_names[status]
+					       : "?"};
+		/* Precisely, frame by frame, as far as the stack unwinds; what is
+		 * left (a damaged frame, an unknown function, a thread stopped
+		 * outside Go code) conservatively, and the root says so. */
+		uint64_t rest = sp;
+		if (pcln && pc && sp > lo) {
+			struct hc_go_stack_visitor v = {.arg = &w, .frame = stack_frame, .word = stack_word};
+			rest = hc_go_walk_stack(pcln, pc, sp, lo, hi, interrupted, &v);
+		}
+		if (w.err)
+			return w.err;
+		if (rest) {
+			snprintf(w.name, sizeof(w.name), "goroutine %" PRIu64 " (%s) stack, scanned conservatively",
+				 goid, w.state);
+			w.root = NONE;
+			w.conservative = true;
+			memset(&w.frame, 0, sizeof(w.frame)); /* no frame: the rest of the stack */
+			for (uint64_t a = (rest + 7) & ~7ULL; a + 8 <= hi && !w.err; a += 8) {
+				uint64_t val;
+				if (hc_memory_peek_u64(&b->prog->mem, a, &val))
+					stack_word(&w, a, val);
+			}
+			if (w.err)
+				return w.err;
+		}
+	}
+	return NULL;
+}
+
+/* Add every heap pointer among the @p n words at @p words to root @p name
+ * (created only if one is found). */
+static struct hc_error *words_root(struct builder *b, const char *name, enum hc_root_kind kind,
+				   const void *words, uint64_t n)
+{
+	uint32_t r = NONE;
+	for (uint64_t i = 0; words && i < n; i++) {
+		uint64_t v;
+		memcpy(&v, (const uint8_t *)words + 8 * i, 8);
+		uint32_t t = heap_target(b, v);
+		if (t == NONE)
+			continue;
+		if (r == NONE && (r = root(b, name, kind)) == NONE)
+			return &hc_enomem;
+		if (!root_add(b, r, t))
+			return &hc_enomem;
+	}
+	return NULL;
+}
+
+static struct hc_error *thread_roots(struct builder *b)
+{
+	const struct hc_core *core = b->prog->core;
+	for (size_t i = 0; i < core->nthreads; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "thread %d registers", core->threads[i].tid);
+		struct hc_error *err = words_root(b, name, HC_ROOT_THREAD, core->threads[i].regs,
+						  core->threads[i].nregs);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/* The @p n words at target address @p addr, for words_root. */
+static const void *target_words(struct builder *b, uint64_t addr, uint64_t n)
+{
+	return hc_memory_ptr(&b->prog->mem, addr, (size_t)(8 * n));
+}
+
+/*
+ * A runtime queue of blocks linked through @p link from the pointer at
+ * @p head, each holding @p count entries of @p entry_size bytes at @p entries:
+ * every heap pointer in the used entries is root @p name's.
+ */
+static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t head,
+				   struct gf link, struct gf count, uint64_t entries,
+				   uint64_t entry_size)
+{
+	uint64_t blk;
+	if (!head || !entry_size || !hc_memory_peek_u64(&b->prog->mem, head, &blk))
+		return NULL;
+	/* A damaged (say, cyclic) list ends after 2^24 words, far more than the
+	 * runtime ever queues. */
+	uint64_t budget = 1u << 24;
+	for (unsigned k = 0; blk && k < (1u << 20); k++) {
+		uint64_t n, next;
+		struct hc_error *err;
+		if (!gl_peek_field(b->prog, blk, count, &n) || !gl_peek_field(b->prog, blk, link, &next))
+			break;
+		n = (uint32_t)n;
+		uint64_t words = n * entry_size <= (1u << 16) ? n * entry_size / 8 : 0;
+		if (words > budget) {
+			hc_warn(&b->prog->warnings, "the %s is longer than any real one; the rest is not read",
+				name);
+			break;
+		}
+		budget -= words;
+		if ((err = words_root(b, name, HC_ROOT_OTHER, target_words(b, blk + entries, words),
+				      words)))
+			return err;
+		blk = next;
+	}
+	return NULL;
+}
+
+/*
+ * Specials, as markrootSpans reads them: an object with a finalizer keeps
+ * everything it points to (not itself) and its finalizer's closure; a
+ * cleanup keeps its closure; a weak pointer keeps its handle.  Then the
+ * queues of finalizers and cleanups waiting to run (allfin, gcCleanups.all),
+ * which hold their functions and arguments.  Lists are bounded by what the
+ * heap could hold; a damaged list ends the walk with a warning.
+ */
+static struct hc_error *special_roots(struct builder *b)
+{
+	const struct graph_layout *L = &b->L;
+	struct hc_graph *g = b->g;
+	struct hc_error *err;
+	char name[96];
+	/* Specials per object are a handful (finalizer, profile, cleanups...):
+	 * more records in all than four per object means damaged lists. */
+	uint64_t budget = 4 * (uint64_t)g->nobjects + 4096;
+	if (L->s_specials.present && L->sp_next.present && L->sp_offset.present &&
+	    L->sp_kind.present) {
+		for (size_t i = 0; i < b->go->nspans && budget; i++) {
+			const struct hc_go_span *s = &b->go->spans[i];
+			uint64_t sp;
+			if (s->state != GO_SPAN_INUSE ||
+			    !gl_peek_field(b->prog, s->mspan, L->s_specials, &sp))
+				continue;
+			for (unsigned k = 0; sp && k <= s->nelems * 8u + 8; k++) {
+				if (!budget) {
+					hc_warn(&b->prog->warnings, "more special records than the heap could "
+						"hold; the rest are not read");
+					break;
+				}
+				budget--;
+				uint64_t next, off, kind;
+				if (!gl_peek_field(b->prog, sp, L->sp_next, &next) ||
+				    !gl_peek_field(b->prog, sp, L->sp_offset, &off) ||
+				    !gl_peek_field(b->prog, sp, L->sp_kind, &kind)) {
+					hc_warn(&b->prog->warnings, "span 0x%" PRIx64 ": special record at 0x%" PRIx64
+						" is unreadable", s->base, sp);
+					break;
+				}
+				uint64_t obj = s->base + (s->elemsize ? off / s->elemsize * s->elemsize : 0);
+				/* The special's one pointer word kept alive, by kind. */
+				const char *what = NULL;
+				struct gf word = {0};
+				bool finalizer = (int64_t)kind == L->kind_finalizer && L->spf_fn.present;
+				if (finalizer) {
+					what = "finalizer";
+					word = L->spf_fn;
+				} else if ((int64_t)kind == L->kind_cleanup && L->spc_fn.present) {
+					what = "cleanup";
+					word = L->spc_fn;
+				} else if ((int64_t)kind == L->kind_weak && L->spw_handle.present) {
+					what = "weak handle";
+					word = L->spw_handle;
+				}
+				if (what) {
+					snprintf(name, sizeof(name), "%s of 0x%" PRIx64, what, obj);
+					if ((err = words_root(b, name, HC_ROOT_OTHER,
+							      target_words(b, sp + word.off, 1), 1)))
+						return err;
+				}
+				if (finalizer) {
+					/* A finalized object keeps what it points to, not itself. */
+					uint32_t v = hc_graph_find(g, obj);
+					uint32_t r = root(b, name, HC_ROOT_OTHER);
+					if (r == NONE)
+						return &hc_enomem;
+					for (uint32_t e = v == NONE ? 0 : g->edge_start[v];
+					     v != NONE && e < g->edge_start[v + 1]; e++)
+						if (!root_add(b, r, g->edges[e]))
+							return &hc_enomem;
+				}
+				sp = next;
+			}
+		}
+	}
+	/* Queued finalizers (finblock.fin[0 .. cnt) of every block on allfin)
+	 * and, from Go 1.26, cleanups (cleanupBlock.cleanups[0 .. n)). */
+	if (L->fb_alllink.present && L->fb_cnt.present &&
+	    (err = queue_root(b, "finalizer queue", L->allfin, L->fb_alllink, L->fb_cnt,
+			      L->fb_fin.off, L->finalizer_size)))
+		return err;
+	if (L->cb_alllink.present && L->cb_n.present &&
+	    (err = queue_root(b, "cleanup queue", L->cleanups_all, L->cb_alllink, L->cb_n,
+			      L->cb_cleanups.off, L->cleanupfn_size)))
+		return err;
+	return NULL;
+}
+
+/* Append the super-root's and the roots' edges; node ids follow the objects. */
+static struct hc_error *finish_edges(struct builder *b)
+{
+	struct hc_graph *g = b->g;
+	struct edge_buf *eb = &b->eb;
+	struct hc_error *err = NULL;
+	g->nnodes = g->nobjects + 1 + g->nroots;
+	uint32_t *es = hc_array_resize(g->edge_start, (size_t)g->nnodes + 1, sizeof(*es));
+	if (!es)
+		return &hc_enomem;
+	g->edge_start = es;
+	g->edge_start[g->nobjects] = (uint32_t)eb->n;
+	for (uint32_t r = 0; r < g->nroots && !err; r++)
+		if (!eb_push(eb, hc_graph_root_node(g, r)))
+			err = edge_error(eb);
+	for (uint32_t r = 0; r < g->nroots && !err; r++) {
+		g->edge_start[hc_graph_root_node(g, r)] = (uint32_t)eb->n;
+		for (size_t k = 0; k < g->roots[r].ntargets && !err; k++)
+			if (!eb_push(eb, g->roots[r].targets[k]))
+				err = edge_error(eb);
+	}
+	/* eb_push may have moved the array: the graph owns wherever it is now. */
+	g->edges = eb->e;
+	g->nedges = eb->n;
+	if (!err)
+		g->edge_start[g->nnodes] = (uint32_t)g->nedges;
+	return err;
+}
+
+/* The graph's address index: runs are the spans, one for one. */
+static size_t run_at(const void *go, uint64_t addr)
+{
+	return hc_go_span_index(go, addr);
+}
+
+static void *typing_thread(void *arg)
+{
+	gb_propagate_types(arg, false);
+	return NULL;
+}
+
+struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
+{
+	if (prog->graph) {
+		*ret = prog->graph;
+		return NULL;
+	}
+	struct builder b = {.prog = prog};
+	hc_strmap_init(&b.root_index);
+	hc_u64map_init(&b.mask_index);
+	pthread_mutex_init(&b.lock, NULL);
+	/* HEAPCORE_THREADS=N: at most N threads (1: none); unset, as many as
+	 * pays (the CPUs, up to 8, for big heaps). */
+	const char *th = getenv("HEAPCORE_THREADS");
+	if (th && *th) {
+		long n = strtol(th, NULL, 10);
+		b.threads = n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
+	}
+	struct hc_error *err = hc_go_get(prog, &b.go);
+	if (err)
+		return err;
+	b.g = calloc(1, sizeof(*b.g));
+	if (!b.g)
+		return &hc_enomem;
+	b.g->run_at = run_at;
+	b.g->run_at_arg = b.go;
+	err = load_layout(prog, &b.L);
+	if (!err)
+		err = number_objects(&b);
+	if (!err)
+		err = scan_objects(&b);
+	hc_progress(&prog->progress, "scanning roots", 0, 3);
+	if (!err)
+		err = global_roots(&b);
+	hc_progress(&prog->progress, "scanning roots", 1, 3);
+	if (!err)
+		err = goroutine_roots(&b);
+	hc_progress(&prog->progress, "scanning roots", 2, 3);
+	if (!err)
+		err = thread_roots(&b);
+	if (!err)
+		err = special_roots(&b);
+	hc_progress(&prog->progress, "scanning roots", 3, 3);
+	if (!err)
+		err = finish_edges(&b);
+	/*
+	 * Typing and the dominator tree are independent (one writes types, the
+	 * other reads only the edges and writes its own arrays): on a second
+	 * core, typing runs beside the dominator pass.  Only this thread
+	 * reports progress.
+	 */
+	pthread_t typer;
+	bool threaded = !err && b.threads != 1 &&
+			pthread_create(&typer, NULL, typing_thread, &b) == 0;
+	if (!err && !threaded)
+		gb_propagate_types(&b, true);
+	if (!err)
+		err = hc_graph_dominators(b.g, &prog->progress);
+	if (threaded)
+		pthread_join(typer, NULL);
+	hc_progress(&prog->progress, "type totals", 0, 1);
+	if (!err)
+		err = hc_graph_tree_totals(b.g);
+	hc_progress(&prog->progress, "type totals", 1, 1);
+	for (size_t i = 0; i < b.nmasks; i++) {
+		free(b.masks[i]->bits);
+		free(b.masks[i]);
+	}
+	free(b.masks);
+	free(b.stack_seeds);
+	hc_u64map_deinit(&b.mask_index);
+	pthread_mutex_destroy(&b.lock);
+	free(b.data_syms);
+	hc_strmap_deinit(&b.root_index);
+	for (uint32_t r = 0; b.g->roots && r < b.g->nroots; r++) {
+		free(b.g->roots[r].targets);
+		b.g->roots[r].targets = NULL;
+	}
+	if (err) {
+		hc_graph_destroy(b.g);
+		return err;
+	}
+	if (b.g->conservative_notice)
+		hc_warn(&prog->warnings,
+			"some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively");
+	prog->graph = b.g;
+	*ret = b.g;
+	return NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * Goroutine stacks, frame by frame: the pclntab's function table and pc-value
+ * tables (frame sizes, stack-map indexes) and the compiler's stack maps say
+ * which words of each frame hold live pointers, as the garbage collector's
+ * scanstack reads them (runtime/traceback.go, mgcmark.go:scanframeworker).
+ */
+#ifndef HC_GO_STACK_H
+#define HC_GO_STACK_H
+
+#include "util/internal.h"
+
+struct hc_program;
+struct hc_pcln;
+
+/** The pclntab of the program's first module, decoded once. */
+struct hc_error *hc_pcln_get(struct hc_program *prog, struct hc_pcln **ret);
+void hc_pcln_destroy(struct hc_pcln *pcln);
+/** The name of the function whose entry is exactly @p pc, or NULL. */
+const char *hc_pcln_func_at(struct hc_pcln *pcln, uint64_t pc);
+
+struct hc_go_frame {
+	uint64_t pc;       /* where the frame's function is (a return address above the top) */
+	uint64_t sp, fp;   /* the frame is [sp, fp) */
+	const char *func;  /* its function's name */
+	bool conservative; /* no usable stack map: every word of the frame counts */
+};
+
+struct hc_go_stack_visitor {
+	void *arg;
+	/** A new frame; its pointer words follow.  False stops the walk. */
+	bool (*frame)(void *arg, const struct hc_go_frame *fr);
+	/** A word of the current frame that holds a live pointer.  False stops. */
+	bool (*word)(void *arg, uint64_t addr, uint64_t value);
+};
+
+/**
+ * Walk the goroutine stack [@p lo, @p hi) from @p pc and @p sp (the saved
+ * context, or the registers of the thread running it).  Returns the stack
+ * pointer where unwinding stopped short of the stack's top (an unknown
+ * function, a damaged frame), or 0 when it reached the outermost frame; the
+ * caller scans what is left conservatively.  @p interrupted: the context is
+ * a signal's, at an instruction with no stack map; the top frame is then
+ * scanned conservatively, as the runtime scans an async-preempted frame.
+ */
+uint64_t hc_go_walk_stack(struct hc_pcln *pcln, uint64_t pc, uint64_t sp, uint64_t lo,
+			  uint64_t hi, bool interrupted, const struct hc_go_stack_visitor *v);
+
+#endif /* HC_GO_STACK_H */

@@ -1,0 +1,130 @@
+/*
+ * The object graph: every allocated heap object numbered densely, its
+ * outgoing pointers in compact arrays (CSR), the named roots, and the
+ * dominator tree with the retained size of every object, root and type.
+ * Allocator-neutral: a backend (the Go heap now, glibc malloc later) fills
+ * objects, pointers and roots; this module never knows which one did.
+ */
+#ifndef HC_GRAPH_H
+#define HC_GRAPH_H
+
+#include "util/internal.h"
+
+enum hc_root_kind {
+	HC_ROOT_GLOBAL,
+	HC_ROOT_GOROUTINE,
+	HC_ROOT_THREAD,
+	HC_ROOT_OTHER,
+};
+
+struct hc_root {
+	char *name;
+	const char *symbol; /* a global's variable (owned by the executable), or NULL */
+	enum hc_root_kind kind;
+	uint32_t *targets; /* object ids, freed after the CSR is built */
+	size_t ntargets, cap;
+	uint64_t dominated; /* objects it dominates */
+	bool conservative;  /* its words were scanned without a pointer map */
+	/* A goroutine stack root: the goroutine, the frame's function (owned by
+	 * the pclntab) and the variable ("local buf"), or -1 / NULL. */
+	int64_t goroutine;
+	const char *function;
+	char *slot;
+};
+
+struct hc_type_info {
+	uint64_t rtype;  /* the runtime's type descriptor, 0 if none */
+	bool untyped;    /* a group "untyped, size class c" */
+	char *name;
+	uint64_t count, bytes, retained;
+};
+
+/*
+ * Objects come in runs of equal slots (a Go span): the run's allocated slots,
+ * in address order, are objects first .. (the next run's first) - 1.  An
+ * object's address and size follow from its run, so that no per-object
+ * array holds them.
+ */
+struct hc_graph_run {
+	uint64_t base;
+	uint64_t elemsize;
+	uint64_t bits_off; /* the slots' allocated bits start at allocmap[bits_off] */
+	uint32_t first;    /* id of the run's first object */
+	uint32_t nslots;
+	bool header;       /* each object starts with an 8-byte malloc header */
+};
+
+struct hc_graph {
+	/* Objects, ordered by address: ids 0..nobjects-1. */
+	uint32_t nobjects;
+	uint32_t *type; /* index into types */
+	struct hc_graph_run *runs;
+	size_t nruns;
+	/* The index of the run whose slots hold @p addr, or SIZE_MAX: the
+	 * backend's address index (Go: its page-to-span table). */
+	size_t (*run_at)(const void *arg, uint64_t addr);
+	const void *run_at_arg;
+	uint64_t *allocmap; /* allocated-slot bits of every run */
+	uint16_t *rank;     /* per allocmap word: set bits before it in its run */
+	/* Roots: node ids nobjects + 1 + i; the super-root is node nobjects. */
+	struct hc_root *roots;
+	uint32_t nroots;
+	/* Edges: successors of node v are edges[edge_start[v] .. edge_start[v+1]). */
+	uint32_t nnodes;
+	uint32_t *edge_start;
+	uint32_t *edges;
+	uint64_t nedges;
+	/* Dominator tree. */
+	uint32_t *idom;     /* UINT32_MAX where unreachable */
+	uint64_t *retained; /* per node */
+	uint64_t reachable_objects, reachable_bytes;
+	/* Types (index 0.. ntypes-1), untyped groups included. */
+	struct hc_type_info *types;
+	uint32_t ntypes;
+	bool conservative_notice; /* a type's pointer mask was unavailable */
+};
+
+void hc_graph_destroy(struct hc_graph *g);
+/** The object containing @p addr (interior addresses allowed), or UINT32_MAX. */
+uint32_t hc_graph_find(const struct hc_graph *g, uint64_t addr);
+/** Like hc_graph_find(), and where the object starts and which run holds it. */
+uint32_t hc_graph_locate(const struct hc_graph *g,
+			 uint64_t addr, uint64_t *start, const struct hc_graph_run **run);
+/** The run holding object @p v. */
+const struct hc_graph_run *hc_graph_run_of(const struct hc_graph *g, uint32_t v);
+/** Object @p v's address (a search of its run's bits: not for hot loops). */
+uint64_t hc_graph_addr(const struct hc_graph *g, uint32_t v);
+static inline uint64_t hc_graph_size(const struct hc_graph *g, uint32_t v)
+{
+	return hc_graph_run_of(g, v)->elemsize;
+}
+/** Objects of run @p r: ids first .. hc_graph_run_end(g, r) - 1. */
+static inline uint32_t hc_graph_run_end(const struct hc_graph *g, size_t r)
+{
+	return r + 1 < g->nruns ? g->runs[r + 1].first : g->nobjects;
+}
+/**
+ * Compute idom and retained for every node from nnodes,
+ * edge_start, edges and size (node nobjects is the super-root); progress
+ * goes to @p prog when it is not NULL.
+ */
+struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_progress *prog);
+/**
+ * The dominator tree's children lists: node v's first child is first[v],
+ * each child's next sibling next[child], UINT32_MAX ending both; children in
+ * increasing id order.  Both arrays are hc_array_new()'ed for the caller.
+ */
+/**
+ * From the dominator tree: every type's count, bytes and retained size (MAT's
+ * definition) and every root's dominated object count.
+ */
+struct hc_error *hc_graph_tree_totals(struct hc_graph *g);
+bool hc_graph_dominator_children(const struct hc_graph *g, uint32_t **first,
+				 uint32_t **next);
+/** The node id of object @p obj / root @p r. */
+static inline uint32_t hc_graph_root_node(const struct hc_graph *g, uint32_t r)
+{
+	return g->nobjects + 1 + r;
+}
+
+#endif /* HC_GRAPH_H */

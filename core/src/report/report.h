@@ -1,0 +1,33 @@
+/*
+ * Helpers shared by the report formatters: JSON documents (json-c) and
+ * signal names.
+ */
+#ifndef HC_REPORT_H
+#define HC_REPORT_H
+
+#include <json-c/json.h>
+
+#include "util/internal.h"
+
+struct hc_program;
+
+/** Serialize @p doc (consumed) into a malloc'ed text ending in a newline. */
+struct hc_error *hc_json_finish(json_object *doc, char **ret);
+/**
+ * Finish a report's JSON document: add the program's warnings, then
+ * serialize it (consumed) unless @p oom says building it ran out of memory.
+ */
+struct hc_error *hc_json_finish_report(const struct hc_program *prog, json_object *doc,
+				       bool oom, char **ret);
+/** json_object_object_add that records allocation failure in *oom. */
+void hc_json_add(json_object *obj, const char *key, json_object *val, bool *oom);
+/** Add @p val, or JSON null when @p val is NULL because @p s is NULL. */
+void hc_json_add_string(json_object *obj, const char *key, const char *s, bool *oom);
+/** The warnings of the program as a JSON array. */
+json_object *hc_json_warnings(const struct hc_program *prog);
+/** Append the warnings as text lines "warning: ...". */
+void hc_text_warnings(struct hc_strbuf *sb, const struct hc_program *prog);
+/** "SIGABRT" or "signal 77". */
+const char *hc_signal_name(int sig, char buf[static 16]);
+
+#endif /* HC_REPORT_H */

@@ -1,0 +1,180 @@
+/*
+ * The `info` report: what the core is, which executable goes with it and how
+ * it was found, the threads, the mappings and how much of each the core
+ * holds, and the files that could not be opened.
+ */
+#include <elf.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "target/program.h"
+#include "report/report.h"
+
+static const char *mapping_file(const struct hc_program *prog, uint64_t start)
+{
+	for (size_t i = 0; i < prog->core->nfiles; i++) {
+		if (prog->core->files[i].start <= start && start < prog->core->files[i].end)
+			return prog->core->files[i].path;
+	}
+	return NULL;
+}
+
+static void perms(char out[4], uint32_t flags)
+{
+	out[0] = (flags & PF_R) ? 'r' : '-';
+	out[1] = (flags & PF_W) ? 'w' : '-';
+	out[2] = (flags & PF_X) ? 'x' : '-';
+	out[3] = '\0';
+}
+
+static struct hc_error *info_json(struct hc_program *prog, char **ret)
+{
+	const struct hc_core *core = prog->core;
+	bool oom = false;
+	char sigbuf[16];
+	json_object *doc = json_object_new_object();
+	if (!doc)
+		return &hc_enomem;
+	hc_json_add(doc, "core", json_object_new_string(core->path), &oom);
+	json_object *exe = json_object_new_object();
+	if (exe) {
+		hc_json_add(exe, "path", json_object_new_string(prog->exe->path), &oom);
+		hc_json_add(exe, "found_by", json_object_new_string(prog->exe_found_by), &oom);
+		hc_json_add(exe, "verified_by", json_object_new_string(prog->exe_verified_by), &oom);
+		if (prog->core_exe_path)
+			hc_json_add(exe, "core_name", json_object_new_string(prog->core_exe_path), &oom);
+	}
+	hc_json_add(doc, "executable", exe, &oom);
+	hc_json_add_string(doc, "go_version", prog->go_version, &oom);
+	hc_json_add(doc, "arch", json_object_new_string(hc_arch_name(core->arch)), &oom);
+	hc_json_add(doc, "pid", json_object_new_int(core->pid), &oom);
+	hc_json_add(doc, "command", json_object_new_string(core->fname), &oom);
+	json_object *sig = json_object_new_object();
+	if (sig) {
+		hc_json_add(sig, "number", json_object_new_int(core->signal), &oom);
+		hc_json_add(sig, "name", json_object_new_string(hc_signal_name(core->signal, sigbuf)), &oom);
+		hc_json_add(sig, "code", json_object_new_int(core->si_code), &oom);
+	}
+	hc_json_add(doc, "signal", sig, &oom);
+	hc_json_add(doc, "crashed_tid", json_object_new_int(core->threads[0].tid), &oom);
+	json_object *threads = json_object_new_array();
+	for (size_t i = 0; threads && i < core->nthreads; i++) {
+		json_object *t = json_object_new_object();
+		if (!t) {
+			oom = true;
+			break;
+		}
+		hc_json_add(t, "tid", json_object_new_int(core->threads[i].tid), &oom);
+		hc_json_add(t, "pc", json_object_new_uint64(core->threads[i].pc), &oom);
+		hc_json_add(t, "sp", json_object_new_uint64(core->threads[i].sp), &oom);
+		hc_json_add(t, "crashed", json_object_new_boolean(i == 0), &oom);
+		json_object_array_add(threads, t);
+	}
+	hc_json_add(doc, "threads", threads, &oom);
+	json_object *maps = json_object_new_array();
+	for (size_t i = 0; maps && i < core->nloads; i++) {
+		const struct hc_core_segment *s = &core->loads[i];
+		json_object *m = json_object_new_object();
+		if (!m) {
+			oom = true;
+			break;
+		}
+		char p[4];
+		perms(p, s->flags);
+		const char *file = mapping_file(prog, s->vaddr);
+		hc_json_add(m, "start", json_object_new_uint64(s->vaddr), &oom);
+		hc_json_add(m, "end", json_object_new_uint64(s->vaddr + s->memsz), &oom);
+		hc_json_add(m, "perm", json_object_new_string(p), &oom);
+		hc_json_add(m, "core_bytes", json_object_new_uint64(s->present), &oom);
+		hc_json_add_string(m, "file", file, &oom);
+		json_object_array_add(maps, m);
+	}
+	hc_json_add(doc, "mappings", maps, &oom);
+	json_object *missing = json_object_new_array();
+	for (size_t i = 0; missing && i < prog->nfiles; i++) {
+		if (!prog->files[i].error)
+			continue;
+		json_object *m = json_object_new_object();
+		if (!m) {
+			oom = true;
+			break;
+		}
+		hc_json_add(m, "path", json_object_new_string(prog->files[i].path), &oom);
+		hc_json_add(m, "error", json_object_new_string(prog->files[i].error), &oom);
+		json_object_array_add(missing, m);
+	}
+	hc_json_add(doc, "unopened_files", missing, &oom);
+	return hc_json_finish_report(prog, doc, oom, ret);
+}
+
+static struct hc_error *info_text(struct hc_program *prog, char **ret)
+{
+	const struct hc_core *core = prog->core;
+	struct hc_strbuf sb;
+	char sigbuf[16];
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "core:        %s\n", core->path);
+	hc_strbuf_printf(&sb, "executable:  %s (%s; matched by %s)\n",
+			 prog->exe->path, prog->exe_found_by, prog->exe_verified_by);
+	hc_strbuf_printf(&sb, "go version:  %s\n",
+			 prog->go_version ? prog->go_version :
+			 hc_exe_stripped_go(prog->exe) ?
+			 "(unknown: a stripped Go executable)" : "(not a Go program)");
+	hc_strbuf_printf(&sb, "arch:        %s\n", hc_arch_name(core->arch));
+	hc_strbuf_printf(&sb, "process:     pid %d, %s\n", core->pid, core->fname);
+	hc_strbuf_printf(&sb, "signal:      %s (%d) in thread %d\n",
+			 hc_signal_name(core->signal, sigbuf), core->signal,
+			 core->threads[0].tid);
+	hc_strbuf_printf(&sb, "threads:     %zu\n", core->nthreads);
+	hc_strbuf_printf(&sb, "  %-8s %-18s %-18s\n", "tid", "pc", "sp");
+	for (size_t i = 0; i < core->nthreads; i++)
+		hc_strbuf_printf(&sb, "%c %-8d 0x%016" PRIx64 " 0x%016" PRIx64 "\n",
+				 i == 0 ? '*' : ' ', core->threads[i].tid,
+				 core->threads[i].pc, core->threads[i].sp);
+	uint64_t total = 0, held = 0;
+	for (size_t i = 0; i < core->nloads; i++) {
+		total += core->loads[i].memsz;
+		held += core->loads[i].present;
+	}
+	hc_strbuf_printf(&sb, "mappings:    %zu (", core->nloads);
+	hc_strbuf_bytes(&sb, held);
+	hc_strbuf_puts(&sb, " of ");
+	hc_strbuf_bytes(&sb, total);
+	hc_strbuf_puts(&sb, " in the core)\n");
+	hc_strbuf_printf(&sb, "  %-18s %-18s %-4s %10s  %s\n", "start", "end", "perm",
+			 "in core", "file");
+	for (size_t i = 0; i < core->nloads; i++) {
+		const struct hc_core_segment *s = &core->loads[i];
+		char p[4];
+		perms(p, s->flags);
+		const char *file = mapping_file(prog, s->vaddr);
+		struct hc_strbuf num;
+		hc_strbuf_init(&num);
+		hc_strbuf_bytes(&num, s->present);
+		hc_strbuf_printf(&sb, "  0x%016" PRIx64 " 0x%016" PRIx64 " %-4s %10s  %s\n",
+				 s->vaddr, s->vaddr + s->memsz, p,
+				 num.str ? num.str : "?", file ? file : "");
+		hc_strbuf_deinit(&num);
+	}
+	size_t nmissing = 0;
+	for (size_t i = 0; i < prog->nfiles; i++)
+		nmissing += prog->files[i].error != NULL;
+	if (nmissing) {
+		hc_strbuf_printf(&sb, "unopened files: %zu\n", nmissing);
+		for (size_t i = 0; i < prog->nfiles; i++) {
+			if (prog->files[i].error)
+				hc_strbuf_printf(&sb, "  %s: %s\n", prog->files[i].path,
+						 prog->files[i].error);
+		}
+	}
+	hc_text_warnings(&sb, prog);
+	return hc_strbuf_finish(&sb, ret);
+}
+
+struct hc_error *hc_report_info(struct hc_program *prog, unsigned flags,
+				char **ret)
+{
+	if (flags & HC_REPORT_JSON)
+		return info_json(prog, ret);
+	return info_text(prog, ret);
+}

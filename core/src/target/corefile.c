@@ -1,0 +1,415 @@
+/*
+ * Parsing ELF core files.  The kernel's note layouts (elf_prstatus,
+ * elf_prpsinfo, siginfo_t, the NT_FILE table) are fixed by the Linux ABI for
+ * 64-bit targets, so they are decoded by offset here rather than through the
+ * host's <sys/procfs.h>, which describes only the host architecture.
+ *
+ * Every length read from the file is checked against the file's size before
+ * it is used; a core cut short by a full disk or a size limit is reported as
+ * truncated instead of being read past its end.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "target/corefile.h"
+
+#ifndef NT_FILE
+#define NT_FILE 0x46494c45
+#endif
+#ifndef NT_SIGINFO
+#define NT_SIGINFO 0x53494749
+#endif
+
+/* struct elf_prstatus on 64-bit Linux. */
+#define PRSTATUS_CURSIG 12
+#define PRSTATUS_PID 32
+#define PRSTATUS_REG 112
+/* struct elf_prpsinfo on 64-bit Linux. */
+#define PRPSINFO_PID 24
+#define PRPSINFO_FNAME 40
+#define PRPSINFO_PSARGS 56
+#define PRPSINFO_SIZE 136
+
+/* user_regs_struct indexes. */
+#define X86_64_NREGS 27
+#define X86_64_RIP 16
+#define X86_64_RSP 19
+#define AARCH64_NREGS 34
+#define AARCH64_SP 31
+#define AARCH64_PC 32
+
+const char *hc_arch_name(enum hc_arch arch)
+{
+	return arch == HC_ARCH_X86_64 ? "x86-64" : "aarch64";
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static struct hc_error *parse_prstatus(struct hc_core *core,
+				       const uint8_t *desc, size_t size)
+{
+	unsigned nregs = core->arch == HC_ARCH_X86_64 ? X86_64_NREGS
+						      : AARCH64_NREGS;
+	if (size < PRSTATUS_REG + nregs * 8)
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s: NT_PRSTATUS note is too short (%zu bytes)",
+				       core->path, size);
+	size_t cap = core->nthreads;
+	if (!hc_grow(&core->threads, &cap, core->nthreads + 1,
+		     sizeof(*core->threads)))
+		return &hc_enomem;
+	struct hc_thread *t = &core->threads[core->nthreads++];
+	memset(t, 0, sizeof(*t));
+	int16_t cursig;
+	memcpy(&cursig, desc + PRSTATUS_CURSIG, sizeof(cursig));
+	t->signal = cursig;
+	t->tid = (int32_t)get_u32(desc + PRSTATUS_PID);
+	t->nregs = nregs;
+	for (unsigned i = 0; i < nregs; i++)
+		t->regs[i] = get_u64(desc + PRSTATUS_REG + 8 * i);
+	if (core->arch == HC_ARCH_X86_64) {
+		t->pc = t->regs[X86_64_RIP];
+		t->sp = t->regs[X86_64_RSP];
+	} else {
+		t->pc = t->regs[AARCH64_PC];
+		t->sp = t->regs[AARCH64_SP];
+	}
+	return NULL;
+}
+
+static struct hc_error *parse_file_note(struct hc_core *core,
+					const uint8_t *desc, size_t size)
+{
+	if (size < 16)
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s: NT_FILE note is too short", core->path);
+	uint64_t count = get_u64(desc), page = get_u64(desc + 8);
+	if (count > (size - 16) / 24)
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s: NT_FILE note claims %" PRIu64
+				       " files but has room for %zu",
+				       core->path, count, (size - 16) / 24);
+	if (count == 0)
+		return NULL;
+	core->files = calloc(count, sizeof(*core->files));
+	if (!core->files)
+		return &hc_enomem;
+	const char *names = (const char *)desc + 16 + count * 24;
+	const char *end = (const char *)desc + size;
+	for (uint64_t i = 0; i < count; i++) {
+		const uint8_t *e = desc + 16 + i * 24;
+		const char *nul = memchr(names, '\0', (size_t)(end - names));
+		if (!nul)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "%s: NT_FILE note's names are cut short",
+					       core->path);
+		struct hc_file_mapping *f = &core->files[i];
+		f->start = get_u64(e);
+		f->end = get_u64(e + 8);
+		if (page && get_u64(e + 16) > UINT64_MAX / page)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "%s: NT_FILE entry %" PRIu64
+					       " has an impossible offset",
+					       core->path, i);
+		f->offset = get_u64(e + 16) * page;
+		f->path = names;
+		if (f->end < f->start)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "%s: NT_FILE entry %s ends before it starts",
+					       core->path, names);
+		names = nul + 1;
+		core->nfiles++;
+	}
+	return NULL;
+}
+
+static void parse_auxv(struct hc_core *core, const uint8_t *desc, size_t size)
+{
+	core->has_auxv = true;
+	for (size_t off = 0; off + 16 <= size; off += 16) {
+		uint64_t type = get_u64(desc + off), val = get_u64(desc + off + 8);
+		if (type == AT_NULL)
+			break;
+		if (type == AT_ENTRY)
+			core->at_entry = val;
+		else if (type == AT_EXECFN)
+			core->at_execfn = val;
+		else if (type == AT_PHDR)
+			core->at_phdr = val;
+	}
+}
+
+static struct hc_error *parse_notes(struct hc_core *core, const uint8_t *p,
+				    size_t size)
+{
+	size_t off = 0;
+	while (off + 12 <= size) {
+		uint32_t namesz = get_u32(p + off), descsz = get_u32(p + off + 4),
+			 type = get_u32(p + off + 8);
+		size_t name_off = off + 12;
+		size_t desc_off = name_off + ((namesz + 3u) & ~(size_t)3);
+		if (desc_off > size || descsz > size - desc_off)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "%s: a note runs past the end of its segment",
+					       core->path);
+		const char *name = (const char *)p + name_off;
+		const uint8_t *desc = p + desc_off;
+		bool is_core = namesz == 5 && memcmp(name, "CORE", 5) == 0;
+		bool is_linux = namesz == 6 && memcmp(name, "LINUX", 6) == 0;
+		struct hc_error *err = NULL;
+		if (is_core && type == NT_PRSTATUS) {
+			err = parse_prstatus(core, desc, descsz);
+		} else if (is_core && type == NT_PRPSINFO &&
+			   descsz >= PRPSINFO_SIZE) {
+			core->has_prpsinfo = true;
+			core->pid = (int32_t)get_u32(desc + PRPSINFO_PID);
+			memcpy(core->fname, desc + PRPSINFO_FNAME, 16);
+			memcpy(core->psargs, desc + PRPSINFO_PSARGS, 80);
+		} else if (is_core && type == NT_SIGINFO && descsz >= 12) {
+			core->has_siginfo = true;
+			core->signal = (int)get_u32(desc);
+			core->si_code = (int)get_u32(desc + 8);
+		} else if (is_core && type == NT_AUXV) {
+			parse_auxv(core, desc, descsz);
+		} else if (is_core && type == NT_FILE) {
+			err = parse_file_note(core, desc, descsz);
+		}
+		(void)is_linux;
+		if (err)
+			return err;
+		off = desc_off + ((descsz + 3u) & ~(size_t)3);
+	}
+	return NULL;
+}
+
+static struct hc_error *check_header(struct hc_core *core)
+{
+	size_t n;
+	const char *ident = elf_getident(core->elf, &n);
+	if (elf_kind(core->elf) != ELF_K_ELF || !ident || n < EI_NIDENT)
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s is not a core file: it is not an ELF file",
+				       core->path);
+	if (ident[EI_CLASS] != ELFCLASS64 || ident[EI_DATA] != ELFDATA2LSB)
+		return hc_error_format(HC_ERROR_UNSUPPORTED,
+				       "%s: only 64-bit little-endian cores are supported",
+				       core->path);
+	GElf_Ehdr ehdr;
+	if (!gelf_getehdr(core->elf, &ehdr))
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s: unreadable ELF header: %s", core->path,
+				       elf_errmsg(-1));
+	if (ehdr.e_type != ET_CORE) {
+		const char *what = ehdr.e_type == ET_EXEC ? "an executable"
+				   : ehdr.e_type == ET_DYN ? "a shared object or PIE executable"
+				   : ehdr.e_type == ET_REL ? "an object file"
+							   : "not a core";
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s is not a core file: it is %s",
+				       core->path, what);
+	}
+	if (ehdr.e_machine == EM_X86_64)
+		core->arch = HC_ARCH_X86_64;
+	else if (ehdr.e_machine == EM_AARCH64)
+		core->arch = HC_ARCH_AARCH64;
+	else
+		return hc_error_format(HC_ERROR_UNSUPPORTED,
+				       "%s: cores of ELF machine %u are not supported",
+				       core->path, ehdr.e_machine);
+	return NULL;
+}
+
+static struct hc_error *read_segments(struct hc_core *core, bool force,
+				      struct hc_warnings *warnings)
+{
+	GElf_Ehdr ehdr;
+	if (!gelf_getehdr(core->elf, &ehdr))
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s: unreadable ELF header", core->path);
+	/* Check the table's extent before libelf reads it. */
+	size_t phnum = ehdr.e_phnum;
+	if (phnum == PN_XNUM && elf_getphdrnum(core->elf, &phnum) != 0)
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s: unreadable program header count: %s",
+				       core->path, elf_errmsg(-1));
+	if (ehdr.e_phentsize != sizeof(Elf64_Phdr))
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s: program header entries are %u bytes, not %zu",
+				       core->path, ehdr.e_phentsize, sizeof(Elf64_Phdr));
+	if (ehdr.e_phoff > core->size ||
+	    (uint64_t)phnum * ehdr.e_phentsize > core->size - ehdr.e_phoff)
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s is truncated: its program headers end past its %zu bytes",
+				       core->path, core->size);
+	core->loads = calloc(phnum ? phnum : 1, sizeof(*core->loads));
+	if (!core->loads)
+		return &hc_enomem;
+	bool have_notes = false;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(core->elf, (int)i, &ph))
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "%s: unreadable program header %zu",
+					       core->path, i);
+		if (ph.p_offset > UINT64_MAX - ph.p_filesz)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "%s: program header %zu has an impossible size",
+					       core->path, i);
+		if (ph.p_filesz && ph.p_offset + ph.p_filesz > core->needed_size)
+			core->needed_size = ph.p_offset + ph.p_filesz;
+		if (ph.p_type == PT_NOTE) {
+			if (ph.p_offset + ph.p_filesz > core->size)
+				return hc_error_format(HC_ERROR_BAD_DATA,
+						       "%s is truncated: its notes end at byte %" PRIu64
+						       " but the file has %zu",
+						       core->path, ph.p_offset + ph.p_filesz,
+						       core->size);
+			struct hc_error *err = parse_notes(
+				core, core->image + ph.p_offset, ph.p_filesz);
+			if (err)
+				return err;
+			have_notes = true;
+		} else if (ph.p_type == PT_LOAD) {
+			if (ph.p_filesz > ph.p_memsz)
+				return hc_error_format(HC_ERROR_BAD_DATA,
+						       "%s: segment at 0x%" PRIx64
+						       " holds more bytes than it maps",
+						       core->path, ph.p_vaddr);
+			if (ph.p_vaddr > UINT64_MAX - ph.p_memsz)
+				return hc_error_format(HC_ERROR_BAD_DATA,
+						       "%s: segment at 0x%" PRIx64
+						       " wraps around the address space",
+						       core->path, ph.p_vaddr);
+			struct hc_core_segment *s = &core->loads[core->nloads++];
+			s->vaddr = ph.p_vaddr;
+			s->memsz = ph.p_memsz;
+			s->filesz = ph.p_filesz;
+			s->offset = ph.p_offset;
+			s->flags = ph.p_flags;
+			if (ph.p_offset >= core->size)
+				s->present = 0;
+			else if (ph.p_filesz > core->size - ph.p_offset)
+				s->present = core->size - ph.p_offset;
+			else
+				s->present = ph.p_filesz;
+		}
+	}
+	if (!have_notes || core->nthreads == 0)
+		return hc_error_format(HC_ERROR_BAD_DATA,
+				       "%s has no thread notes (NT_PRSTATUS); it is not a process core",
+				       core->path);
+	if (core->needed_size > core->size) {
+		if (!force)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "%s is truncated: it has %zu bytes but its segments need %" PRIu64
+					       " (--force reads what is there)",
+					       core->path, core->size, core->needed_size);
+		hc_warn(warnings,
+			"core is truncated: %zu of %" PRIu64
+			" bytes present; the rest reads as not saved",
+			core->size, core->needed_size);
+	}
+	return NULL;
+}
+
+struct hc_error *hc_core_open(const char *path, bool force,
+			      struct hc_warnings *warnings,
+			      struct hc_core **ret)
+{
+	struct hc_error *err;
+	struct hc_core *core = calloc(1, sizeof(*core));
+	if (!core)
+		return &hc_enomem;
+	core->fd = -1;
+	/* Absolute, so that every front end names the same file the same way. */
+	core->path = realpath(path, NULL);
+	if (!core->path && errno != ENOMEM)
+		core->path = strdup(path);
+	if (!core->path) {
+		err = &hc_enomem;
+		goto fail;
+	}
+	core->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (core->fd < 0) {
+		err = hc_error_os(errno, path, "cannot open");
+		goto fail;
+	}
+	struct stat st;
+	if (fstat(core->fd, &st) < 0) {
+		err = hc_error_os(errno, path, "cannot stat");
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = hc_error_format(HC_ERROR_BAD_DATA,
+				      "%s is not a core file: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_size < EI_NIDENT) {
+		err = hc_error_format(HC_ERROR_BAD_DATA,
+				      "%s is not a core file: it is %s", path,
+				      st.st_size ? "too short to be an ELF file"
+						 : "empty");
+		goto fail;
+	}
+	elf_version(EV_CURRENT);
+	core->elf = elf_begin(core->fd, ELF_C_READ_MMAP, NULL);
+	if (!core->elf) {
+		err = hc_error_format(HC_ERROR_BAD_DATA,
+				      "%s is not a core file: %s", path,
+				      elf_errmsg(-1));
+		goto fail;
+	}
+	core->image = (const uint8_t *)elf_rawfile(core->elf, &core->size);
+	if (!core->image) {
+		err = hc_error_format(HC_ERROR_BAD_DATA,
+				      "%s is not a core file: it is not an ELF file",
+				      path);
+		goto fail;
+	}
+	err = check_header(core);
+	if (err)
+		goto fail;
+	err = read_segments(core, force, warnings);
+	if (err)
+		goto fail;
+	if (!core->has_siginfo)
+		core->signal = core->threads[0].signal;
+	*ret = core;
+	return NULL;
+fail:
+	hc_core_close(core);
+	return err;
+}
+
+void hc_core_close(struct hc_core *core)
+{
+	if (!core)
+		return;
+	if (core->elf)
+		elf_end(core->elf);
+	if (core->fd >= 0)
+		close(core->fd);
+	free(core->loads);
+	free(core->threads);
+	free(core->files);
+	free(core->path);
+	free(core);
+}

@@ -1,0 +1,191 @@
+/*
+ * Opening an executable: its ELF image is mapped by libelf, its symbol table
+ * indexed by name, its build IDs located, and its DWARF handed to libdw (which
+ * decompresses Go's SHF_COMPRESSED debug sections itself).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "target/exe.h"
+
+static void find_build_ids(struct hc_exe *exe)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(exe->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *data = elf_rawdata(scn, NULL);
+		if (!data || !data->d_buf)
+			continue;
+		size_t off = 0, next, name_off, desc_off;
+		GElf_Nhdr nh;
+		while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			size_t start = off;
+			off = next;
+			const char *name = (const char *)data->d_buf + name_off;
+			const uint8_t *desc = (const uint8_t *)data->d_buf + desc_off;
+			struct hc_build_id *id = NULL;
+			/* Go pads its note name to "Go\0\0" (namesz 4). */
+			if (nh.n_namesz >= 3 && strcmp(name, "Go") == 0 &&
+			    nh.n_type == 4)
+				id = &exe->go_build_id;
+			else if (nh.n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+				 nh.n_type == NT_GNU_BUILD_ID)
+				id = &exe->gnu_build_id;
+			if (!id)
+				continue;
+			id->bytes = desc;
+			id->len = nh.n_descsz;
+			id->note = (const uint8_t *)data->d_buf + start;
+			id->note_len = desc_off + nh.n_descsz - start;
+			id->vaddr = (sh.sh_flags & SHF_ALLOC) ? sh.sh_addr + start : 0;
+		}
+	}
+}
+
+static struct hc_error *read_symbols(struct hc_exe *exe)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(exe->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (!data || !sh.sh_entsize)
+			continue;
+		size_t n = sh.sh_size / sh.sh_entsize;
+		exe->syms = calloc(n ? n : 1, sizeof(*exe->syms));
+		if (!exe->syms)
+			return &hc_enomem;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(data, (int)i, &sym))
+				break;
+			int type = GELF_ST_TYPE(sym.st_info);
+			if (sym.st_shndx == SHN_UNDEF ||
+			    (type != STT_OBJECT && type != STT_FUNC &&
+			     type != STT_NOTYPE))
+				continue;
+			const char *name = elf_strptr(exe->elf, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			struct hc_symbol *s = &exe->syms[exe->nsyms];
+			s->name = name;
+			s->addr = sym.st_value;
+			s->size = sym.st_size;
+			if (!hc_strmap_put(&exe->symbol_index, name, exe->nsyms, false))
+				return &hc_enomem;
+			exe->nsyms++;
+		}
+		break;
+	}
+	return NULL;
+}
+
+struct hc_error *hc_exe_open(const char *path, struct hc_exe **ret)
+{
+	struct hc_error *err;
+	struct hc_exe *exe = calloc(1, sizeof(*exe));
+	if (!exe)
+		return &hc_enomem;
+	hc_strmap_init(&exe->symbol_index);
+	exe->fd = -1;
+	exe->path = realpath(path, NULL);
+	if (!exe->path && errno != ENOMEM)
+		exe->path = strdup(path);
+	if (!exe->path) {
+		err = &hc_enomem;
+		goto fail;
+	}
+	exe->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (exe->fd < 0) {
+		err = hc_error_os(errno, path, "cannot open executable");
+		goto fail;
+	}
+	struct stat st;
+	if (fstat(exe->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = hc_error_format(HC_ERROR_BAD_DATA,
+				      "%s is not an executable: not a regular file", path);
+		goto fail;
+	}
+	elf_version(EV_CURRENT);
+	exe->elf = elf_begin(exe->fd, ELF_C_READ_MMAP, NULL);
+	GElf_Ehdr ehdr;
+	if (!exe->elf || elf_kind(exe->elf) != ELF_K_ELF ||
+	    !gelf_getehdr(exe->elf, &ehdr)) {
+		err = hc_error_format(HC_ERROR_BAD_DATA,
+				      "%s is not an executable: it is not an ELF file", path);
+		goto fail;
+	}
+	if (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN) {
+		err = hc_error_format(HC_ERROR_BAD_DATA,
+				      "%s is not an executable%s", path,
+				      ehdr.e_type == ET_CORE ? ": it is a core file" : "");
+		goto fail;
+	}
+	exe->machine = ehdr.e_machine;
+	exe->type = ehdr.e_type;
+	exe->image = (const uint8_t *)elf_rawfile(exe->elf, &exe->size);
+	size_t phnum;
+	if (elf_getphdrnum(exe->elf, &phnum) != 0) {
+		err = hc_error_format(HC_ERROR_BAD_DATA,
+				      "%s: unreadable program headers", path);
+		goto fail;
+	}
+	exe->loads = calloc(phnum ? phnum : 1, sizeof(*exe->loads));
+	if (!exe->loads) {
+		err = &hc_enomem;
+		goto fail;
+	}
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(exe->elf, (int)i, &ph) && ph.p_type == PT_LOAD)
+			exe->loads[exe->nloads++] = ph;
+	}
+	err = read_symbols(exe);
+	if (err)
+		goto fail;
+	find_build_ids(exe);
+	exe->dwarf = dwarf_begin_elf(exe->elf, DWARF_C_READ, NULL);
+	*ret = exe;
+	return NULL;
+fail:
+	hc_exe_close(exe);
+	return err;
+}
+
+void hc_exe_close(struct hc_exe *exe)
+{
+	if (!exe)
+		return;
+	if (exe->dwarf)
+		dwarf_end(exe->dwarf);
+	if (exe->elf)
+		elf_end(exe->elf);
+	if (exe->fd >= 0)
+		close(exe->fd);
+	hc_strmap_deinit(&exe->symbol_index);
+	free(exe->syms);
+	free(exe->loads);
+	free(exe->path);
+	free(exe);
+}
+
+const struct hc_symbol *hc_exe_symbol(const struct hc_exe *exe,
+				      const char *name)
+{
+	uint64_t i;
+	if (!hc_strmap_get(&exe->symbol_index, name, &i))
+		return NULL;
+	return &exe->syms[i];
+}
+
+bool hc_exe_stripped_go(const struct hc_exe *exe)
+{
+	return exe->go_build_id.note && !exe->nsyms;
+}

@@ -1,0 +1,52 @@
+/*
+ * The executable (and, later, shared libraries): its loadable segments,
+ * symbol table, build IDs and DWARF, with the file mapped rather than read.
+ */
+#ifndef HC_EXE_H
+#define HC_EXE_H
+
+#include <elfutils/libdw.h>
+#include <gelf.h>
+
+#include "util/internal.h"
+
+struct hc_symbol {
+	const char *name; /* into the ELF string table */
+	uint64_t addr;    /* link-time address */
+	uint64_t size;
+};
+
+struct hc_build_id {
+	uint64_t vaddr;       /* link-time address of the note header, 0 if not loaded */
+	const uint8_t *note;  /* the whole note (header, name, descriptor) in the file */
+	size_t note_len;
+	const uint8_t *bytes; /* the descriptor */
+	size_t len;
+};
+
+struct hc_exe {
+	char *path;
+	int fd;
+	Elf *elf;
+	const uint8_t *image;
+	size_t size;
+	uint16_t machine;
+	uint16_t type; /* ET_EXEC or ET_DYN */
+	GElf_Phdr *loads;
+	size_t nloads;
+	struct hc_symbol *syms;
+	size_t nsyms;
+	struct hc_strmap symbol_index; /* name -> index in syms */
+	struct hc_build_id go_build_id, gnu_build_id;
+	Dwarf *dwarf; /* NULL without DWARF */
+};
+
+struct hc_error *hc_exe_open(const char *path, struct hc_exe **ret);
+void hc_exe_close(struct hc_exe *exe);
+/** Look a symbol up by its exact name. */
+const struct hc_symbol *hc_exe_symbol(const struct hc_exe *exe,
+				      const char *name);
+/** A Go executable (it has a Go build ID) without a symbol table. */
+bool hc_exe_stripped_go(const struct hc_exe *exe);
+
+#endif /* HC_EXE_H */

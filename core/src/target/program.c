@@ -1,0 +1,519 @@
+/*
+ * Opening a core: parse it, find and open its executable, check that the two
+ * belong together, and assemble the address space.
+ *
+ * Memory comes first from the core's own segments.  What the kernel did not
+ * dump (read-only file mappings such as the executable's text and rodata,
+ * where Go keeps its type descriptors and pclntab) comes from the file the
+ * core's NT_FILE note names for that range, at that offset.  Anything else
+ * reads as an error naming the address.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "debuginfo/dwarf_index.h"
+#include "go/go.h"
+#include "graph/graph.h"
+#include "go/go_stack.h"
+#include "target/program.h"
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* The NT_FILE entry that maps the entry point: the executable. */
+static const struct hc_file_mapping *core_exe_mapping(const struct hc_core *core)
+{
+	if (core->has_auxv && core->at_entry) {
+		for (size_t i = 0; i < core->nfiles; i++) {
+			if (core->at_entry >= core->files[i].start &&
+			    core->at_entry < core->files[i].end)
+				return &core->files[i];
+		}
+	}
+	/* No auxv: the first mapping of a file named like the process. */
+	if (core->has_prpsinfo && core->fname[0]) {
+		for (size_t i = 0; i < core->nfiles; i++) {
+			if (strncmp(base_name(core->files[i].path), core->fname,
+				    15) == 0)
+				return &core->files[i];
+		}
+	}
+	return NULL;
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static struct hc_error *find_exe(struct hc_program *prog, char **ret)
+{
+	const char *named = prog->core_exe_path;
+	if (!named)
+		return hc_error_format(HC_ERROR_NOT_FOUND,
+				       "cannot find the executable: %s does not name it (no NT_FILE entry maps the entry point); give it as an argument",
+				       prog->core->path);
+	if (file_exists(named)) {
+		prog->exe_found_by = "named by the core (NT_FILE)";
+		*ret = strdup(named);
+		return *ret ? NULL : &hc_enomem;
+	}
+	char *core_copy = strdup(prog->core->path);
+	if (!core_copy)
+		return &hc_enomem;
+	char *beside;
+	int r = asprintf(&beside, "%s/%s", dirname(core_copy), base_name(named));
+	free(core_copy);
+	if (r < 0)
+		return &hc_enomem;
+	if (file_exists(beside)) {
+		prog->exe_found_by = "beside the core";
+		*ret = beside;
+		return NULL;
+	}
+	struct hc_error *err = hc_error_format(
+		HC_ERROR_NOT_FOUND,
+		"cannot find the executable: the core names %s, which does not exist, nor does %s; give it as an argument",
+		named, beside);
+	free(beside);
+	return err;
+}
+
+/* A build ID as text: Go's is printable, GNU's is shown in hex. */
+static void build_id_text(char *out, size_t outlen, const uint8_t *p, size_t n,
+			  bool printable)
+{
+	static const char digits[] = "0123456789abcdef";
+	if (printable) {
+		/* Go's is text, unless the core is damaged: escape anything else. */
+		size_t o = 0;
+		for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+			if (p[i] >= 0x20 && p[i] < 0x7f) {
+				out[o++] = (char)p[i];
+			} else {
+				snprintf(out + o, outlen - o, "\\x%02x", p[i]);
+				o += 4;
+			}
+		}
+		out[o] = '\0';
+		return;
+	}
+	size_t i;
+	for (i = 0; i < n && 2 * i + 2 < outlen; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
+/*
+ * Compare a build ID note of the file with the bytes the core holds at the
+ * same address (the kernel dumps the first page of each file mapping, where
+ * the notes sit).  Returns 1 match, 0 not comparable, -1 mismatch.
+ */
+static int compare_build_id(struct hc_program *prog,
+			    const struct hc_build_id *id, const char *what,
+			    struct hc_error **errp)
+{
+	if (!id->note || !id->vaddr || id->note_len > 512)
+		return 0;
+	uint8_t buf[512];
+	if (!hc_memory_peek(&prog->mem, id->vaddr + prog->bias, buf, id->note_len))
+		return 0;
+	if (memcmp(buf, id->note, id->note_len) == 0)
+		return 1;
+	bool printable = strcmp(what, "Go build ID") == 0;
+	char theirs[2049], ours[2049];
+	build_id_text(ours, sizeof(ours), id->bytes, id->len, printable);
+	size_t hdr = id->note_len - id->len;
+	if (memcmp(buf, id->note, hdr) != 0) {
+		*errp = hc_error_format(HC_ERROR_MISMATCH,
+					"%s does not match %s: the file has %s %s at 0x%" PRIx64
+					", where the core holds no such note (--force uses it anyway)",
+					prog->exe->path, prog->core->path, what, ours,
+					id->vaddr + prog->bias);
+		return -1;
+	}
+	build_id_text(theirs, sizeof(theirs), buf + hdr, id->len, printable);
+	*errp = hc_error_format(HC_ERROR_MISMATCH,
+				"%s does not match %s: the core's %s is %s but the file's is %s (--force uses it anyway)",
+				prog->exe->path, prog->core->path, what, theirs, ours);
+	return -1;
+}
+
+/* Compare read-only loaded bytes of the file with what the core holds. */
+static int compare_text(struct hc_program *prog, struct hc_error **errp)
+{
+	int result = 0;
+	for (size_t i = 0; i < prog->exe->nloads; i++) {
+		const GElf_Phdr *ph = &prog->exe->loads[i];
+		if ((ph->p_flags & PF_W) || ph->p_filesz == 0 ||
+		    ph->p_offset + ph->p_filesz > prog->exe->size)
+			continue;
+		uint64_t addr = ph->p_vaddr + prog->bias;
+		size_t n = ph->p_filesz < 4096 ? (size_t)ph->p_filesz : 4096;
+		const uint8_t *held = hc_memory_ptr(&prog->mem, addr, n);
+		if (!held)
+			continue;
+		if (memcmp(held, prog->exe->image + ph->p_offset, n) != 0) {
+			*errp = hc_error_format(HC_ERROR_MISMATCH,
+						"%s does not match %s: its bytes at 0x%" PRIx64
+						" differ from the core's (--force uses it anyway)",
+						prog->exe->path, prog->core->path, addr);
+			return -1;
+		}
+		result = 1;
+	}
+	return result;
+}
+
+static struct hc_error *verify_exe(struct hc_program *prog, bool force)
+{
+	static const struct {
+		size_t off;
+		const char *what;
+	} ids[] = {
+		{offsetof(struct hc_exe, go_build_id), "Go build ID"},
+		{offsetof(struct hc_exe, gnu_build_id), "GNU build ID"},
+	};
+	struct hc_error *err = NULL;
+	int r = 0;
+	bool machine_ok =
+		(prog->core->arch == HC_ARCH_X86_64 && prog->exe->machine == EM_X86_64) ||
+		(prog->core->arch == HC_ARCH_AARCH64 && prog->exe->machine == EM_AARCH64);
+	if (!machine_ok) {
+		err = hc_error_format(HC_ERROR_MISMATCH,
+				      "%s does not match %s: it is for ELF machine %u, the core is %s (--force uses it anyway)",
+				      prog->exe->path, prog->core->path,
+				      prog->exe->machine, hc_arch_name(prog->core->arch));
+		r = -1;
+	}
+	for (size_t i = 0; r == 0 && i < HC_ARRAY_SIZE(ids); i++) {
+		const struct hc_build_id *id =
+			(const void *)((const char *)prog->exe + ids[i].off);
+		r = compare_build_id(prog, id, ids[i].what, &err);
+		if (r > 0)
+			prog->exe_verified_by = ids[i].what;
+	}
+	if (r == 0) {
+		r = compare_text(prog, &err);
+		if (r > 0)
+			prog->exe_verified_by = "its loaded bytes";
+	}
+	if (r == 0) {
+		prog->exe_verified_by = "nothing to compare";
+		hc_warn(&prog->warnings,
+			"could not check that %s belongs to the core: the core holds none of its bytes",
+			prog->exe->path);
+	}
+	if (r < 0) {
+		if (!force)
+			return err;
+		hc_warn(&prog->warnings, "%s", hc_error_message(err));
+		hc_error_destroy(err);
+		prog->exe_verified_by = "mismatch overridden by --force";
+	}
+	return NULL;
+}
+
+static void compute_bias(struct hc_program *prog)
+{
+	prog->bias = 0;
+	if (prog->exe->type != ET_DYN || !prog->core_exe_path)
+		return;
+	uint64_t low = UINT64_MAX;
+	for (size_t i = 0; i < prog->exe->nloads; i++) {
+		if (prog->exe->loads[i].p_offset == 0 && prog->exe->loads[i].p_vaddr < low)
+			low = prog->exe->loads[i].p_vaddr;
+	}
+	for (size_t i = 0; low != UINT64_MAX && i < prog->core->nfiles; i++) {
+		const struct hc_file_mapping *f = &prog->core->files[i];
+		if (f->offset == 0 && strcmp(f->path, prog->core_exe_path) == 0) {
+			prog->bias = f->start - low;
+			return;
+		}
+	}
+}
+
+static struct hc_error *add_core_segments(struct hc_program *prog)
+{
+	const struct hc_core *core = prog->core;
+	for (size_t i = 0; i < core->nloads; i++) {
+		const struct hc_core_segment *s = &core->loads[i];
+		struct hc_memory_segment seg = {
+			.start = s->vaddr,
+			.end = s->vaddr + s->present,
+			.data = core->image + s->offset,
+		};
+		struct hc_error *err = hc_memory_add(&prog->mem, &seg);
+		if (err)
+			return err;
+	}
+	hc_memory_finish(&prog->mem);
+	return NULL;
+}
+
+static struct hc_mapped_file *mapped_file(struct hc_program *prog,
+					  const char *path)
+{
+	for (size_t i = 0; i < prog->nfiles; i++) {
+		if (strcmp(prog->files[i].path, path) == 0)
+			return &prog->files[i];
+	}
+	struct hc_mapped_file *f = &prog->files[prog->nfiles++];
+	f->path = path;
+	if (prog->core_exe_path && strcmp(path, prog->core_exe_path) == 0) {
+		f->image = prog->exe->image;
+		f->size = prog->exe->size;
+		return f;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		f->error = strdup(fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return f;
+	}
+	if (st.st_size > 0) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			f->error = strdup(strerror(errno));
+		} else {
+			f->image = p;
+			f->size = (size_t)st.st_size;
+			f->owned = true;
+		}
+	}
+	close(fd);
+	return f;
+}
+
+/*
+ * For each part of a segment the core did not save, use the file mapped
+ * there; what no readable file covers becomes a hole with a reason.
+ */
+static struct hc_error *add_file_segments(struct hc_program *prog)
+{
+	const struct hc_core *core = prog->core;
+	prog->files = calloc(core->nfiles ? core->nfiles : 1, sizeof(*prog->files));
+	if (!prog->files)
+		return &hc_enomem;
+	for (size_t i = 0; i < core->nfiles; i++)
+		mapped_file(prog, core->files[i].path);
+	for (size_t i = 0; i < core->nloads; i++) {
+		const struct hc_core_segment *s = &core->loads[i];
+		uint64_t lo = s->vaddr + s->present, hi = s->vaddr + s->memsz;
+		const char *why = s->present < s->filesz
+					  ? "was cut off when the core was truncated"
+					  : "was not saved in the core";
+		while (lo < hi) {
+			uint64_t next = hi;
+			const struct hc_file_mapping *fm = NULL;
+			for (size_t j = 0; j < core->nfiles; j++) {
+				const struct hc_file_mapping *f = &core->files[j];
+				if (f->start <= lo && lo < f->end) {
+					fm = f;
+					break;
+				}
+				if (f->start > lo && f->start < next)
+					next = f->start;
+			}
+			struct hc_error *err;
+			if (!fm) {
+				err = hc_memory_add_hole(&prog->mem, lo, next, why);
+				if (err)
+					return err;
+				lo = next;
+				continue;
+			}
+			uint64_t end = fm->end < hi ? fm->end : hi;
+			struct hc_mapped_file *mf = mapped_file(prog, fm->path);
+			uint64_t off = fm->offset + (lo - fm->start);
+			uint64_t avail = 0;
+			if (mf->image && off < mf->size)
+				avail = mf->size - off < end - lo ? mf->size - off : end - lo;
+			if (avail) {
+				struct hc_memory_segment seg = {
+					.start = lo,
+					.end = lo + avail,
+					.data = mf->image + off,
+				};
+				err = hc_memory_add(&prog->mem, &seg);
+				if (err)
+					return err;
+			}
+			err = hc_memory_add_hole(&prog->mem, lo + avail, end,
+						 mf->image ? "lies past the end of its mapped file"
+							   : "was not saved in the core and its file could not be opened");
+			if (err)
+				return err;
+			lo = end;
+		}
+	}
+	hc_memory_finish(&prog->mem);
+	return NULL;
+}
+
+uint64_t hc_program_symbol_addr(struct hc_program *prog, const char *name,
+				uint64_t *size)
+{
+	const struct hc_symbol *s = hc_exe_symbol(prog->exe, name);
+	if (!s) {
+		/* No ELF symbol (a stripped symbol table): DWARF may still know it. */
+		struct hc_dwarf_index *dw;
+		uint64_t addr;
+		struct hc_error *err = prog->exe->dwarf ? hc_dwarf_index_get(prog, &dw) : &hc_enomem;
+		if (!err)
+			err = hc_dwarf_variable_address(dw, name, &addr);
+		if (err) {
+			hc_error_destroy(err);
+			return 0;
+		}
+		if (size)
+			*size = 0;
+		return addr + prog->bias;
+	}
+	if (size)
+		*size = s->size;
+	return s->addr + prog->bias;
+}
+
+/* runtime.buildVersion is a Go string {ptr, len}. */
+static void read_go_version(struct hc_program *prog)
+{
+	uint64_t addr = hc_program_symbol_addr(prog, "runtime.buildVersion", NULL);
+	if (!addr)
+		return;
+	uint64_t ptr, len;
+	struct hc_error *err = hc_memory_read_u64(&prog->mem, addr, &ptr);
+	if (!err)
+		err = hc_memory_read_u64(&prog->mem, addr + 8, &len);
+	if (!err && (len == 0 || len > 256))
+		err = hc_error_format(HC_ERROR_BAD_DATA, "its length is %" PRIu64, len);
+	char *s = NULL;
+	if (!err) {
+		s = calloc(1, len + 1);
+		if (!s)
+			return;
+		err = hc_memory_read(&prog->mem, ptr, s, len);
+	}
+	if (err) {
+		hc_warn(&prog->warnings, "cannot read runtime.buildVersion: %s",
+			hc_error_message(err));
+		hc_error_destroy(err);
+		free(s);
+		return;
+	}
+	prog->go_version = s;
+}
+
+struct hc_error *hc_program_open_core(const char *core_path,
+				      const char *exe_path, unsigned flags,
+				      struct hc_program **ret)
+{
+	if (!core_path || !ret)
+		return hc_error_create(HC_ERROR_INVALID_ARGUMENT,
+				       "no core file given");
+	bool force = flags & HC_OPEN_FORCE;
+	struct hc_program *prog = calloc(1, sizeof(*prog));
+	if (!prog)
+		return &hc_enomem;
+	hc_memory_init(&prog->mem);
+	struct hc_error *err = hc_core_open(core_path, force, &prog->warnings,
+					    &prog->core);
+	if (err)
+		goto fail;
+	const struct hc_file_mapping *fm = core_exe_mapping(prog->core);
+	prog->core_exe_path = fm ? fm->path : NULL;
+	char *path = NULL;
+	if (exe_path) {
+		prog->exe_found_by = "given";
+		path = strdup(exe_path);
+		if (!path)
+			err = &hc_enomem;
+	} else {
+		err = find_exe(prog, &path);
+	}
+	if (err)
+		goto fail;
+	err = hc_exe_open(path, &prog->exe);
+	free(path);
+	if (err)
+		goto fail;
+	compute_bias(prog);
+	err = add_core_segments(prog);
+	if (err)
+		goto fail;
+	err = verify_exe(prog, force);
+	if (err)
+		goto fail;
+	err = add_file_segments(prog);
+	if (err)
+		goto fail;
+	read_go_version(prog);
+	*ret = prog;
+	return NULL;
+fail:
+	hc_program_destroy(prog);
+	return err;
+}
+
+void hc_program_destroy(struct hc_program *prog)
+{
+	if (!prog)
+		return;
+	hc_graph_destroy(prog->graph);
+	hc_pcln_destroy(prog->pcln);
+	hc_go_destroy(prog->go);
+	hc_dwarf_index_destroy(prog->dwarf);
+	for (size_t i = 0; i < prog->nfiles; i++) {
+		if (prog->files[i].owned)
+			munmap((void *)prog->files[i].image, prog->files[i].size);
+		free(prog->files[i].error);
+	}
+	free(prog->files);
+	hc_memory_deinit(&prog->mem);
+	hc_exe_close(prog->exe);
+	hc_core_close(prog->core);
+	hc_warnings_deinit(&prog->warnings);
+	free(prog->go_version);
+	free(prog);
+}
+
+const char *hc_program_exe_path(const struct hc_program *prog)
+{
+	return prog->exe->path;
+}
+
+const char *hc_program_go_version(const struct hc_program *prog)
+{
+	return prog->go_version;
+}
+
+size_t hc_program_num_warnings(const struct hc_program *prog)
+{
+	return prog->warnings.count;
+}
+
+const char *hc_program_warning(const struct hc_program *prog, size_t i)
+{
+	return i < prog->warnings.count ? prog->warnings.msgs[i] : NULL;
+}
+
+void hc_program_set_progress(struct hc_program *prog, hc_progress_fn *fn, void *arg)
+{
+	prog->progress.fn = fn;
+	prog->progress.arg = arg;
+}

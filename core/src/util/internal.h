@@ -1,0 +1,166 @@
+/*
+ * Internal declarations shared by the library's modules: error
+ * constructors, a growable string buffer, a string-keyed hash table,
+ * cleanup helpers and the program structure.
+ */
+#ifndef HC_INTERNAL_H
+#define HC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "heapcore.h"
+
+#define HC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define HC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+
+/* ---- errors (error.c) ---- */
+
+struct hc_error {
+	enum hc_error_code code;
+	int errnum;
+	uint64_t address;
+	char *message;
+};
+
+/** The static out-of-memory error; never freed. */
+extern struct hc_error hc_enomem;
+
+struct hc_error *hc_error_create(enum hc_error_code code, const char *msg);
+struct hc_error *hc_error_format(enum hc_error_code code, const char *fmt,
+				 ...) HC_PRINTF(2, 3);
+/** An OS error for @p path with the current errno-style @p errnum. */
+struct hc_error *hc_error_os(int errnum, const char *path, const char *what);
+/** A fault reading @p address: "address 0x... <why>". */
+struct hc_error *hc_error_fault(uint64_t address, const char *why);
+/** Prefix an error's message with "<prefix>: "; returns @p err. */
+struct hc_error *hc_error_prefix(struct hc_error *err, const char *fmt, ...)
+	HC_PRINTF(2, 3);
+
+static inline void hc_error_cleanup(struct hc_error **errp)
+{
+	hc_error_destroy(*errp);
+}
+
+static inline void hc_free_cleanup(void *p)
+{
+	free(*(void **)p);
+}
+
+#define _cleanup_free_ __attribute__((cleanup(hc_free_cleanup)))
+
+/* ---- string buffer (strbuf.c) ---- */
+
+struct hc_strbuf {
+	char *str;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+void hc_strbuf_init(struct hc_strbuf *sb);
+void hc_strbuf_deinit(struct hc_strbuf *sb);
+void hc_strbuf_append(struct hc_strbuf *sb, const char *s, size_t n);
+void hc_strbuf_puts(struct hc_strbuf *sb, const char *s);
+void hc_strbuf_printf(struct hc_strbuf *sb, const char *fmt, ...) HC_PRINTF(2, 3);
+/** Hand the text over: on success *ret owns it and sb is empty. */
+struct hc_error *hc_strbuf_finish(struct hc_strbuf *sb, char **ret);
+/** Human-readable byte count: "12.5 MiB", "840 B". */
+void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n);
+
+/* ---- vectors ---- */
+
+/** Grow *arr (of *cap elements of @p elem) to hold at least @p need. */
+bool hc_grow(void *arrp, size_t *cap, size_t need, size_t elem);
+
+/* ---- big arrays (bigarray.c) ---- */
+
+/** A zero-filled array of @p n elements of @p elem bytes, or NULL. */
+void *hc_array_new(size_t n, size_t elem);
+/**
+ * Resize an hc_array_new() array, keeping its contents; new elements are
+ * zero.  NULL when out of memory, and then @p arr is unchanged.
+ */
+void *hc_array_resize(void *arr, size_t n, size_t elem);
+void hc_array_free(void *arr);
+
+/* ---- string-keyed hash table (util.c) ---- */
+
+struct hc_strmap_entry {
+	const char *key; /* not owned */
+	uint64_t value;
+};
+
+struct hc_strmap {
+	struct hc_strmap_entry *entries;
+	size_t mask; /* capacity - 1, or SIZE_MAX when empty */
+	size_t count;
+};
+
+void hc_strmap_init(struct hc_strmap *m);
+void hc_strmap_deinit(struct hc_strmap *m);
+/** Insert or (if @p replace) overwrite; the key must outlive the map. */
+bool hc_strmap_put(struct hc_strmap *m, const char *key, uint64_t value,
+		   bool replace);
+bool hc_strmap_get(const struct hc_strmap *m, const char *key,
+		   uint64_t *ret);
+uint64_t hc_hash_bytes(const void *p, size_t n);
+
+/* ---- 64-bit-keyed hash table (util.c) ---- */
+
+struct hc_u64map_entry {
+	uint64_t key;
+	uint64_t value;
+};
+
+struct hc_u64map {
+	struct hc_u64map_entry *entries;
+	bool *used;
+	size_t mask; /* capacity - 1, or SIZE_MAX when empty */
+	size_t count;
+};
+
+void hc_u64map_init(struct hc_u64map *m);
+void hc_u64map_deinit(struct hc_u64map *m);
+/** Insert or overwrite; false only when out of memory. */
+bool hc_u64map_put(struct hc_u64map *m, uint64_t key, uint64_t value);
+bool hc_u64map_get(const struct hc_u64map *m, uint64_t key, uint64_t *ret);
+
+/**
+ * Make text read from the target printable in place: bytes that are not
+ * valid UTF-8, and control characters other than newline and tab, become
+ * '?'.  Names from a damaged core can hold anything.
+ */
+void hc_text_sanitize(char *s);
+
+/* ---- progress ---- */
+
+/* Where a long computation reports how far it got (hc_progress_fn). */
+struct hc_progress {
+	hc_progress_fn *fn; /* NULL: nobody listens */
+	void *arg;
+	const char *phase;
+	uint64_t last;
+};
+
+/**
+ * Report progress: a phase starts with done == 0 and ends with done ==
+ * total.  Between, call as often as convenient; calls closer together than
+ * 1/256 of the phase are dropped here.  @p p may be NULL.
+ */
+void hc_progress(struct hc_progress *p, const char *phase, uint64_t done, uint64_t total);
+
+/* ---- warnings ---- */
+
+struct hc_warnings {
+	char **msgs;
+	size_t count;
+	size_t cap;
+};
+
+void hc_warn(struct hc_warnings *w, const char *fmt, ...) HC_PRINTF(2, 3);
+void hc_warnings_deinit(struct hc_warnings *w);
+
+#endif /* HC_INTERNAL_H */
