@@ -577,3 +577,27 @@ struct hc_error *hc_dwarf_variable_address(struct hc_dwarf_index *dw,
 	*ret = addr;
 	return NULL;
 }
+
+uint64_t hc_program_symbol_addr(struct hc_program *prog, const char *name,
+				uint64_t *size)
+{
+	const struct hc_symbol *s = hc_exe_symbol(prog->exe, name);
+	if (!s) {
+		/* No ELF symbol (a stripped symbol table): DWARF may still know it. */
+		struct hc_dwarf_index *dw;
+		uint64_t addr;
+		struct hc_error *err = prog->exe->dwarf ? hc_dwarf_index_get(prog, &dw) : &hc_enomem;
+		if (!err)
+			err = hc_dwarf_variable_address(dw, name, &addr);
+		if (err) {
+			hc_error_destroy(err);
+			return 0;
+		}
+		if (size)
+			*size = 0;
+		return addr + prog->bias;
+	}
+	if (size)
+		*size = s->size;
+	return s->addr + prog->bias;
+}

@@ -113,4 +113,11 @@ bool hc_dwarf_array_info(Dwarf_Die *array, Dwarf_Die *elem, uint64_t *n, uint64_
 /** Size of a type DIE. */
 struct hc_error *hc_dwarf_die_size(Dwarf_Die *type, uint64_t *ret);
 
+/**
+ * The address of a symbol in the target (the ELF symbol table's, else
+ * DWARF's), or 0 when it does not exist.
+ */
+uint64_t hc_program_symbol_addr(struct hc_program *prog, const char *name,
+				uint64_t *size);
+
 #endif /* HC_DWARF_INDEX_H */

@@ -928,3 +928,32 @@ void hc_object_iterator_destroy(struct hc_object_iterator *it)
 {
 	free(it);
 }
+
+/* runtime.buildVersion is a Go string {ptr, len}. */
+void hc_go_read_version(struct hc_program *prog)
+{
+	uint64_t addr = hc_program_symbol_addr(prog, "runtime.buildVersion", NULL);
+	if (!addr)
+		return;
+	uint64_t ptr, len;
+	struct hc_error *err = hc_memory_read_u64(&prog->mem, addr, &ptr);
+	if (!err)
+		err = hc_memory_read_u64(&prog->mem, addr + 8, &len);
+	if (!err && (len == 0 || len > 256))
+		err = hc_error_format(HC_ERROR_BAD_DATA, "its length is %" PRIu64, len);
+	char *s = NULL;
+	if (!err) {
+		s = calloc(1, len + 1);
+		if (!s)
+			return;
+		err = hc_memory_read(&prog->mem, ptr, s, len);
+	}
+	if (err) {
+		hc_warn(&prog->warnings, "cannot read runtime.buildVersion: %s",
+			hc_error_message(err));
+		hc_error_destroy(err);
+		free(s);
+		return;
+	}
+	prog->go_version = s;
+}

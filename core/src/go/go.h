@@ -61,6 +61,12 @@ struct hc_go {
 
 struct hc_graph;
 
+/**
+ * Read runtime.buildVersion into prog->go_version (left NULL, with a
+ * warning where the variable exists but cannot be read).
+ */
+void hc_go_read_version(struct hc_program *prog);
+
 /** Build (once) the Go heap state of a program. */
 struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret);
 void hc_go_destroy(struct hc_go *go);

@@ -1,6 +1,6 @@
 /*
- * Opening a core: parse it, find and open its executable, check that the two
- * belong together, and assemble the address space.
+ * The target of a program: open its core, find and open its executable,
+ * check that the two belong together, and assemble the address space.
  *
  * Memory comes first from the core's own segments.  What the kernel did not
  * dump (read-only file mappings such as the executable's text and rodata,
@@ -18,10 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "debuginfo/dwarf_index.h"
-#include "go/go.h"
-#include "graph/graph.h"
-#include "go/go_stack.h"
 #include "target/program.h"
 
 static const char *base_name(const char *path)
@@ -366,75 +362,14 @@ static struct hc_error *add_file_segments(struct hc_program *prog)
 	return NULL;
 }
 
-uint64_t hc_program_symbol_addr(struct hc_program *prog, const char *name,
-				uint64_t *size)
+struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
+				const char *exe_path, bool force)
 {
-	const struct hc_symbol *s = hc_exe_symbol(prog->exe, name);
-	if (!s) {
-		/* No ELF symbol (a stripped symbol table): DWARF may still know it. */
-		struct hc_dwarf_index *dw;
-		uint64_t addr;
-		struct hc_error *err = prog->exe->dwarf ? hc_dwarf_index_get(prog, &dw) : &hc_enomem;
-		if (!err)
-			err = hc_dwarf_variable_address(dw, name, &addr);
-		if (err) {
-			hc_error_destroy(err);
-			return 0;
-		}
-		if (size)
-			*size = 0;
-		return addr + prog->bias;
-	}
-	if (size)
-		*size = s->size;
-	return s->addr + prog->bias;
-}
-
-/* runtime.buildVersion is a Go string {ptr, len}. */
-static void read_go_version(struct hc_program *prog)
-{
-	uint64_t addr = hc_program_symbol_addr(prog, "runtime.buildVersion", NULL);
-	if (!addr)
-		return;
-	uint64_t ptr, len;
-	struct hc_error *err = hc_memory_read_u64(&prog->mem, addr, &ptr);
-	if (!err)
-		err = hc_memory_read_u64(&prog->mem, addr + 8, &len);
-	if (!err && (len == 0 || len > 256))
-		err = hc_error_format(HC_ERROR_BAD_DATA, "its length is %" PRIu64, len);
-	char *s = NULL;
-	if (!err) {
-		s = calloc(1, len + 1);
-		if (!s)
-			return;
-		err = hc_memory_read(&prog->mem, ptr, s, len);
-	}
-	if (err) {
-		hc_warn(&prog->warnings, "cannot read runtime.buildVersion: %s",
-			hc_error_message(err));
-		hc_error_destroy(err);
-		free(s);
-		return;
-	}
-	prog->go_version = s;
-}
-
-struct hc_error *hc_program_open_core(const char *core_path,
-				      const char *exe_path, unsigned flags,
-				      struct hc_program **ret)
-{
-	if (!core_path || !ret)
-		return hc_error_create(HC_ERROR_INVALID_ARGUMENT,
-				       "no core file given");
-	bool force = flags & HC_OPEN_FORCE;
-	struct hc_program *prog = calloc(1, sizeof(*prog));
-	if (!prog)
-		return &hc_enomem;
 	hc_memory_init(&prog->mem);
 	struct hc_error *err = hc_core_open(core_path, force, &prog->warnings,
 					    &prog->core);
 	if (err)
-		goto fail;
+		return err;
 	const struct hc_file_mapping *fm = core_exe_mapping(prog->core);
 	prog->core_exe_path = fm ? fm->path : NULL;
 	char *path = NULL;
@@ -447,73 +382,33 @@ struct hc_error *hc_program_open_core(const char *core_path,
 		err = find_exe(prog, &path);
 	}
 	if (err)
-		goto fail;
+		return err;
 	err = hc_exe_open(path, &prog->exe);
 	free(path);
 	if (err)
-		goto fail;
+		return err;
 	compute_bias(prog);
 	err = add_core_segments(prog);
-	if (err)
-		goto fail;
-	err = verify_exe(prog, force);
-	if (err)
-		goto fail;
-	err = add_file_segments(prog);
-	if (err)
-		goto fail;
-	read_go_version(prog);
-	*ret = prog;
-	return NULL;
-fail:
-	hc_program_destroy(prog);
+	if (!err)
+		err = verify_exe(prog, force);
+	if (!err)
+		err = add_file_segments(prog);
 	return err;
 }
 
-void hc_program_destroy(struct hc_program *prog)
+void hc_target_close(struct hc_program *prog)
 {
-	if (!prog)
-		return;
-	hc_graph_destroy(prog->graph);
-	hc_pcln_destroy(prog->pcln);
-	hc_go_destroy(prog->go);
-	hc_dwarf_index_destroy(prog->dwarf);
 	for (size_t i = 0; i < prog->nfiles; i++) {
 		if (prog->files[i].owned)
 			munmap((void *)prog->files[i].image, prog->files[i].size);
 		free(prog->files[i].error);
 	}
 	free(prog->files);
+	prog->files = NULL;
+	prog->nfiles = 0;
 	hc_memory_deinit(&prog->mem);
 	hc_exe_close(prog->exe);
+	prog->exe = NULL;
 	hc_core_close(prog->core);
-	hc_warnings_deinit(&prog->warnings);
-	free(prog->go_version);
-	free(prog);
-}
-
-const char *hc_program_exe_path(const struct hc_program *prog)
-{
-	return prog->exe->path;
-}
-
-const char *hc_program_go_version(const struct hc_program *prog)
-{
-	return prog->go_version;
-}
-
-size_t hc_program_num_warnings(const struct hc_program *prog)
-{
-	return prog->warnings.count;
-}
-
-const char *hc_program_warning(const struct hc_program *prog, size_t i)
-{
-	return i < prog->warnings.count ? prog->warnings.msgs[i] : NULL;
-}
-
-void hc_program_set_progress(struct hc_program *prog, hc_progress_fn *fn, void *arg)
-{
-	prog->progress.fn = fn;
-	prog->progress.arg = arg;
+	prog->core = NULL;
 }

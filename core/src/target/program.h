@@ -41,8 +41,14 @@ struct hc_program {
 	struct hc_progress progress;
 };
 
-/** The address of a symbol in the target, or 0 when it does not exist. */
-uint64_t hc_program_symbol_addr(struct hc_program *prog, const char *name,
-				uint64_t *size);
+/**
+ * Open @p prog's target: the core, its executable (@p exe_path, or found
+ * from the core), the files it maps, the address space.  On failure, what
+ * was opened stays for hc_target_close().
+ */
+struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
+				const char *exe_path, bool force);
+/** Free what hc_target_open() opened. */
+void hc_target_close(struct hc_program *prog);
 
 #endif /* HC_PROGRAM_H */

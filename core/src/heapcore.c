@@ -1,0 +1,75 @@
+/*
+ * The public handle, struct hc_program: the layers put together.  Opening
+ * reads the target (target/), then the Go version the runtime recorded
+ * (go/); the analyses (DWARF index, Go heap, pclntab, object graph) hang off
+ * the program and are built on first use by the layers that own them, and
+ * freed here.
+ */
+#include <stdlib.h>
+
+#include "debuginfo/dwarf_index.h"
+#include "go/go.h"
+#include "go/go_stack.h"
+#include "graph/graph.h"
+#include "target/program.h"
+
+struct hc_error *hc_program_open_core(const char *core_path,
+				      const char *exe_path, unsigned flags,
+				      struct hc_program **ret)
+{
+	if (!core_path || !ret)
+		return hc_error_create(HC_ERROR_INVALID_ARGUMENT,
+				       "no core file given");
+	struct hc_program *prog = calloc(1, sizeof(*prog));
+	if (!prog)
+		return &hc_enomem;
+	struct hc_error *err = hc_target_open(prog, core_path, exe_path,
+					      flags & HC_OPEN_FORCE);
+	if (err) {
+		hc_program_destroy(prog);
+		return err;
+	}
+	hc_go_read_version(prog);
+	*ret = prog;
+	return NULL;
+}
+
+void hc_program_destroy(struct hc_program *prog)
+{
+	if (!prog)
+		return;
+	hc_graph_destroy(prog->graph);
+	hc_pcln_destroy(prog->pcln);
+	hc_go_destroy(prog->go);
+	hc_dwarf_index_destroy(prog->dwarf);
+	hc_target_close(prog);
+	hc_warnings_deinit(&prog->warnings);
+	free(prog->go_version);
+	free(prog);
+}
+
+const char *hc_program_exe_path(const struct hc_program *prog)
+{
+	return prog->exe->path;
+}
+
+const char *hc_program_go_version(const struct hc_program *prog)
+{
+	return prog->go_version;
+}
+
+size_t hc_program_num_warnings(const struct hc_program *prog)
+{
+	return prog->warnings.count;
+}
+
+const char *hc_program_warning(const struct hc_program *prog, size_t i)
+{
+	return i < prog->warnings.count ? prog->warnings.msgs[i] : NULL;
+}
+
+void hc_program_set_progress(struct hc_program *prog, hc_progress_fn *fn, void *arg)
+{
+	prog->progress.fn = fn;
+	prog->progress.arg = arg;
+}
