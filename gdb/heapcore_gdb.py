@@ -22,6 +22,7 @@ import gdb
 LIBRARY = "libheapcore.so.0"
 
 HC_OPEN_FORCE = 1
+HC_OPEN_DIAGNOSE = 2
 HC_REPORT_JSON = 1
 HC_REPORT_BY_SIZE = 2
 HC_REPORT_SORT_COUNT = 4
@@ -156,7 +157,7 @@ def _core_from_command_line():
     return None
 
 
-def _program(force=False):
+def _program(open_flags=0):
     """Open (or reuse) the program for what gdb has loaded."""
     inf = gdb.selected_inferior()
     conn = getattr(inf, "connection", None)
@@ -173,7 +174,7 @@ def _program(force=False):
     exe = gdb.current_progspace().filename
     try:
         st = os.stat(core)
-        key = (core, exe, force, st.st_mtime_ns, st.st_size, st.st_ino)
+        key = (core, exe, open_flags, st.st_mtime_ns, st.st_size, st.st_ino)
     except OSError as e:
         raise gdb.GdbError("heapcore: cannot open %s: %s" % (core, e.strerror))
     if _open["key"] == key:
@@ -184,7 +185,7 @@ def _program(force=False):
         _open["key"] = _open["prog"] = None
     prog = ctypes.c_void_p()
     _check(lib.hc_program_open_core(core.encode(), exe.encode() if exe else None,
-                                    HC_OPEN_FORCE if force else 0,
+                                    open_flags,
                                     ctypes.byref(prog)))
     _open["key"], _open["prog"] = key, prog.value
     if _progress_wanted():
@@ -192,9 +193,9 @@ def _program(force=False):
     return prog.value
 
 
-def _report(fn_name, flags, force, *args):
+def _report(fn_name, flags, open_flags, *args):
     lib = _library()
-    prog = _program(force)
+    prog = _program(open_flags)
     text = ctypes.c_void_p()
     _progress["start"], _progress["shown"] = time.monotonic(), False
     try:
@@ -221,7 +222,7 @@ def _number(command, option, word):
 
 
 def _parse(command, arg, allowed, address=False):
-    """Options as the CLI takes them; returns (flags, force, options)."""
+    """Options as the CLI takes them; returns (report flags, open flags, options)."""
     flags, force = 0, False
     opts = {"top": 20, "depth": 1, "address": None}
     # Split on blanks only, keeping quotes: an address is a gdb expression
@@ -260,7 +261,7 @@ def _parse(command, arg, allowed, address=False):
         raise gdb.GdbError("%s: an address is needed" % command)
     if opts["depth"] == 0:
         raise gdb.GdbError("%s: --depth must be at least 1" % command)
-    return flags, force, opts
+    return flags, HC_OPEN_FORCE if force else 0, opts
 
 
 class HeapInfo(gdb.Command):
@@ -273,7 +274,8 @@ Usage: heap-info [--json] [--force]"""
 
     def invoke(self, arg, from_tty):
         flags, force, _ = _parse("heap-info", arg, {})
-        _report("hc_report_info", flags, force)
+        # info describes a damaged or mismatched core rather than refusing it.
+        _report("hc_report_info", flags, force | HC_OPEN_DIAGNOSE)
 
 
 class HeapStats(gdb.Command):

@@ -1,6 +1,7 @@
 """Bad input gets a clear one-line error, a non-zero status and nothing else:
 no crash, no hang, no sanitizer report (the suite also runs under ASan+UBSan,
 where any report makes stderr longer than one line)."""
+import json
 import os
 import shutil
 import struct
@@ -71,6 +72,18 @@ class MalformedTest(unittest.TestCase):
         self.expect_error(("info", self.write("empty", b"")), 2, "is not a core file: it is empty")
         self.expect_error(("info", self.write("tiny", b"\x7fELF")), 2, "is not a core file")
 
+    def test_compressed_core(self):
+        # What a compressed or archived core is, and what to do about it.
+        for magic, what, how in ((b"\x28\xb5\x2f\xfd", "zstd-compressed", "zstd -d"),
+                                 (b"\xfd7zXZ\0", "xz-compressed", "xz -d"),
+                                 (b"\x04\x22\x4d\x18", "lz4-compressed", "lz4 -d"),
+                                 (b"\x1f\x8b\x08\x00", "gzip-compressed", "gunzip"),
+                                 (b"BZh9", "bzip2-compressed", "bunzip2")):
+            with self.subTest(what=what):
+                path = self.write("core.x", magic + bytes(range(256)) * 4)
+                self.expect_error(("info", path), 2, "is not a core file: it is %s; "
+                                  "decompress it first (%s" % (what, how))
+
     def test_missing_file(self):
         self.expect_error(("info", os.path.join(self.tmp, "nope")), 3,
                           "No such file or directory")
@@ -87,8 +100,17 @@ class MalformedTest(unittest.TestCase):
             with self.subTest(cut=cut):
                 path = self.write("core", self.core_bytes[:cut])
                 shutil.copy(self.fx.exe, self.tmp)
-                err = self.expect_error(("info", path), 2, path)
+                err = self.expect_error(("stats", path), 2, path)
                 self.assertRegex(err, "truncated|not a core file|too short")
+                # info diagnoses what it can: the truncation is a warning.
+                code, out, err = run("info", "--json", path, check=False)
+                if code == 0:
+                    info = json.loads(out)
+                    self.assertTrue(any("core is truncated" in w for w in info["warnings"]),
+                                    info["warnings"])
+                else:
+                    self.assertEqual(code, 2, err)
+                    self.assertRegex(err, "truncated|not a core file|too short|no thread notes")
 
     def test_truncated_forced(self):
         path = self.write("core", self.core_bytes[:len(self.core_bytes) * 2 // 3])
@@ -127,14 +149,21 @@ class MalformedTest(unittest.TestCase):
 
     def test_mismatched_executable(self):
         other = [f for f in fixtures("sizes") if f.toolchain != self.fx.toolchain][0]
-        self.expect_error(("info", self.fx.core, other.exe), 2,
-                          "does not match %s: the core's Go build ID is" % self.fx.core)
+        for cmd in ("stats", "roots"):
+            self.expect_error((cmd, self.fx.core, other.exe), 2,
+                              "does not match %s: the core's Go build ID is" % self.fx.core)
         info, _ = run_json("info", "--json", "--force", self.fx.core, other.exe)
         self.assertEqual(info["executable"]["verified_by"], "mismatch overridden by --force")
         self.assertTrue(any("does not match" in w for w in info["warnings"]))
+        # info is what people run to find out what is wrong: it says, without --force.
+        info, _ = run_json("info", "--json", self.fx.core, other.exe)
+        self.assertEqual(info["executable"]["verified_by"], "does not match the core (see warnings)")
+        self.assertTrue(any("the core's Go build ID is" in w for w in info["warnings"]))
 
     def test_foreign_executable(self):
-        self.expect_error(("info", self.fx.core, "/bin/sh"), 2, "does not match")
+        self.expect_error(("stats", self.fx.core, "/bin/sh"), 2, "does not match")
+        info, _ = run_json("info", "--json", self.fx.core, "/bin/sh")
+        self.assertTrue(any("does not match" in w for w in info["warnings"]), info["warnings"])
 
     def test_stripped_executable(self):
         # objcopy --strip-all drops the symbol table and DWARF but keeps the
@@ -143,8 +172,9 @@ class MalformedTest(unittest.TestCase):
         stripped = os.path.join(self.tmp, "stripped")
         subprocess.run(["objcopy", "--strip-all", self.fx.exe, stripped], check=True)
         for cmd in ("stats", "roots"):
-            self.expect_error((cmd, self.fx.core, stripped), 2,
-                              "is a stripped Go executable (no symbol table")
+            err = self.expect_error((cmd, self.fx.core, stripped), 2,
+                                    "is a stripped Go executable (no symbol table")
+            self.assertIn("a rebuild without -s has another build ID: it needs --force", err)
         _, out, _ = run("info", self.fx.core, stripped)
         self.assertIn("go version:  (unknown: a stripped Go executable)\n", out)
 

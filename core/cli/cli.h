@@ -32,12 +32,14 @@ enum {
 	OPT_DEPTH = 1 << 2,
 	OPT_SORT = 1 << 3,
 	OPT_ADDRESS = 1 << 4, /* a leading ADDR argument */
+	OPT_DIAGNOSE = 1 << 5, /* open a damaged or mismatched core anyway (HC_OPEN_DIAGNOSE) */
 };
 
 /* Options the commands share. */
 struct cli_common {
 	bool json;
 	bool force;
+	bool diagnose; /* the command describes the core: open it whatever is wrong */
 	bool by_size;
 	unsigned long top;   /* --top N */
 	unsigned depth;      /* --depth N */

@@ -67,6 +67,7 @@ int cli_parse_common(int argc, char **argv, const char *help,
 		     unsigned allowed, struct cli_common *ret)
 {
 	memset(ret, 0, sizeof(*ret));
+	ret->diagnose = allowed & OPT_DIAGNOSE;
 	ret->top = 20;
 	ret->depth = 1;
 	const char *pos[3];
@@ -147,7 +148,8 @@ bad_value:
 int cli_open(const struct cli_common *opts, struct hc_program **ret)
 {
 	struct hc_error *err = hc_program_open_core(
-		opts->core, opts->exe, opts->force ? HC_OPEN_FORCE : 0, ret);
+		opts->core, opts->exe,
+		(opts->force ? HC_OPEN_FORCE : 0) | (opts->diagnose ? HC_OPEN_DIAGNOSE : 0), ret);
 	if (err)
 		return cli_fail(err);
 	cli_progress_install(*ret);

@@ -83,6 +83,13 @@ enum hc_open_flags {
 	 * "not saved in core").  Each overridden problem becomes a warning.
 	 */
 	HC_OPEN_FORCE = 1u << 0,
+	/**
+	 * Open as much as can be opened, as HC_OPEN_FORCE does, for a report
+	 * that describes the core and what is wrong with it (`info`): a
+	 * mismatched executable or a truncated core becomes a warning, and the
+	 * executable is reported as not matching rather than as overridden.
+	 */
+	HC_OPEN_DIAGNOSE = 1u << 1,
 };
 
 /**

@@ -23,8 +23,7 @@ struct hc_error *hc_program_open_core(const char *core_path,
 	struct hc_program *prog = calloc(1, sizeof(*prog));
 	if (!prog)
 		return &hc_enomem;
-	struct hc_error *err = hc_target_open(prog, core_path, exe_path,
-					      flags & HC_OPEN_FORCE);
+	struct hc_error *err = hc_target_open(prog, core_path, exe_path, flags);
 	if (err) {
 		hc_program_destroy(prog);
 		return err;

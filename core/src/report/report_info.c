@@ -114,12 +114,14 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 	char sigbuf[16];
 	hc_strbuf_init(&sb);
 	hc_strbuf_printf(&sb, "core:        %s\n", core->path);
-	hc_strbuf_printf(&sb, "executable:  %s (%s; matched by %s)\n",
-			 prog->exe->path, prog->exe_found_by, prog->exe_verified_by);
-	hc_strbuf_printf(&sb, "go version:  %s\n",
+	hc_strbuf_printf(&sb, "executable:  %s (%s; %s%s)\n", prog->exe->path,
+			 prog->exe_found_by, prog->exe_mismatch ? "" : "matched by ",
+			 prog->exe_verified_by);
+	hc_strbuf_printf(&sb, "go version:  %s%s\n",
 			 prog->go_version ? prog->go_version :
 			 hc_exe_stripped_go(prog->exe) ?
-			 "(unknown: a stripped Go executable)" : "(not a Go program)");
+			 "(unknown: a stripped Go executable)" : "(not a Go program)",
+			 prog->go_version && prog->exe_mismatch ? " (read through the mismatched executable)" : "");
 	hc_strbuf_printf(&sb, "arch:        %s\n", hc_arch_name(core->arch));
 	hc_strbuf_printf(&sb, "process:     pid %d, %s\n", core->pid, core->fname);
 	hc_strbuf_printf(&sb, "signal:      %s (%d) in thread %d\n",

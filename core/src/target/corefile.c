@@ -200,14 +200,41 @@ static struct hc_error *parse_notes(struct hc_core *core, const uint8_t *p,
 	return NULL;
 }
 
+/*
+ * What a file that is not ELF is, from its first bytes, with what to do
+ * about it: cores are commonly stored compressed (systemd-coredump writes
+ * .zst, .xz or .lz4) or archived.
+ */
+static struct hc_error *not_elf(const char *path, const uint8_t *head, size_t n)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *what, *how;
+	} kinds[] = {
+		{"\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstd -d"},
+		{"\xfd" "7zXZ\0", 6, "xz-compressed", "xz -d"},
+		{"\x04\x22\x4d\x18", 4, "lz4-compressed", "lz4 -d"},
+		{"\x1f\x8b", 2, "gzip-compressed", "gunzip"},
+		{"BZh", 3, "bzip2-compressed", "bunzip2"},
+	};
+	for (size_t i = 0; head && i < HC_ARRAY_SIZE(kinds); i++) {
+		if (n >= kinds[i].len && memcmp(head, kinds[i].magic, kinds[i].len) == 0)
+			return hc_error_format(HC_ERROR_BAD_DATA,
+					       "%s is not a core file: it is %s; decompress it first "
+					       "(%s, or coredumpctl dump PID > core)",
+					       path, kinds[i].what, kinds[i].how);
+	}
+	return hc_error_format(HC_ERROR_BAD_DATA, "%s is not a core file: it is not an ELF file",
+			       path);
+}
+
 static struct hc_error *check_header(struct hc_core *core)
 {
 	size_t n;
 	const char *ident = elf_getident(core->elf, &n);
 	if (elf_kind(core->elf) != ELF_K_ELF || !ident || n < EI_NIDENT)
-		return hc_error_format(HC_ERROR_BAD_DATA,
-				       "%s is not a core file: it is not an ELF file",
-				       core->path);
+		return not_elf(core->path, core->image, core->size);
 	if (ident[EI_CLASS] != ELFCLASS64 || ident[EI_DATA] != ELFDATA2LSB)
 		return hc_error_format(HC_ERROR_UNSUPPORTED,
 				       "%s: only 64-bit little-endian cores are supported",
@@ -379,9 +406,9 @@ struct hc_error *hc_core_open(const char *path, bool force,
 	}
 	core->image = (const uint8_t *)elf_rawfile(core->elf, &core->size);
 	if (!core->image) {
-		err = hc_error_format(HC_ERROR_BAD_DATA,
-				      "%s is not a core file: it is not an ELF file",
-				      path);
+		uint8_t head[8];
+		ssize_t got = pread(core->fd, head, sizeof(head), 0);
+		err = not_elf(path, got > 0 ? head : NULL, got > 0 ? (size_t)got : 0);
 		goto fail;
 	}
 	err = check_header(core);

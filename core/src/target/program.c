@@ -174,7 +174,7 @@ static int compare_text(struct hc_program *prog, struct hc_error **errp)
 	return result;
 }
 
-static struct hc_error *verify_exe(struct hc_program *prog, bool force)
+static struct hc_error *verify_exe(struct hc_program *prog, unsigned flags)
 {
 	static const struct {
 		size_t off;
@@ -214,11 +214,13 @@ static struct hc_error *verify_exe(struct hc_program *prog, bool force)
 			prog->exe->path);
 	}
 	if (r < 0) {
-		if (!force)
+		if (!(flags & (HC_OPEN_FORCE | HC_OPEN_DIAGNOSE)))
 			return err;
 		hc_warn(&prog->warnings, "%s", hc_error_message(err));
 		hc_error_destroy(err);
-		prog->exe_verified_by = "mismatch overridden by --force";
+		prog->exe_mismatch = true;
+		prog->exe_verified_by = flags & HC_OPEN_FORCE ? "mismatch overridden by --force"
+							      : "does not match the core (see warnings)";
 	}
 	return NULL;
 }
@@ -363,9 +365,10 @@ static struct hc_error *add_file_segments(struct hc_program *prog)
 }
 
 struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
-				const char *exe_path, bool force)
+				const char *exe_path, unsigned flags)
 {
 	hc_memory_init(&prog->mem);
+	bool force = flags & (HC_OPEN_FORCE | HC_OPEN_DIAGNOSE);
 	struct hc_error *err = hc_core_open(core_path, force, &prog->warnings,
 					    &prog->core);
 	if (err)
@@ -390,7 +393,7 @@ struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
 	compute_bias(prog);
 	err = add_core_segments(prog);
 	if (!err)
-		err = verify_exe(prog, force);
+		err = verify_exe(prog, flags);
 	if (!err)
 		err = add_file_segments(prog);
 	return err;

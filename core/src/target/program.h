@@ -27,6 +27,7 @@ struct hc_program {
 	struct hc_exe *exe;
 	const char *exe_found_by;    /* static text */
 	const char *exe_verified_by; /* static text */
+	bool exe_mismatch;           /* it does not match the core (used anyway) */
 	const char *core_exe_path;   /* the core's name for the executable, or NULL */
 	uint64_t bias;               /* load address - link address */
 	struct hc_memory mem;
@@ -43,11 +44,12 @@ struct hc_program {
 
 /**
  * Open @p prog's target: the core, its executable (@p exe_path, or found
- * from the core), the files it maps, the address space.  On failure, what
+ * from the core), the files it maps, the address space; @p flags are
+ * enum hc_open_flags.  On failure, what
  * was opened stays for hc_target_close().
  */
 struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
-				const char *exe_path, bool force);
+				const char *exe_path, unsigned flags);
 /** Free what hc_target_open() opened. */
 void hc_target_close(struct hc_program *prog);
 
