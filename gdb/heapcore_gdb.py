@@ -69,6 +69,17 @@ def _on_progress(arg, phase, done, total):
 _progress_cb = _PROGRESS_FN(_on_progress)  # kept alive as long as the module
 
 
+class _OpenOptions(ctypes.Structure):
+    """struct hc_open_options (heapcore.h)."""
+    _fields_ = [("flags", ctypes.c_uint),
+                ("exe_path", ctypes.c_char_p),
+                ("symbols_path", ctypes.c_char_p),
+                ("debug_dirs", ctypes.c_char_p),
+                ("debuginfod", ctypes.c_int),
+                ("progress", ctypes.c_void_p),
+                ("progress_arg", ctypes.c_void_p)]
+
+
 def _library():
     global _lib
     if _lib is None:
@@ -81,6 +92,9 @@ def _library():
         lib.hc_program_open_core.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
                                              ctypes.c_uint, ctypes.POINTER(vp)]
         lib.hc_program_open_core.restype = vp
+        lib.hc_program_open.argtypes = [ctypes.c_char_p, ctypes.POINTER(_OpenOptions),
+                                        ctypes.POINTER(vp)]
+        lib.hc_program_open.restype = vp
         lib.hc_program_destroy.argtypes = [vp]
         lib.hc_program_destroy.restype = None
         lib.hc_error_message.argtypes = [vp]
@@ -121,8 +135,12 @@ def _check(err):
 
 def _core_path():
     """The core file gdb has loaded, or None."""
+    return _info_target_file("Local core dump file:")
+
+
+def _info_target_file(marker):
+    """The file `info target` names after @p marker, or None."""
     out = gdb.execute("info target", to_string=True)
-    marker = "Local core dump file:"
     at = out.find(marker)
     if at < 0:
         return None
@@ -157,6 +175,25 @@ def _core_from_command_line():
     return None
 
 
+def _exe_and_symbols():
+    """The executable gdb has loaded, the separate debug file it read its
+    symbols from (`gdb -s FILE`, `symbol-file FILE`, or its own search), and
+    gdb's debug-file-directory, for the library's search."""
+    symfile = gdb.current_progspace().filename
+    exe = _info_target_file("Local exec file:") or symfile
+    symbols = symfile if symfile and exe and symfile != exe else None
+    for objfile in [] if symbols else gdb.objfiles():
+        owner = getattr(objfile, "owner", None)
+        if owner is not None and exe and owner.filename == exe:
+            symbols = objfile.filename
+            break
+    try:
+        dirs = gdb.parameter("debug-file-directory")
+    except RuntimeError:
+        dirs = None
+    return exe, symbols, dirs
+
+
 def _program(open_flags=0):
     """Open (or reuse) the program for what gdb has loaded."""
     inf = gdb.selected_inferior()
@@ -171,10 +208,11 @@ def _program(open_flags=0):
             raise gdb.GdbError("heapcore: no core file is loaded; "
                                "start gdb as `gdb EXE CORE` or use `core-file CORE`")
         gdb.execute("core-file " + shlex.quote(core), to_string=True)
-    exe = gdb.current_progspace().filename
+    exe, symbols, debug_dirs = _exe_and_symbols()
     try:
         st = os.stat(core)
-        key = (core, exe, open_flags, st.st_mtime_ns, st.st_size, st.st_ino)
+        key = (core, exe, symbols, debug_dirs, open_flags, st.st_mtime_ns, st.st_size,
+               st.st_ino)
     except OSError as e:
         raise gdb.GdbError("heapcore: cannot open %s: %s" % (core, e.strerror))
     if _open["key"] == key:
@@ -184,9 +222,12 @@ def _program(open_flags=0):
         lib.hc_program_destroy(_open["prog"])
         _open["key"] = _open["prog"] = None
     prog = ctypes.c_void_p()
-    _check(lib.hc_program_open_core(core.encode(), exe.encode() if exe else None,
-                                    open_flags,
-                                    ctypes.byref(prog)))
+    opts = _OpenOptions(flags=open_flags,
+                        exe_path=exe.encode() if exe else None,
+                        symbols_path=symbols.encode() if symbols else None,
+                        debug_dirs=debug_dirs.encode() if debug_dirs else None,
+                        debuginfod=1 if os.environ.get("DEBUGINFOD_URLS") else 0)
+    _check(lib.hc_program_open(core.encode(), ctypes.byref(opts), ctypes.byref(prog)))
     _open["key"], _open["prog"] = key, prog.value
     if _progress_wanted():
         lib.hc_program_set_progress(prog.value, _progress_cb, None)

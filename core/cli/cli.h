@@ -47,6 +47,8 @@ struct cli_common {
 	unsigned long long address;
 	const char *core;
 	const char *exe;
+	const char *symbols;   /* --symbols FILE: the executable's separate debug info */
+	const char *debug_dir; /* --debug-dir DIR[:DIR...]: where to look for it */
 };
 
 /*
@@ -59,8 +61,12 @@ int cli_parse_common(int argc, char **argv, const char *usage,
 int cli_fail(struct hc_error *err);
 /** Open the program named by the common options, or print the error. */
 int cli_open(const struct cli_common *opts, struct hc_program **ret);
-/** Show progress on stderr (a terminal) or trace phases (HEAPCORE_TRACE=1). */
-void cli_progress_install(struct hc_program *prog);
+/**
+ * Start timing, and return the progress callback to give the library: one
+ * that shows progress on stderr (a terminal) or traces phases
+ * (HEAPCORE_TRACE=1), or NULL when neither is wanted.
+ */
+hc_progress_fn *cli_progress_start(void);
 /** Erase the progress line, or print the trace's totals. */
 void cli_progress_finish(void);
 /** Print a report text and free it. */

@@ -26,7 +26,14 @@ static void usage(FILE *f)
 		   "found from the core when not given.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n`heapcore COMMAND --help` describes a command.\n\n"
+	fprintf(f, "\noptions of every command:\n"
+		   "  --json              one JSON document instead of text\n"
+		   "  --force             go on with a mismatched executable or a truncated core\n"
+		   "  --symbols FILE      the executable's separate debug info (-s FILE)\n"
+		   "  --debug-dir DIRS    where to look for it by build ID and .gnu_debuglink\n"
+		   "                      (colon-separated; default /usr/lib/debug); with\n"
+		   "                      DEBUGINFOD_URLS set, debuginfod servers are asked too\n"
+		   "\n`heapcore COMMAND --help` describes a command.\n\n"
 		   "exit status: 0 success, 1 usage error, 2 bad input (not a core, truncated,\n"
 		   "mismatched executable, corrupt or unsupported data, missing debug info),\n"
 		   "3 a file could not be opened or read, 4 internal error (out of memory).\n");
@@ -87,6 +94,16 @@ int cli_parse_common(int argc, char **argv, const char *help,
 				ret->json = true;
 			} else if (strcmp(a, "--force") == 0) {
 				ret->force = true;
+			} else if (strcmp(a, "--symbols") == 0 || strcmp(a, "-s") == 0) {
+				if (!val)
+					goto bad_value;
+				ret->symbols = val;
+				i++;
+			} else if (strcmp(a, "--debug-dir") == 0) {
+				if (!val)
+					goto bad_value;
+				ret->debug_dir = val;
+				i++;
 			} else if ((allowed & OPT_BY_SIZE) && strcmp(a, "--by-size") == 0) {
 				ret->by_size = true;
 			} else if ((allowed & OPT_TOP) && strcmp(a, "--top") == 0) {
@@ -147,12 +164,21 @@ bad_value:
 
 int cli_open(const struct cli_common *opts, struct hc_program **ret)
 {
-	struct hc_error *err = hc_program_open_core(
-		opts->core, opts->exe,
-		(opts->force ? HC_OPEN_FORCE : 0) | (opts->diagnose ? HC_OPEN_DIAGNOSE : 0), ret);
-	if (err)
+	/* libdebuginfod reads DEBUGINFOD_URLS itself: ask it only when set. */
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	struct hc_open_options o = {
+		.flags = (opts->force ? HC_OPEN_FORCE : 0) | (opts->diagnose ? HC_OPEN_DIAGNOSE : 0),
+		.exe_path = opts->exe,
+		.symbols_path = opts->symbols,
+		.debug_dirs = opts->debug_dir,
+		.debuginfod = urls && *urls,
+		.progress = cli_progress_start(),
+	};
+	struct hc_error *err = hc_program_open(opts->core, &o, ret);
+	if (err) {
+		cli_progress_finish();
 		return cli_fail(err);
-	cli_progress_install(*ret);
+	}
 	return EXIT_OK;
 }
 

@@ -77,7 +77,7 @@ static void on_progress(void *arg, const char *phase, uint64_t done, uint64_t to
 	fflush(stderr);
 }
 
-void cli_progress_install(struct hc_program *prog)
+hc_progress_fn *cli_progress_start(void)
 {
 	const char *trace = getenv("HEAPCORE_TRACE");
 	state.trace = trace && *trace && strcmp(trace, "0") != 0;
@@ -86,7 +86,8 @@ void cli_progress_install(struct hc_program *prog)
 	state.always = mode && strcmp(mode, "always") == 0;
 	state.start = now();
 	if (state.trace || (!never && (state.always || isatty(STDERR_FILENO))))
-		hc_program_set_progress(prog, on_progress, NULL);
+		return on_progress;
+	return NULL;
 }
 
 void cli_progress_finish(void)

@@ -107,6 +107,57 @@ HC_PUBLIC struct hc_error *hc_program_open_core(const char *core_path,
 						unsigned flags,
 						struct hc_program **ret);
 
+/**
+ * Progress of long work (building the object graph of a big heap,
+ * downloading debug info).
+ *
+ * @param phase what is being done, e.g. "scanning objects"; the same pointer
+ *        for the whole phase.
+ * @param done, total units of the phase done so far and in all; a phase
+ *        starts with done == 0 and ends with done == total.
+ *
+ * Called from the thread that called into the library, a few hundred times a
+ * phase at most.  It must not call back into the library on the same program.
+ */
+typedef void hc_progress_fn(void *arg, const char *phase, uint64_t done,
+			    uint64_t total);
+
+/**
+ * How to open a core, for hc_program_open(): the executable, and where to
+ * find the symbols and DWARF it lacks (a stripped or -ldflags=-w build).
+ * Zero-initialize, then set what is needed.
+ */
+struct hc_open_options {
+	/** A combination of enum hc_open_flags. */
+	unsigned flags;
+	/** The executable, or NULL to find it from the core (as hc_program_open_core()). */
+	const char *exe_path;
+	/**
+	 * Its separate debug info (gdb's -s FILE), or NULL to search: by GNU
+	 * build ID and through .gnu_debuglink under @p debug_dirs, then
+	 * debuginfod.  A file named here must carry the executable's build ID.
+	 */
+	const char *symbols_path;
+	/** Colon-separated debug directories (gdb's debug-file-directory); NULL: /usr/lib/debug. */
+	const char *debug_dirs;
+	/** Nonzero: ask debuginfod servers (libdebuginfod reads DEBUGINFOD_URLS) when nothing local fits. */
+	int debuginfod;
+	/** Progress while opening (a download) and after, or NULL. */
+	hc_progress_fn *progress;
+	void *progress_arg;
+};
+
+/**
+ * Open a core with options.
+ *
+ * @param core_path the core file.
+ * @param opts the executable and where its debug info is; NULL: all defaults.
+ * @param ret on success, the program; free with hc_program_destroy().
+ */
+HC_PUBLIC struct hc_error *hc_program_open(const char *core_path,
+					   const struct hc_open_options *opts,
+					   struct hc_program **ret);
+
 /** Close a program and free everything it owns.  NULL is a no-op. */
 HC_PUBLIC void hc_program_destroy(struct hc_program *prog);
 
@@ -123,20 +174,6 @@ HC_PUBLIC const char *hc_program_go_version(const struct hc_program *prog);
 HC_PUBLIC size_t hc_program_num_warnings(const struct hc_program *prog);
 /** Warning @p i (0-based); valid while the program lives. */
 HC_PUBLIC const char *hc_program_warning(const struct hc_program *prog, size_t i);
-
-/**
- * Progress of long work (building the object graph of a big heap).
- *
- * @param phase what is being done, e.g. "scanning objects"; the same pointer
- *        for the whole phase.
- * @param done, total units of the phase done so far and in all; a phase
- *        starts with done == 0 and ends with done == total.
- *
- * Called from the thread that called into the library, a few hundred times a
- * phase at most.  It must not call back into the library on the same program.
- */
-typedef void hc_progress_fn(void *arg, const char *phase, uint64_t done,
-			    uint64_t total);
 
 /** Report progress of @p prog's work to @p fn (NULL: none, the default). */
 HC_PUBLIC void hc_program_set_progress(struct hc_program *prog,

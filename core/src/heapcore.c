@@ -7,23 +7,35 @@
  */
 #include <stdlib.h>
 
+#include "debuginfo/debugfile.h"
 #include "debuginfo/dwarf_index.h"
 #include "go/go.h"
 #include "go/go_stack.h"
 #include "graph/graph.h"
 #include "target/program.h"
 
-struct hc_error *hc_program_open_core(const char *core_path,
-				      const char *exe_path, unsigned flags,
-				      struct hc_program **ret)
+struct hc_error *hc_program_open(const char *core_path, const struct hc_open_options *opts,
+				 struct hc_program **ret)
 {
+	static const struct hc_open_options defaults;
 	if (!core_path || !ret)
 		return hc_error_create(HC_ERROR_INVALID_ARGUMENT,
 				       "no core file given");
+	if (!opts)
+		opts = &defaults;
 	struct hc_program *prog = calloc(1, sizeof(*prog));
 	if (!prog)
 		return &hc_enomem;
-	struct hc_error *err = hc_target_open(prog, core_path, exe_path, flags);
+	prog->progress.fn = opts->progress;
+	prog->progress.arg = opts->progress_arg;
+	struct hc_error *err = hc_target_open(prog, core_path, opts->exe_path, opts->flags);
+	if (!err) {
+		struct hc_debug_search s = {.symbols = opts->symbols_path,
+					    .debug_dirs = opts->debug_dirs,
+					    .debuginfod = opts->debuginfod,
+					    .progress = &prog->progress};
+		err = hc_debug_find(prog->exe, &s);
+	}
 	if (err) {
 		hc_program_destroy(prog);
 		return err;
@@ -31,6 +43,14 @@ struct hc_error *hc_program_open_core(const char *core_path,
 	hc_go_read_version(prog);
 	*ret = prog;
 	return NULL;
+}
+
+struct hc_error *hc_program_open_core(const char *core_path,
+				      const char *exe_path, unsigned flags,
+				      struct hc_program **ret)
+{
+	struct hc_open_options opts = {.flags = flags, .exe_path = exe_path};
+	return hc_program_open(core_path, &opts, ret);
 }
 
 void hc_program_destroy(struct hc_program *prog)

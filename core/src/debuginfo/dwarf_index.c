@@ -77,8 +77,10 @@ struct hc_error *hc_dwarf_index_get(struct hc_program *prog,
 	}
 	if (!prog->exe->dwarf)
 		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
-				       "%s has no DWARF debug information (was it built with -ldflags=-w or stripped?)",
-				       prog->exe->path);
+				       "%s has no DWARF debug information (was it built with -ldflags=-w or stripped?) "
+				       "and no separate debug info was found (%s); give its debug file with --symbols",
+				       prog->exe->path,
+				       prog->exe->debug_search ? prog->exe->debug_search : "none searched");
 	struct hc_dwarf_index *dw = calloc(1, sizeof(*dw));
 	if (!dw)
 		return &hc_enomem;

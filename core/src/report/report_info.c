@@ -43,6 +43,17 @@ static struct hc_error *info_json(struct hc_program *prog, char **ret)
 		hc_json_add(exe, "verified_by", json_object_new_string(prog->exe_verified_by), &oom);
 		if (prog->core_exe_path)
 			hc_json_add(exe, "core_name", json_object_new_string(prog->core_exe_path), &oom);
+		/* Separate debug info: where it came from, or where it was sought. */
+		if (prog->exe->debug.path) {
+			json_object *dbg = json_object_new_object();
+			if (dbg) {
+				hc_json_add(dbg, "path", json_object_new_string(prog->exe->debug.path), &oom);
+				hc_json_add(dbg, "found_by", json_object_new_string(prog->exe->debug.found_by), &oom);
+			}
+			hc_json_add(exe, "debug_file", dbg, &oom);
+		} else if (prog->exe->debug_search) {
+			hc_json_add(exe, "debug_search", json_object_new_string(prog->exe->debug_search), &oom);
+		}
 	}
 	hc_json_add(doc, "executable", exe, &oom);
 	hc_json_add_string(doc, "go_version", prog->go_version, &oom);
@@ -117,6 +128,11 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 	hc_strbuf_printf(&sb, "executable:  %s (%s; %s%s)\n", prog->exe->path,
 			 prog->exe_found_by, prog->exe_mismatch ? "" : "matched by ",
 			 prog->exe_verified_by);
+	if (prog->exe->debug.path)
+		hc_strbuf_printf(&sb, "debug info:  %s (found by %s)\n", prog->exe->debug.path,
+				 prog->exe->debug.found_by);
+	else if (prog->exe->debug_search)
+		hc_strbuf_printf(&sb, "debug info:  none found (%s)\n", prog->exe->debug_search);
 	hc_strbuf_printf(&sb, "go version:  %s%s\n",
 			 prog->go_version ? prog->go_version :
 			 hc_exe_stripped_go(prog->exe) ?

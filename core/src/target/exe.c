@@ -12,10 +12,11 @@
 
 #include "target/exe.h"
 
-static void find_build_ids(struct hc_exe *exe)
+/* The Go and GNU build ID notes of @p elf. */
+static void find_build_ids(Elf *elf, struct hc_build_id *go, struct hc_build_id *gnu)
 {
 	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(exe->elf, scn))) {
+	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
@@ -33,10 +34,10 @@ static void find_build_ids(struct hc_exe *exe)
 			/* Go pads its note name to "Go\0\0" (namesz 4). */
 			if (nh.n_namesz >= 3 && strcmp(name, "Go") == 0 &&
 			    nh.n_type == 4)
-				id = &exe->go_build_id;
+				id = go;
 			else if (nh.n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
 				 nh.n_type == NT_GNU_BUILD_ID)
-				id = &exe->gnu_build_id;
+				id = gnu;
 			if (!id)
 				continue;
 			id->bytes = desc;
@@ -48,10 +49,11 @@ static void find_build_ids(struct hc_exe *exe)
 	}
 }
 
-static struct hc_error *read_symbols(struct hc_exe *exe)
+/* The symbol table of @p elf (the executable or its debug file). */
+static struct hc_error *read_symbols(struct hc_exe *exe, Elf *elf)
 {
 	Elf_Scn *scn = NULL;
-	while ((scn = elf_nextscn(exe->elf, scn))) {
+	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
 			continue;
@@ -71,7 +73,7 @@ static struct hc_error *read_symbols(struct hc_exe *exe)
 			    (type != STT_OBJECT && type != STT_FUNC &&
 			     type != STT_NOTYPE))
 				continue;
-			const char *name = elf_strptr(exe->elf, sh.sh_link, sym.st_name);
+			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name || !*name)
 				continue;
 			struct hc_symbol *s = &exe->syms[exe->nsyms];
@@ -95,6 +97,7 @@ struct hc_error *hc_exe_open(const char *path, struct hc_exe **ret)
 		return &hc_enomem;
 	hc_strmap_init(&exe->symbol_index);
 	exe->fd = -1;
+	exe->debug.fd = -1;
 	exe->path = realpath(path, NULL);
 	if (!exe->path && errno != ENOMEM)
 		exe->path = strdup(path);
@@ -147,10 +150,10 @@ struct hc_error *hc_exe_open(const char *path, struct hc_exe **ret)
 		if (gelf_getphdr(exe->elf, (int)i, &ph) && ph.p_type == PT_LOAD)
 			exe->loads[exe->nloads++] = ph;
 	}
-	err = read_symbols(exe);
+	err = read_symbols(exe, exe->elf);
 	if (err)
 		goto fail;
-	find_build_ids(exe);
+	find_build_ids(exe->elf, &exe->go_build_id, &exe->gnu_build_id);
 	exe->dwarf = dwarf_begin_elf(exe->elf, DWARF_C_READ, NULL);
 	*ret = exe;
 	return NULL;
@@ -165,6 +168,12 @@ void hc_exe_close(struct hc_exe *exe)
 		return;
 	if (exe->dwarf)
 		dwarf_end(exe->dwarf);
+	if (exe->debug.elf)
+		elf_end(exe->debug.elf);
+	if (exe->debug.fd >= 0)
+		close(exe->debug.fd);
+	free(exe->debug.path);
+	free(exe->debug_search);
 	if (exe->elf)
 		elf_end(exe->elf);
 	if (exe->fd >= 0)
@@ -188,4 +197,85 @@ const struct hc_symbol *hc_exe_symbol(const struct hc_exe *exe,
 bool hc_exe_stripped_go(const struct hc_exe *exe)
 {
 	return exe->go_build_id.note && !exe->nsyms;
+}
+
+bool hc_exe_needs_debug_file(const struct hc_exe *exe)
+{
+	return !exe->debug.elf && (!exe->nsyms || !exe->dwarf);
+}
+
+static bool same_build_id(const struct hc_build_id *a, const struct hc_build_id *b)
+{
+	return a->len && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+struct hc_error *hc_exe_add_debug_file(struct hc_exe *exe, const char *path, const char *how)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return hc_error_os(errno, path, "cannot open debug file");
+	struct stat st;
+	Elf *elf = NULL;
+	struct hc_error *err = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = hc_error_format(HC_ERROR_BAD_DATA, "%s is not a debug file: not a regular file",
+				      path);
+		goto fail;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		err = hc_error_format(HC_ERROR_BAD_DATA, "%s is not a debug file: not an ELF file",
+				      path);
+		goto fail;
+	}
+	/* It must be the executable's own: the same build ID, never a guess.
+	 * GNU's where the executable has one, else Go's (objcopy
+	 * --only-keep-debug keeps both notes). */
+	struct hc_build_id go = {0}, gnu = {0};
+	find_build_ids(elf, &go, &gnu);
+	bool match = exe->gnu_build_id.len ? same_build_id(&exe->gnu_build_id, &gnu)
+					   : same_build_id(&exe->go_build_id, &go);
+	if (!match) {
+		err = hc_error_format(HC_ERROR_MISMATCH,
+				      "%s is not %s's debug file: %s", path, exe->path,
+				      exe->gnu_build_id.len || exe->go_build_id.len
+					      ? "its build ID differs"
+					      : "the executable has no build ID to check it by");
+		goto fail;
+	}
+	char *copy = realpath(path, NULL);
+	if (!copy)
+		copy = strdup(path);
+	if (!copy) {
+		err = &hc_enomem;
+		goto fail;
+	}
+	if (!exe->nsyms) {
+		/* An empty symbol table of the executable's own goes; the debug
+		 * file's names live as long as its Elf, which the exe keeps. */
+		free(exe->syms);
+		exe->syms = NULL;
+		if ((err = read_symbols(exe, elf))) {
+			free(exe->syms);
+			exe->syms = NULL;
+			exe->nsyms = 0;
+			hc_strmap_deinit(&exe->symbol_index);
+			hc_strmap_init(&exe->symbol_index);
+			free(copy);
+			goto fail;
+		}
+	}
+	exe->debug.path = copy;
+	exe->debug.found_by = how;
+	exe->debug.fd = fd;
+	exe->debug.elf = elf;
+	if (!exe->dwarf)
+		exe->dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	return NULL;
+fail:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
 }

@@ -38,10 +38,31 @@ struct hc_exe {
 	size_t nsyms;
 	struct hc_strmap symbol_index; /* name -> index in syms */
 	struct hc_build_id go_build_id, gnu_build_id;
-	Dwarf *dwarf; /* NULL without DWARF */
+	Dwarf *dwarf; /* NULL without DWARF (the executable's, or its debug file's) */
+	/* Separate debug info (symbols and DWARF the executable lacks), once
+	 * found and checked against it (debuginfo/debugfile.c). */
+	struct {
+		char *path;
+		const char *found_by; /* static text */
+		int fd;
+		Elf *elf;
+	} debug;
+	/* What the search for separate debug info tried and why each way
+	 * failed, for messages; NULL when none was needed or it succeeded. */
+	char *debug_search;
 };
 
 struct hc_error *hc_exe_open(const char *path, struct hc_exe **ret);
+/**
+ * Use the ELF file at @p path as @p exe's separate debug info (found by
+ * @p how, static text): its symbol table where the executable has none, its
+ * DWARF where the executable has none.  It must carry the executable's
+ * build ID (GNU, else Go): HC_ERROR_MISMATCH otherwise, and nothing changes.
+ */
+struct hc_error *hc_exe_add_debug_file(struct hc_exe *exe, const char *path,
+				       const char *how);
+/** Whether @p exe lacks a symbol table or DWARF (separate debug info may help). */
+bool hc_exe_needs_debug_file(const struct hc_exe *exe);
 void hc_exe_close(struct hc_exe *exe);
 /** Look a symbol up by its exact name. */
 const struct hc_symbol *hc_exe_symbol(const struct hc_exe *exe,
