@@ -125,15 +125,7 @@ static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout
 
 uint32_t gb_add_type(struct builder *b, uint64_t rtype, char *name)
 {
-	if (name)
-		hc_text_sanitize(name);
-	struct hc_graph *g = b->g;
-	if (!hc_grow(&g->types, &b->cap_types, g->ntypes + 1, sizeof(*g->types))) {
-		free(name);
-		return NONE;
-	}
-	g->types[g->ntypes] = (struct hc_type_info){.rtype = rtype, .name = name};
-	return g->ntypes++;
+	return hc_graph_add_type(&b->gb, rtype, name);
 }
 
 /* internal/abi/type.go:Name: [flags u8][uvarint length][bytes]. */
@@ -389,53 +381,22 @@ static struct hc_error *number_objects(struct builder *b)
 
 /* ---- edges ---- */
 
-/* struct edge_buf (go_graph.h): a growing array of edges, one per
- * scanning thread, then the graph's. */
-
-static bool eb_push(struct edge_buf *eb, uint32_t target)
-{
-	if (eb->n == eb->cap) {
-		uint64_t cap = eb->cap ? 2 * eb->cap : 1u << 16;
-		if (cap > UINT32_MAX)
-			cap = UINT32_MAX;
-		if (eb->n >= cap) {
-			eb->limit = true; /* edge offsets are 32-bit */
-			return false;
-		}
-		uint32_t *e = hc_array_resize(eb->e, cap, sizeof(*e));
-		if (!e)
-			return false;
-		eb->e = e;
-		eb->cap = cap;
-	}
-	eb->e[eb->n++] = target;
-	return true;
-}
-
-/* Why eb_push() failed. */
-static struct hc_error *edge_error(const struct edge_buf *eb)
-{
-	if (eb->limit)
-		return hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^32 heap pointers");
-	return &hc_enomem;
-}
-
 /* The object a word of target memory points into, or NONE. */
 static uint32_t heap_target(struct builder *b, uint64_t v)
 {
 	return v < 4096 ? NONE : hc_graph_find(b->g, v);
 }
 
-static bool pointer_word(struct builder *b, struct edge_buf *eb, uint32_t self, uint64_t v)
+static bool pointer_word(struct builder *b, struct hc_edge_buf *eb, uint32_t self, uint64_t v)
 {
 	uint32_t t = heap_target(b, v);
 	if (t == NONE || t == self)
 		return true;
-	return eb_push(eb, t);
+	return hc_edge_push(eb, t);
 }
 
 /* Scan [p, p+len) of object @p self with a mask repeated every @p m->size bytes. */
-static bool scan_typed(struct builder *b, struct edge_buf *eb, uint32_t self, const uint8_t *p,
+static bool scan_typed(struct builder *b, struct hc_edge_buf *eb, uint32_t self, const uint8_t *p,
 		       uint64_t len, const struct type_mask *m)
 {
 	for (uint64_t base = 0; base + m->size <= len || (base < len && base == 0); base += m->size) {
@@ -454,7 +415,7 @@ static bool scan_typed(struct builder *b, struct edge_buf *eb, uint32_t self, co
 }
 
 /* Every word of [p + from, p + len) that points into the heap. */
-static bool scan_words(struct builder *b, struct edge_buf *eb, uint32_t self, const uint8_t *p,
+static bool scan_words(struct builder *b, struct hc_edge_buf *eb, uint32_t self, const uint8_t *p,
 		       uint64_t from, uint64_t len)
 {
 	for (uint64_t o = from; o + 8 <= len; o += 8) {
@@ -465,15 +426,6 @@ static bool scan_words(struct builder *b, struct edge_buf *eb, uint32_t self, co
 	}
 	return true;
 }
-
-/* A share of the spans, scanned by one thread into its own edges. */
-struct scan_job {
-	struct builder *b;
-	size_t s0, s1;
-	struct edge_buf eb;
-	struct hc_error *err;
-	bool report; /* the thread that reports progress */
-};
 
 /* The type of object @p id from runtime type @p m (serialized: it may add types). */
 static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t rtype,
@@ -487,17 +439,17 @@ static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t rt
 	return m;
 }
 
-static void *scan_spans(void *arg)
+/* The graph's scan of runs [r0, r1): runs are the spans, one for one. */
+static struct hc_error *scan_spans(struct hc_graph_builder *gb, size_t r0, size_t r1,
+				   struct hc_edge_buf *eb, bool report)
 {
-	struct scan_job *job = arg;
-	struct builder *b = job->b;
+	struct builder *b = gb->ctx;
 	struct hc_go *go = b->go;
 	struct hc_graph *g = b->g;
-	struct edge_buf *eb = &job->eb;
-	for (size_t i = job->s0; i < job->s1; i++) {
+	for (size_t i = r0; i < r1; i++) {
 		const struct hc_go_span *s = &go->spans[i];
-		if (job->report)
-			hc_progress(&b->prog->progress, "scanning objects", i - job->s0, job->s1 - job->s0);
+		if (report)
+			hc_progress(&b->prog->progress, "scanning objects", i - r0, r1 - r0);
 		if (s->state != GO_SPAN_INUSE)
 			continue;
 		uint64_t span_bytes = (uint64_t)s->npages * go->page_size;
@@ -564,142 +516,25 @@ static void *scan_spans(void *arg)
 				else if (tm)
 					ok = scan_words(b, eb, id, p, 8, s->elemsize);
 			}
-			if (!ok) {
-				job->err = edge_error(eb);
-				return NULL;
-			}
+			if (!ok)
+				return hc_edge_error(eb);
 			id++;
 		}
 	}
 	return NULL;
 }
 
-/*
- * Scan every object's pointers into the CSR edge arrays.  Big heaps are
- * split into contiguous shares of spans with about as many objects each,
- * one thread per share (up to the online CPUs, at most 8), each with its
- * own edge array; the arrays are then joined and the offsets shifted.
- */
-static struct hc_error *scan_objects(struct builder *b)
-{
-	struct hc_go *go = b->go;
-	struct hc_graph *g = b->g;
-	g->nnodes = 0; /* set once roots are known */
-	g->edge_start = hc_array_new((size_t)g->nobjects + 1, sizeof(*g->edge_start));
-	if (!g->edge_start)
-		return &hc_enomem;
-	size_t nthreads = b->threads;
-	if (!nthreads) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		nthreads = g->nobjects < 200000 || cpus < 2 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
-	}
-	struct scan_job jobs[8];
-	memset(jobs, 0, sizeof(jobs));
-	size_t s = 0;
-	for (size_t t = 0; t < nthreads; t++) {
-		uint64_t goal = (uint64_t)g->nobjects * (t + 1) / nthreads;
-		jobs[t] = (struct scan_job){.b = b, .s0 = s, .report = t == 0};
-		while (s < go->nspans && (t + 1 == nthreads || g->runs[s].first < goal))
-			s++;
-		jobs[t].s1 = s;
-	}
-	pthread_t th[8];
-	bool started[8] = {false};
-	for (size_t t = 1; t < nthreads; t++)
-		started[t] = pthread_create(&th[t], NULL, scan_spans, &jobs[t]) == 0;
-	scan_spans(&jobs[0]);
-	for (size_t t = 1; t < nthreads; t++) {
-		if (started[t])
-			pthread_join(th[t], NULL);
-		else
-			scan_spans(&jobs[t]); /* no thread: scan the share here */
-	}
-	struct hc_error *err = NULL;
-	for (size_t t = 0; t < nthreads && !err; t++)
-		err = jobs[t].err;
-	/* Join the shares' edges into the first one's array. */
-	struct edge_buf *all = &jobs[0].eb;
-	for (size_t t = 1; t < nthreads && !err; t++) {
-		uint64_t base = all->n, n = jobs[t].eb.n;
-		if (base + n >= UINT32_MAX) {
-			err = hc_error_create(HC_ERROR_UNSUPPORTED, "more than 2^32 heap pointers");
-			break;
-		}
-		if (base + n > all->cap) {
-			uint32_t *e = hc_array_resize(all->e, base + n, sizeof(*e));
-			if (!e) {
-				err = &hc_enomem;
-				break;
-			}
-			all->e = e;
-			all->cap = base + n;
-		}
-		if (n)
-			memcpy(all->e + base, jobs[t].eb.e, n * sizeof(uint32_t));
-		all->n += n;
-		uint32_t first = jobs[t].s0 < go->nspans ? g->runs[jobs[t].s0].first : g->nobjects;
-		uint32_t end = jobs[t].s1 < go->nspans ? g->runs[jobs[t].s1].first : g->nobjects;
-		for (uint32_t v = first; v < end; v++)
-			g->edge_start[v] += (uint32_t)base;
-	}
-	for (size_t t = 1; t < nthreads; t++)
-		hc_array_free(jobs[t].eb.e);
-	b->eb = *all;
-	g->edges = all->e;
-	g->nedges = all->n;
-	if (err)
-		return err;
-	g->edge_start[g->nobjects] = (uint32_t)g->nedges;
-	hc_progress(&b->prog->progress, "scanning objects", 1, 1);
-	return NULL;
-}
-
 /* ---- roots ---- */
 
-/*
- * The root named @p name, created on first use: its index in g->roots, or
- * NONE when out of memory.  The array grows as roots are added, so callers
- * keep indices across calls, never pointers into it.
- */
+/* The root named @p name (hc_graph_root()): an index, never a pointer. */
 static uint32_t root(struct builder *b, const char *name, enum hc_root_kind kind)
 {
-	struct hc_graph *g = b->g;
-	uint64_t idx;
-	char *copy = strdup(name);
-	if (!copy)
-		return NONE;
-	hc_text_sanitize(copy); /* a root's name may quote target memory */
-	if (hc_strmap_get(&b->root_index, copy, &idx)) {
-		free(copy);
-		return (uint32_t)idx;
-	}
-	if (g->nroots >= NONE / 2 ||
-	    !hc_grow(&g->roots, &b->cap_roots, g->nroots + 1, sizeof(*g->roots))) {
-		free(copy);
-		return NONE;
-	}
-	struct hc_root *r = &g->roots[g->nroots];
-	memset(r, 0, sizeof(*r));
-	r->name = copy;
-	r->kind = kind;
-	r->goroutine = -1;
-	/* The map keys point into the roots' names, which move with realloc
-	 * of the array but not themselves (each is its own allocation). */
-	if (!hc_strmap_put(&b->root_index, r->name, g->nroots, false)) {
-		free(r->name);
-		return NONE;
-	}
-	return g->nroots++;
+	return hc_graph_root(&b->gb, name, kind);
 }
 
-/* Add object @p t to root @p r's targets. */
 static bool root_add(struct builder *b, uint32_t r, uint32_t t)
 {
-	struct hc_root *rt = &b->g->roots[r];
-	if (!hc_grow(&rt->targets, &rt->cap, rt->ntargets + 1, sizeof(*rt->targets)))
-		return false;
-	rt->targets[rt->ntargets++] = t;
-	return true;
+	return hc_graph_root_add(&b->gb, r, t);
 }
 
 /*
@@ -1293,46 +1128,53 @@ static struct hc_error *special_roots(struct builder *b)
 	return NULL;
 }
 
-/* Append the super-root's and the roots' edges; node ids follow the objects. */
-static struct hc_error *finish_edges(struct builder *b)
-{
-	struct hc_graph *g = b->g;
-	struct edge_buf *eb = &b->eb;
-	struct hc_error *err = NULL;
-	g->nnodes = g->nobjects + 1 + g->nroots;
-	uint32_t *es = hc_array_resize(g->edge_start, (size_t)g->nnodes + 1, sizeof(*es));
-	if (!es)
-		return &hc_enomem;
-	g->edge_start = es;
-	g->edge_start[g->nobjects] = (uint32_t)eb->n;
-	for (uint32_t r = 0; r < g->nroots && !err; r++)
-		if (!eb_push(eb, hc_graph_root_node(g, r)))
-			err = edge_error(eb);
-	for (uint32_t r = 0; r < g->nroots && !err; r++) {
-		g->edge_start[hc_graph_root_node(g, r)] = (uint32_t)eb->n;
-		for (size_t k = 0; k < g->roots[r].ntargets && !err; k++)
-			if (!eb_push(eb, g->roots[r].targets[k]))
-				err = edge_error(eb);
-	}
-	/* eb_push may have moved the array: the graph owns wherever it is now. */
-	g->edges = eb->e;
-	g->nedges = eb->n;
-	if (!err)
-		g->edge_start[g->nnodes] = (uint32_t)g->nedges;
-	return err;
-}
-
 /* The graph's address index: runs are the spans, one for one. */
 static size_t run_at(const void *go, uint64_t addr)
 {
 	return hc_go_span_index(go, addr);
 }
 
-static void *typing_thread(void *arg)
+/* The graph's numbering: the layout the scan needs, then the objects. */
+static struct hc_error *go_number(struct hc_graph_builder *gb)
 {
-	gb_propagate_types(arg, false);
+	struct builder *b = gb->ctx;
+	b->g = gb->g;
+	b->g->run_at = run_at;
+	b->g->run_at_arg = b->go;
+	struct hc_error *err = load_layout(b->prog, &b->L);
+	return err ? err : number_objects(b);
+}
+
+static struct hc_error *go_roots(struct hc_graph_builder *gb)
+{
+	struct builder *b = gb->ctx;
+	struct hc_progress *p = &b->prog->progress;
+	hc_progress(p, "scanning roots", 0, 3);
+	struct hc_error *err = global_roots(b);
+	hc_progress(p, "scanning roots", 1, 3);
+	if (!err)
+		err = goroutine_roots(b);
+	hc_progress(p, "scanning roots", 2, 3);
+	if (!err)
+		err = thread_roots(b);
+	if (!err)
+		err = special_roots(b);
+	hc_progress(p, "scanning roots", 3, 3);
+	return err;
+}
+
+static struct hc_error *go_types(struct hc_graph_builder *gb, bool report_progress)
+{
+	gb_propagate_types(gb->ctx, report_progress);
 	return NULL;
 }
+
+static const struct hc_graph_backend go_backend = {
+	.number = go_number,
+	.scan = scan_spans,
+	.roots = go_roots,
+	.types = go_types,
+};
 
 struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 {
@@ -1341,62 +1183,20 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 		return NULL;
 	}
 	struct builder b = {.prog = prog};
-	hc_strmap_init(&b.root_index);
 	hc_u64map_init(&b.mask_index);
 	pthread_mutex_init(&b.lock, NULL);
 	/* HEAPCORE_THREADS=N: at most N threads (1: none); unset, as many as
 	 * pays (the CPUs, up to 8, for big heaps). */
+	size_t threads = 0;
 	const char *th = getenv("HEAPCORE_THREADS");
 	if (th && *th) {
 		long n = strtol(th, NULL, 10);
-		b.threads = n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
+		threads = n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
 	}
+	struct hc_graph *g = NULL;
 	struct hc_error *err = hc_go_get(prog, &b.go);
-	if (err)
-		return err;
-	b.g = calloc(1, sizeof(*b.g));
-	if (!b.g)
-		return &hc_enomem;
-	b.g->run_at = run_at;
-	b.g->run_at_arg = b.go;
-	err = load_layout(prog, &b.L);
 	if (!err)
-		err = number_objects(&b);
-	if (!err)
-		err = scan_objects(&b);
-	hc_progress(&prog->progress, "scanning roots", 0, 3);
-	if (!err)
-		err = global_roots(&b);
-	hc_progress(&prog->progress, "scanning roots", 1, 3);
-	if (!err)
-		err = goroutine_roots(&b);
-	hc_progress(&prog->progress, "scanning roots", 2, 3);
-	if (!err)
-		err = thread_roots(&b);
-	if (!err)
-		err = special_roots(&b);
-	hc_progress(&prog->progress, "scanning roots", 3, 3);
-	if (!err)
-		err = finish_edges(&b);
-	/*
-	 * Typing and the dominator tree are independent (one writes types, the
-	 * other reads only the edges and writes its own arrays): on a second
-	 * core, typing runs beside the dominator pass.  Only this thread
-	 * reports progress.
-	 */
-	pthread_t typer;
-	bool threaded = !err && b.threads != 1 &&
-			pthread_create(&typer, NULL, typing_thread, &b) == 0;
-	if (!err && !threaded)
-		gb_propagate_types(&b, true);
-	if (!err)
-		err = hc_graph_dominators(b.g, &prog->progress);
-	if (threaded)
-		pthread_join(typer, NULL);
-	hc_progress(&prog->progress, "type totals", 0, 1);
-	if (!err)
-		err = hc_graph_tree_totals(b.g);
-	hc_progress(&prog->progress, "type totals", 1, 1);
+		err = hc_graph_build(&go_backend, &b, threads, &prog->progress, &g);
 	for (size_t i = 0; i < b.nmasks; i++) {
 		free(b.masks[i]->bits);
 		free(b.masks[i]);
@@ -1406,19 +1206,12 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	hc_u64map_deinit(&b.mask_index);
 	pthread_mutex_destroy(&b.lock);
 	free(b.data_syms);
-	hc_strmap_deinit(&b.root_index);
-	for (uint32_t r = 0; b.g->roots && r < b.g->nroots; r++) {
-		free(b.g->roots[r].targets);
-		b.g->roots[r].targets = NULL;
-	}
-	if (err) {
-		hc_graph_destroy(b.g);
+	if (err)
 		return err;
-	}
-	if (b.g->conservative_notice)
+	if (g->conservative_notice)
 		hc_warn(&prog->warnings,
 			"some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively");
-	prog->graph = b.g;
-	*ret = b.g;
+	prog->graph = g;
+	*ret = g;
 	return NULL;
 }

@@ -9,7 +9,7 @@
 #include <pthread.h>
 
 #include "go/go_layout.h"
-#include "graph/graph.h"
+#include "graph/build.h"
 
 #define NONE UINT32_MAX
 
@@ -62,23 +62,15 @@ struct gb_stack_seed {
 };
 
 struct builder {
+	struct hc_graph_builder gb; /* first: the generic builder's state (graph/build.h) */
 	struct hc_program *prog;
 	struct hc_go *go;
-	struct hc_graph *g;
+	struct hc_graph *g;         /* gb.g */
 	struct graph_layout L;
 	struct type_mask **masks;
 	size_t nmasks, cap_masks;
 	struct hc_u64map mask_index; /* rtype -> its struct type_mask, 0 if it does not decode */
 	pthread_mutex_t lock;        /* masks and types, while objects are scanned in parallel */
-	size_t threads;              /* HEAPCORE_THREADS, 0 when unset */
-	struct edge_buf {
-		uint32_t *e;
-		uint64_t n, cap;
-		bool limit; /* more than 2^32 edges */
-	} eb; /* the graph's edges while they are built */
-	size_t cap_types;
-	struct hc_strmap root_index;
-	size_t cap_roots;
 	const struct hc_symbol **data_syms; /* symbols sorted by address */
 	size_t ndata_syms;
 	uint64_t max_object;   /* the largest object slot: no real type's pointers exceed it */
