@@ -12,17 +12,18 @@ SANITIZE = os.environ.get("HEAPCORE_SANITIZE", "0") in ("1", "ON", "TRUE", "true
 
 
 class Fixture:
-    def __init__(self, program, toolchain):
+    def __init__(self, program, dirname):
         self.program = program
-        self.toolchain = toolchain
-        self.dir = os.path.join(FIXTURES, program, toolchain)
+        self.dirname = dirname  # the toolchain's tag, or "<tag>.run<k>" for a later run
+        self.dir = os.path.join(FIXTURES, program, dirname)
         self.core = os.path.join(self.dir, "core")
         self.exe = os.path.join(self.dir, program)
         with open(os.path.join(self.dir, "truth.json")) as f:
             self.truth = json.load(f)
+        self.toolchain = self.truth.get("toolchain", dirname)
 
     def __repr__(self):
-        return "%s/%s" % (self.program, self.toolchain)
+        return "%s/%s" % (self.program, self.dirname)
 
 
 def fixtures(program=None):

@@ -15,6 +15,10 @@
 /* Go's attribute linking a type's DIE to its runtime type descriptor
  * (cmd/internal/dwarf: DW_AT_go_runtime_type). */
 #define DW_AT_go_runtime_type 0x2904
+/* Go's attribute giving a type's reflect.Kind (DW_AT_go_kind). */
+#define DW_AT_go_kind 0x2900
+#define GO_KIND_SLICE 23
+#define GO_KIND_STRING 24
 
 static struct hc_error *build_index(struct hc_dwarf_index *dw)
 {
@@ -437,10 +441,16 @@ enum hc_go_struct hc_dwarf_go_struct(const char *name)
 	return HC_GO_STRUCT_OTHER;
 }
 
-bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out)
+/*
+ * Descend from @p type to the innermost member or element holding byte
+ * @p off, stopping at strings, slices and interfaces (named as a whole):
+ * its path goes to @p out (when not NULL), its type and @p off's offset in
+ * it to @p ret and @p ret_off.
+ */
+static void descend(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out, Dwarf_Die *ret,
+		    uint64_t *ret_off)
 {
 	Dwarf_Die cur = *type;
-	size_t start = out->len;
 	for (int depth = 0; depth < 32; depth++) {
 		hc_dwarf_strip_typedefs(&cur);
 		int tag = dwarf_tag(&cur);
@@ -450,13 +460,14 @@ bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out)
 			if (!hc_dwarf_array_info(&cur, &elem, &n, &esize) || esize == 0 ||
 			    off / esize >= n)
 				break;
-			hc_strbuf_printf(out, "[%" PRIu64 "]", off / esize);
+			if (out)
+				hc_strbuf_printf(out, "[%" PRIu64 "]", off / esize);
 			off %= esize;
 			cur = elem;
 			continue;
 		}
 		/* A string, slice or interface is named as a whole. */
-		enum hc_go_struct gs = hc_dwarf_go_struct(dwarf_diename(&cur));
+		enum hc_go_struct gs = hc_dwarf_go_struct_die(&cur);
 		if (tag != DW_TAG_structure_type ||
 		    (gs != HC_GO_STRUCT_OTHER && gs != HC_GO_HCHAN))
 			break;
@@ -488,11 +499,40 @@ bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out)
 		if (e || off - best_off >= msize)
 			break; /* padding */
 		const char *name = dwarf_diename(&best);
-		hc_strbuf_printf(out, ".%s", name ? name : "?");
+		if (out)
+			hc_strbuf_printf(out, ".%s", name ? name : "?");
 		off -= best_off;
 		cur = mtype;
 	}
+	*ret = cur;
+	*ret_off = off;
+}
+
+enum hc_go_struct hc_dwarf_go_struct_die(Dwarf_Die *type)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word kind;
+	if (dwarf_attr(type, DW_AT_go_kind, &a) && dwarf_formudata(&a, &kind) == 0) {
+		if (kind == GO_KIND_SLICE)
+			return HC_GO_SLICE;
+		if (kind == GO_KIND_STRING)
+			return HC_GO_STRING;
+	}
+	return hc_dwarf_go_struct(dwarf_diename(type));
+}
+
+bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out)
+{
+	size_t start = out->len;
+	Dwarf_Die inner;
+	uint64_t inner_off;
+	descend(type, off, out, &inner, &inner_off);
 	return out->len > start;
+}
+
+void hc_dwarf_word_type(Dwarf_Die *type, uint64_t off, Dwarf_Die *ret, uint64_t *ret_off)
+{
+	descend(type, off, NULL, ret, ret_off);
 }
 
 struct hc_error *hc_dwarf_field(struct hc_dwarf_index *dw, const char *type,
@@ -602,4 +642,42 @@ uint64_t hc_program_symbol_addr(struct hc_program *prog, const char *name,
 	if (size)
 		*size = s->size;
 	return s->addr + prog->bias;
+}
+
+static int static_variable_cmp(const void *a, const void *b)
+{
+	const struct hc_dwarf_static *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+struct hc_error *hc_dwarf_static_variables(struct hc_dwarf_index *dw,
+					   struct hc_dwarf_static **ret, size_t *nret)
+{
+	const struct hc_strmap *m = &dw->variables;
+	struct hc_dwarf_static *out = calloc(m->count ? m->count : 1, sizeof(*out));
+	size_t n = 0;
+	if (!out)
+		return &hc_enomem;
+	for (size_t i = 0; m->mask != SIZE_MAX && i <= m->mask && n < m->count; i++) {
+		const char *name = m->entries[i].key;
+		Dwarf_Die var, type;
+		uint64_t addr, size = 0;
+		if (!name || !dwarf_offdie(dw->dwarf, m->entries[i].value, &var) ||
+		    !hc_dwarf_die_type(&var, &type))
+			continue;
+		struct hc_error *e = hc_dwarf_variable_address(dw, name, &addr);
+		if (!e)
+			e = hc_dwarf_die_size(&type, &size);
+		hc_error_destroy(e);
+		if (e || !addr)
+			continue;
+		out[n++] = (struct hc_dwarf_static){.name = name, .addr = addr, .size = size,
+						    .type = dwarf_dieoffset(&type)};
+	}
+	qsort(out, n, sizeof(*out), static_variable_cmp);
+	*ret = out;
+	*nret = n;
+	return NULL;
 }

@@ -69,12 +69,37 @@ enum hc_go_struct {
 /** Which of those the DWARF struct named @p name is. */
 enum hc_go_struct hc_dwarf_go_struct(const char *name);
 /**
+ * Which of those the DWARF struct @p type is: by its Go kind where Go gives
+ * one (DW_AT_go_kind; a named slice type "net.policyTable" is a slice), else
+ * by its name.
+ */
+enum hc_go_struct hc_dwarf_go_struct_die(Dwarf_Die *type);
+/**
  * Append to @p out the field path of byte @p off inside a value of @p type
  * (".next", ".items[3].name", "[7]"), descending structs and arrays and
  * stopping at strings, slices and interfaces, which are named as a whole.
  * False when nothing was appended.
  */
 bool hc_dwarf_field_path(Dwarf_Die *type, uint64_t off, struct hc_strbuf *out);
+/**
+ * The type of the innermost member or element of @p type holding byte
+ * @p off (descending structs and arrays, stopping at strings, slices and
+ * interfaces, as hc_dwarf_field_path() does), and @p off's offset in it.
+ */
+void hc_dwarf_word_type(Dwarf_Die *type, uint64_t off, Dwarf_Die *ret, uint64_t *ret_off);
+/** A package-level variable with a static address (DW_OP_addr). */
+struct hc_dwarf_static {
+	const char *name; /* owned by libdw */
+	uint64_t addr;    /* link-time address */
+	uint64_t size;
+	uint64_t type;    /* its type's DIE offset */
+};
+/**
+ * Every package-level variable DWARF places at a static address, sorted by
+ * address (then name), in an array the caller frees with free().
+ */
+struct hc_error *hc_dwarf_static_variables(struct hc_dwarf_index *dw,
+					   struct hc_dwarf_static **ret, size_t *nret);
 /**
  * Append ", local NAME" or ", arg NAME" (and a field path inside it) for the
  * variable of function @p func whose stack slot holds @p addr when the

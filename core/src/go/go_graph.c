@@ -538,73 +538,306 @@ static bool root_add(struct builder *b, uint32_t r, uint32_t t)
 }
 
 /*
- * By address, and at one address by size, so that a variable wins over the
- * zero-size section markers the linker may put at its address (an
- * externally linked binary's runtime.bss is main.list's address).
+ * The globals root words lie in, sorted by address and disjoint: every
+ * variable the symbol table or DWARF places in .data or .bss, and the
+ * static data variables point to.  Go's linker gives each package-level
+ * variable a symbol and a DWARF variable, but the compiler allocates the
+ * composite literal behind `var orders = NewCache[int, *Order]()` or
+ * `var t = &T{...}` statically (cmd/compile/internal/staticinit: a
+ * ..stmp_N temporary) with neither, only the variable that points to it:
+ * that data is named and typed through the variable's pointer.
  */
-static int sym_cmp(const void *a, const void *c)
+struct global_builder {
+	struct builder *b;
+	struct hc_dwarf_index *dw; /* NULL: names without field paths or types */
+	struct section {
+		const char *what;
+		uint64_t start, end, nbits;
+		uint8_t *mask, *words;
+	} sec[2];
+	size_t cap;
+};
+
+static int global_cmp(const void *a, const void *c)
 {
-	const struct hc_symbol *x = *(const struct hc_symbol *const *)a;
-	const struct hc_symbol *y = *(const struct hc_symbol *const *)c;
+	const struct hc_graph_global *x = a, *y = c;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	return x->size < y->size ? -1 : x->size > y->size;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1; /* the larger first */
+	return strcmp(x->name, y->name);
 }
 
-static const struct hc_symbol *global_at(struct builder *b, uint64_t addr)
+/* The index of the first global starting after @p addr. */
+static size_t global_after(const struct hc_graph *g, uint64_t addr)
 {
-	size_t lo = 0, hi = b->ndata_syms;
+	size_t lo = 0, hi = g->nglobals;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (b->data_syms[mid]->addr + b->prog->bias <= addr)
+		if (g->globals[mid].addr <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0)
-		return NULL;
-	const struct hc_symbol *s = b->data_syms[lo - 1];
-	uint64_t start = s->addr + b->prog->bias;
-	return addr < start + (s->size ? s->size : 8) ? s : NULL;
+	return lo;
+}
+
+static const struct section *section_of(const struct global_builder *gb, uint64_t addr)
+{
+	for (size_t i = 0; i < HC_ARRAY_SIZE(gb->sec); i++)
+		if (addr >= gb->sec[i].start && addr < gb->sec[i].end)
+			return &gb->sec[i];
+	return NULL;
+}
+
+/* Insert @p v at index @p at (the table stays sorted when the caller says so). */
+static bool global_insert(struct global_builder *gb, size_t at, struct hc_graph_global v)
+{
+	struct hc_graph *g = gb->b->g;
+	if (!hc_grow(&g->globals, &gb->cap, g->nglobals + 1, sizeof(*g->globals)))
+		return false;
+	memmove(&g->globals[at + 1], &g->globals[at], (g->nglobals - at) * sizeof(*g->globals));
+	g->globals[at] = v;
+	g->nglobals++;
+	return true;
 }
 
 /*
- * The root name of the pointer word at @p addr in global @p sym: the
- * variable, and inside structs and arrays the field path to the word
- * ("main.cfg.items[3]"; a slice or string variable is named as a whole).
+ * Sort, and drop what an earlier entry covers: a variable both the symbol
+ * table and DWARF name, or a go:linkname'd one under its two names, is one
+ * global (with the type either gives).
  */
-static void global_root_name(struct builder *b, const struct hc_symbol *sym, uint64_t addr,
-			     struct hc_dwarf_index *dw, char *buf, size_t len)
+static void globals_settle(struct hc_graph *g)
+{
+	qsort(g->globals, g->nglobals, sizeof(*g->globals), global_cmp);
+	size_t n = 0;
+	for (size_t i = 0; i < g->nglobals; i++) {
+		struct hc_graph_global *v = &g->globals[i], *last = n ? &g->globals[n - 1] : NULL;
+		if (last && v->addr - last->addr < last->size) {
+			if (!last->type && v->type && v->addr == last->addr && v->size == last->size)
+				last->type = v->type;
+			continue;
+		}
+		g->globals[n++] = *v;
+	}
+	g->nglobals = n;
+}
+
+/* The variables of .data and .bss: symbols, and what only DWARF knows. */
+static struct hc_error *globals_from_program(struct global_builder *gb)
+{
+	struct builder *b = gb->b;
+	const struct hc_exe *exe = b->prog->exe;
+	for (size_t i = 0; i < exe->nsyms; i++) {
+		const struct hc_symbol *s = &exe->syms[i];
+		uint64_t addr = s->addr + b->prog->bias;
+		const struct section *sec = section_of(gb, addr);
+		/* Zero-size symbols are the linker's section markers. */
+		if (!sec || !s->size)
+			continue;
+		struct hc_graph_global v = {.name = s->name, .addr = addr, .section = sec->what,
+					    .size = s->size < sec->end - addr ? s->size : sec->end - addr};
+		Dwarf_Die type;
+		struct hc_error *e = gb->dw ? hc_dwarf_variable_type(gb->dw, s->name, &type) : NULL;
+		if (gb->dw && !e)
+			v.type = dwarf_dieoffset(&type);
+		hc_error_destroy(e);
+		if (!global_insert(gb, b->g->nglobals, v))
+			return &hc_enomem;
+	}
+	struct hc_dwarf_static *vars = NULL;
+	size_t nvars = 0;
+	struct hc_error *err = gb->dw ? hc_dwarf_static_variables(gb->dw, &vars, &nvars) : NULL;
+	if (err)
+		return err;
+	for (size_t i = 0; i < nvars; i++) {
+		uint64_t addr = vars[i].addr + b->prog->bias;
+		const struct section *sec = section_of(gb, addr);
+		if (!sec || !vars[i].size)
+			continue;
+		struct hc_graph_global v = {
+			.name = vars[i].name, .addr = addr, .type = vars[i].type, .section = sec->what,
+			.size = vars[i].size < sec->end - addr ? vars[i].size : sec->end - addr};
+		if (!global_insert(gb, b->g->nglobals, v)) {
+			free(vars);
+			return &hc_enomem;
+		}
+	}
+	free(vars);
+	globals_settle(b->g);
+	return NULL;
+}
+
+/*
+ * The name of the word at @p addr of global @p v: the variable, and inside
+ * structs and arrays the field path to the word ("main.cfg.items[3]"; a
+ * slice or string is named as a whole); static data by the word pointing
+ * to it, as Go dereferences it ("main.orders.entries", "*main.p").
+ */
+static void global_word_name(struct global_builder *gb, const struct hc_graph_global *v,
+			     uint64_t addr, struct hc_strbuf *sb)
 {
 	Dwarf_Die type;
-	struct hc_strbuf sb;
-	hc_strbuf_init(&sb);
-	hc_strbuf_puts(&sb, sym->name);
-	struct hc_error *e = dw ? hc_dwarf_variable_type(dw, sym->name, &type) : &hc_enomem;
-	if (!e)
-		hc_dwarf_field_path(&type, addr - (sym->addr + b->prog->bias), &sb);
-	if (e != &hc_enomem)
+	uint64_t off = addr - v->addr;
+	struct hc_strbuf path;
+	hc_strbuf_init(&path);
+	if (gb->dw && v->type && dwarf_offdie(gb->dw->dwarf, v->type, &type)) {
+		if (v->esize) {
+			hc_strbuf_printf(&path, "[%" PRIu64 "]", off / v->esize);
+			off %= v->esize;
+		}
+		hc_dwarf_field_path(&type, off, &path);
+	}
+	if (v->is_static && !path.len)
+		hc_strbuf_puts(sb, "*"); /* the pointer's whole target */
+	hc_strbuf_puts(sb, v->name);
+	if (path.len)
+		hc_strbuf_puts(sb, path.str);
+	sb->oom |= path.oom;
+	hc_strbuf_deinit(&path);
+}
+
+/*
+ * Static data the pointer word at @p addr (in global @p owner, a copy: the
+ * table grows here) points to when no global covers its target @p value: a
+ * *T's T, or a slice's backing array of cap elements.  False when out of
+ * memory.
+ */
+static bool static_target(struct global_builder *gb, struct hc_graph_global owner,
+			  uint64_t addr, uint64_t value)
+{
+	const struct section *sec = section_of(gb, value);
+	struct hc_graph *g = gb->b->g;
+	Dwarf_Die type, word, elem;
+	uint64_t off, size = 0, esize = 0;
+	if (!sec || !gb->dw || !owner.type || hc_graph_global_at(g, value) ||
+	    !dwarf_offdie(gb->dw->dwarf, owner.type, &type))
+		return true;
+	off = addr - owner.addr;
+	if (owner.esize)
+		off %= owner.esize;
+	hc_dwarf_word_type(&type, off, &word, &off);
+	enum hc_go_struct gs = hc_dwarf_go_struct_die(&word);
+	if ((gs == HC_GO_EFACE || gs == HC_GO_IFACE) && off == 8) {
+		/* An interface's data word: its dynamic type's value, or what a
+		 * pointer-shaped one points to.  itab: inter, then _type
+		 * (internal/abi.ITab). */
+		uint64_t rtype;
+		if (!hc_memory_peek_u64(&gb->b->prog->mem, addr - 8, &rtype) || !rtype ||
+		    (gs == HC_GO_IFACE && !hc_memory_peek_u64(&gb->b->prog->mem, rtype + 8, &rtype)))
+			return true;
+		const struct type_mask *m = gb_type_mask(gb->b, rtype);
+		const char *name = m ? m->name : NULL;
+		if (name && m->direct_iface)
+			name = name[0] == '*' ? name + 1 : NULL;
+		struct hc_error *e = name ? hc_dwarf_type(gb->dw, name, &elem) : &hc_enomem;
+		if (!e)
+			e = hc_dwarf_die_size(&elem, &size);
+		if (e != &hc_enomem)
+			hc_error_destroy(e);
+		if (e)
+			return true;
+	} else if (off != 0) {
+		return true;
+	} else if (dwarf_tag(&word) == DW_TAG_pointer_type) {
+		if (!hc_dwarf_die_type(&word, &elem))
+			return true; /* unsafe.Pointer */
+		struct hc_error *e = hc_dwarf_die_size(&elem, &size);
 		hc_error_destroy(e);
-	snprintf(buf, len, "%s", sb.str && !sb.oom ? sb.str : sym->name);
-	hc_strbuf_deinit(&sb);
+		if (e)
+			return true;
+	} else if (gs == HC_GO_SLICE) {
+		struct hc_field array;
+		uint64_t cap;
+		struct hc_error *e = hc_dwarf_die_field(&word, "array", &array);
+		if (e) {
+			hc_error_destroy(e);
+			return true;
+		}
+		Dwarf_Die pt = array.type;
+		hc_dwarf_strip_typedefs(&pt);
+		if (dwarf_tag(&pt) != DW_TAG_pointer_type || !hc_dwarf_die_type(&pt, &elem) ||
+		    !hc_memory_peek_u64(&gb->b->prog->mem, addr + 16, &cap))
+			return true;
+		e = hc_dwarf_die_size(&elem, &esize);
+		hc_error_destroy(e);
+		if (e || !esize || cap > (sec->end - value) / esize)
+			return true;
+		size = cap * esize;
+	} else {
+		return true;
+	}
+	/* Within its section, and up to the next global. */
+	size_t at = global_after(g, value);
+	if (at < g->nglobals && g->globals[at].addr - value < size)
+		size = g->globals[at].addr - value;
+	if (size > sec->end - value)
+		size = sec->end - value;
+	if (size < 8)
+		return true;
+	struct hc_strbuf sb;
+	char *name = NULL;
+	hc_strbuf_init(&sb);
+	global_word_name(gb, &owner, addr, &sb);
+	struct hc_error *e = hc_strbuf_finish(&sb, &name);
+	if (e)
+		return false;
+	struct hc_graph_global s = {.name = name, .owned = true, .is_static = true,
+				    .addr = value, .size = size, .esize = esize,
+				    .type = dwarf_dieoffset(&elem), .section = sec->what};
+	if (!global_insert(gb, at, s)) {
+		free(name);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Find static data through the pointer words of the globals found so far,
+ * pass by pass, each pass looking only inside what the last one added (a
+ * literal inside a literal).  Each pass adds disjoint data of at least a
+ * word, so the passes end; eight nest deeper than any real initializer.
+ */
+static struct hc_error *globals_static(struct global_builder *gb)
+{
+	struct hc_graph *g = gb->b->g;
+	uint64_t lo = 0, hi = UINT64_MAX; /* the first pass: everything */
+	for (int pass = 0; pass < 8; pass++) {
+		bool added = false;
+		uint64_t next_lo = UINT64_MAX, next_hi = 0;
+		for (size_t s = 0; s < HC_ARRAY_SIZE(gb->sec); s++) {
+			const struct section *sec = &gb->sec[s];
+			for (uint64_t i = 0; i < sec->nbits && 8 * i + 8 <= sec->end - sec->start; i++) {
+				uint64_t a = sec->start + 8 * i, v;
+				if (!(sec->mask[i / 8] >> (i % 8) & 1) || a < lo || a >= hi)
+					continue;
+				memcpy(&v, sec->words + 8 * i, 8);
+				const struct hc_graph_global *owner = hc_graph_global_at(g, a);
+				size_t before = g->nglobals;
+				if (owner && !static_target(gb, *owner, a, v))
+					return &hc_enomem;
+				if (g->nglobals == before)
+					continue;
+				const struct hc_graph_global *added_v = hc_graph_global_at(g, v);
+				added = true;
+				if (v < next_lo)
+					next_lo = v;
+				if (added_v && v + added_v->size > next_hi)
+					next_hi = v + added_v->size;
+			}
+		}
+		if (!added)
+			break;
+		lo = next_lo;
+		hi = next_hi;
+	}
+	return NULL;
 }
 
 static struct hc_error *global_roots(struct builder *b)
 {
 	const struct graph_layout *L = &b->L;
-	struct hc_exe *exe = b->prog->exe;
-	b->data_syms = malloc((exe->nsyms ? exe->nsyms : 1) * sizeof(*b->data_syms));
-	if (!b->data_syms)
-		return &hc_enomem;
-	for (size_t i = 0; i < exe->nsyms; i++)
-		b->data_syms[b->ndata_syms++] = &exe->syms[i];
-	qsort(b->data_syms, b->ndata_syms, sizeof(*b->data_syms), sym_cmp);
-	struct hc_dwarf_index *dw = NULL;
-	struct hc_error *dw_err = hc_dwarf_index_get(b->prog, &dw);
-	if (dw_err) {
-		hc_error_destroy(dw_err);
-		dw = NULL; /* globals named without field paths */
-	}
+	struct global_builder gb = {.b = b};
 	static const struct {
 		const char *what;
 		size_t start, end, n, bytes;
@@ -614,72 +847,92 @@ static struct hc_error *global_roots(struct builder *b)
 		{"bss", offsetof(struct graph_layout, md_bss), offsetof(struct graph_layout, md_ebss),
 		 offsetof(struct graph_layout, md_gcbss_n), offsetof(struct graph_layout, md_gcbss_bytes)},
 	};
-	for (size_t sec = 0; sec < HC_ARRAY_SIZE(sections); sec++) {
-		uint64_t start, end, nbits, bytes;
+	struct hc_error *err = hc_dwarf_index_get(b->prog, &gb.dw);
+	if (err) {
+		hc_error_destroy(err);
+		gb.dw = NULL; /* globals named without field paths */
+		err = NULL;
+	}
+	for (size_t s = 0; s < HC_ARRAY_SIZE(sections) && !err; s++) {
+		struct section *sec = &gb.sec[s];
+		uint64_t bytes;
+		sec->what = sections[s].what;
 #define F(off) (*(const struct gf *)((const char *)L + (off)))
-		struct hc_error *err = gl_read_field(b->prog, L->moduledata, F(sections[sec].start), &start);
+		err = gl_read_field(b->prog, L->moduledata, F(sections[s].start), &sec->start);
 		if (!err)
-			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].end), &end);
+			err = gl_read_field(b->prog, L->moduledata, F(sections[s].end), &sec->end);
 		if (!err)
-			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].n), &nbits);
+			err = gl_read_field(b->prog, L->moduledata, F(sections[s].n), &sec->nbits);
 		if (!err)
-			err = gl_read_field(b->prog, L->moduledata, F(sections[sec].bytes), &bytes);
+			err = gl_read_field(b->prog, L->moduledata, F(sections[s].bytes), &bytes);
 #undef F
-		if (err)
-			return hc_error_prefix(err, "reading runtime.firstmoduledata");
-		nbits = (uint32_t)nbits;
-		if (end < start || nbits > (end - start) / 8 + 64)
-			return hc_error_format(HC_ERROR_BAD_DATA,
-					       "runtime.firstmoduledata's %s mask does not fit its section",
-					       sections[sec].what);
-		if (end - start > (1ULL << 32))
-			return hc_error_format(HC_ERROR_BAD_DATA, "the %s section is %" PRIu64 " bytes",
-					       sections[sec].what, end - start);
-		/* The section may straddle mappings (file-backed data, anonymous bss). */
-		uint8_t *mask = malloc((size_t)(nbits + 7) / 8 + 1);
-		uint8_t *words = malloc((size_t)(end - start) + 1);
-		if (!mask || !words) {
-			free(mask);
-			free(words);
-			return &hc_enomem;
-		}
-		err = hc_memory_read(&b->prog->mem, bytes, mask, (size_t)(nbits + 7) / 8);
-		if (!err)
-			err = hc_memory_read(&b->prog->mem, start, words, (size_t)(end - start));
 		if (err) {
-			free(mask);
-			free(words);
-			return hc_error_prefix(err, "reading the %s section and its pointer mask",
-					       sections[sec].what);
+			err = hc_error_prefix(err, "reading runtime.firstmoduledata");
+			break;
 		}
-		for (uint64_t i = 0; i < nbits && 8 * i + 8 <= end - start; i++) {
-			if (!(mask[i / 8] >> (i % 8) & 1))
+		sec->nbits = (uint32_t)sec->nbits;
+		if (sec->end < sec->start || sec->nbits > (sec->end - sec->start) / 8 + 64) {
+			err = hc_error_format(HC_ERROR_BAD_DATA,
+					      "runtime.firstmoduledata's %s mask does not fit its section",
+					      sec->what);
+			break;
+		}
+		if (sec->end - sec->start > (1ULL << 32)) {
+			err = hc_error_format(HC_ERROR_BAD_DATA, "the %s section is %" PRIu64 " bytes",
+					      sec->what, sec->end - sec->start);
+			break;
+		}
+		/* The section may straddle mappings (file-backed data, anonymous bss). */
+		sec->mask = malloc((size_t)(sec->nbits + 7) / 8 + 1);
+		sec->words = malloc((size_t)(sec->end - sec->start) + 1);
+		if (!sec->mask || !sec->words) {
+			err = &hc_enomem;
+			break;
+		}
+		err = hc_memory_read(&b->prog->mem, bytes, sec->mask, (size_t)(sec->nbits + 7) / 8);
+		if (!err)
+			err = hc_memory_read(&b->prog->mem, sec->start, sec->words,
+					     (size_t)(sec->end - sec->start));
+		if (err)
+			err = hc_error_prefix(err, "reading the %s section and its pointer mask",
+					      sec->what);
+	}
+	if (!err)
+		err = globals_from_program(&gb);
+	if (!err)
+		err = globals_static(&gb);
+	for (size_t s = 0; s < HC_ARRAY_SIZE(gb.sec) && !err; s++) {
+		const struct section *sec = &gb.sec[s];
+		for (uint64_t i = 0; i < sec->nbits && 8 * i + 8 <= sec->end - sec->start; i++) {
+			if (!(sec->mask[i / 8] >> (i % 8) & 1))
 				continue;
-			uint64_t v;
-			memcpy(&v, words + 8 * i, 8);
+			uint64_t v, a = sec->start + 8 * i;
+			memcpy(&v, sec->words + 8 * i, 8);
 			uint32_t t = heap_target(b, v);
 			if (t == NONE)
 				continue;
-			const struct hc_symbol *sym = global_at(b, start + 8 * i);
-			char name[512];
-			if (sym)
-				global_root_name(b, sym, start + 8 * i, dw, name, sizeof(name));
+			struct hc_graph_global *owner = (struct hc_graph_global *)hc_graph_global_at(b->g, a);
+			struct hc_strbuf sb;
+			hc_strbuf_init(&sb);
+			if (owner)
+				global_word_name(&gb, owner, a, &sb);
 			else
-				snprintf(name, sizeof(name), "%s word 0x%" PRIx64, sections[sec].what,
-					 start + 8 * i);
-			uint32_t r = root(b, name, HC_ROOT_GLOBAL);
-			if (r != NONE && sym)
-				b->g->roots[r].symbol = sym->name;
-			if (r == NONE || !root_add(b, r, t)) {
-				free(mask);
-				free(words);
-				return &hc_enomem;
+				hc_strbuf_printf(&sb, "%s word 0x%" PRIx64, sec->what, a);
+			uint32_t r = sb.oom ? NONE : root(b, sb.str, HC_ROOT_GLOBAL);
+			hc_strbuf_deinit(&sb);
+			if (r != NONE && owner) {
+				b->g->roots[r].symbol = owner->name;
+				owner->rooted = true;
 			}
+			if (r == NONE || !root_add(b, r, t))
+				err = &hc_enomem;
 		}
-		free(mask);
-		free(words);
 	}
-	return NULL;
+	for (size_t s = 0; s < HC_ARRAY_SIZE(gb.sec); s++) {
+		free(gb.sec[s].mask);
+		free(gb.sec[s].words);
+	}
+	return err;
 }
 
 static const char *const gstatus_names[] = {
@@ -1205,7 +1458,6 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	free(b.stack_seeds);
 	hc_u64map_deinit(&b.mask_index);
 	pthread_mutex_destroy(&b.lock);
-	free(b.data_syms);
 	if (err)
 		return err;
 	if (g->conservative_notice)

@@ -71,8 +71,6 @@ struct builder {
 	size_t nmasks, cap_masks;
 	struct hc_u64map mask_index; /* rtype -> its struct type_mask, 0 if it does not decode */
 	pthread_mutex_t lock;        /* masks and types, while objects are scanned in parallel */
-	const struct hc_symbol **data_syms; /* symbols sorted by address */
-	size_t ndata_syms;
 	uint64_t max_object;   /* the largest object slot: no real type's pointers exceed it */
 	uint64_t stack_budget; /* stack bytes left to scan: at most the stack spans' bytes */
 	struct gb_stack_seed *stack_seeds;

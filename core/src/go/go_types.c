@@ -289,7 +289,7 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 	hc_error_destroy(e);
 	if (!e && size == 8 && atomic_pointer(p, dwarf_diename(&t), off, lid))
 		return;
-	enum hc_go_struct gs = hc_dwarf_go_struct(dwarf_diename(&t));
+	enum hc_go_struct gs = hc_dwarf_go_struct_die(&t);
 	if (gs == HC_GO_EFACE || gs == HC_GO_IFACE) {
 		add_slot(p, lid, (struct slot){.off = off,
 					       .kind = gs == HC_GO_EFACE ? SLOT_EFACE : SLOT_IFACE,
@@ -636,36 +636,33 @@ static void scan_object(struct prop *p, uint64_t start, uint32_t lid)
 		apply(p, lid, mem + o, esize, 0);
 }
 
+/*
+ * Globals holding roots, walked with their DWARF type: variables, and the
+ * static data variables point to (an array of elements when esize).
+ */
 static void seed_globals(struct prop *p)
 {
 	struct builder *b = p->b;
-	struct hc_graph *g = b->g;
-	const char *last = NULL;
-	for (uint32_t r = 0; r < g->nroots && !p->oom; r++) {
-		uint64_t addr, size;
+	const struct hc_graph *g = b->g;
+	for (size_t i = 0; i < g->nglobals && !p->oom; i++) {
+		const struct hc_graph_global *v = &g->globals[i];
 		Dwarf_Die type;
-		const char *sym = g->roots[r].symbol;
-		/* A variable's pointer words are roots in a row: walk it once. */
-		if (g->roots[r].kind != HC_ROOT_GLOBAL || !sym || sym == last)
-			continue;
-		last = sym;
-		struct hc_error *e = hc_dwarf_variable_type(p->dw, sym, &type);
-		if (e) {
-			hc_error_destroy(e);
-			continue;
-		}
-		addr = hc_program_symbol_addr(b->prog, sym, &size);
-		if (!addr || !size || size > (1u << 24))
+		if (!v->rooted || !v->type || v->size > (1u << 24) ||
+		    !dwarf_offdie(p->dw->dwarf, v->type, &type))
 			continue;
 		uint32_t lid = layout_of(p, &type, 0);
+		if (lid == NONE)
+			continue;
+		uint64_t esize = v->esize ? v->esize : v->size;
 		/* A variable may straddle two mappings (the end of .data, the
 		 * start of .bss): then it is copied. */
-		const uint8_t *mem = hc_memory_ptr(&b->prog->mem, addr, size);
+		const uint8_t *mem = hc_memory_ptr(&b->prog->mem, v->addr, v->size);
 		uint8_t *copy = NULL;
-		if (!mem && (copy = malloc(size)) && hc_memory_peek(&b->prog->mem, addr, copy, size))
+		if (!mem && (copy = malloc(v->size)) &&
+		    hc_memory_peek(&b->prog->mem, v->addr, copy, v->size))
 			mem = copy;
-		if (lid != NONE && mem)
-			apply(p, lid, mem, size, 0);
+		for (uint64_t o = 0; mem && o + esize <= v->size; o += esize)
+			apply(p, lid, mem + o, esize, 0);
 		free(copy);
 	}
 }

@@ -371,6 +371,22 @@ struct hc_error *hc_graph_tree_totals(struct hc_graph *g)
 	return NULL;
 }
 
+const struct hc_graph_global *hc_graph_global_at(const struct hc_graph *g, uint64_t addr)
+{
+	size_t lo = 0, hi = g->nglobals;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->globals[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct hc_graph_global *v = &g->globals[lo - 1];
+	return addr - v->addr < v->size ? v : NULL;
+}
+
 void hc_graph_destroy(struct hc_graph *g)
 {
 	if (!g)
@@ -385,6 +401,10 @@ void hc_graph_destroy(struct hc_graph *g)
 		free(g->roots[r].targets);
 	}
 	free(g->roots);
+	for (size_t i = 0; i < g->nglobals; i++)
+		if (g->globals[i].owned)
+			free((char *)g->globals[i].name);
+	free(g->globals);
 	hc_array_free(g->edge_start);
 	hc_array_free(g->edges);
 	hc_array_free(g->idom);

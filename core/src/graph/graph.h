@@ -32,6 +32,22 @@ struct hc_root {
 	char *slot;
 };
 
+/*
+ * A global the roots lie in: a variable of .data or .bss (from the symbol
+ * table or DWARF), or static data one points to, which is named by the
+ * pointing word (its roots "main.orders.entries", itself "*main.orders").
+ */
+struct hc_graph_global {
+	const char *name;    /* owned by the executable, or (owned) by the graph */
+	uint64_t addr, size; /* where it lies */
+	uint64_t type;       /* its DWARF type's DIE offset (each element's if esize), or 0 */
+	uint64_t esize;      /* static data behind a slice: an array of esize-byte elements */
+	const char *section; /* "data" or "bss" */
+	bool is_static;      /* static data, named by the word pointing to it */
+	bool owned;          /* name is the graph's */
+	bool rooted;         /* a root word lies in it */
+};
+
 struct hc_type_info {
 	uint64_t rtype;  /* the runtime's type descriptor, 0 if none */
 	bool untyped;    /* a group "untyped, size class c" */
@@ -66,6 +82,9 @@ struct hc_graph {
 	const void *run_at_arg;
 	uint64_t *allocmap; /* allocated-slot bits of every run */
 	uint16_t *rank;     /* per allocmap word: set bits before it in its run */
+	/* Globals, sorted by address and disjoint. */
+	struct hc_graph_global *globals;
+	size_t nglobals;
 	/* Roots: node ids nobjects + 1 + i; the super-root is node nobjects. */
 	struct hc_root *roots;
 	uint32_t nroots;
@@ -90,6 +109,8 @@ uint32_t hc_graph_find(const struct hc_graph *g, uint64_t addr);
 /** Like hc_graph_find(), and where the object starts and which run holds it. */
 uint32_t hc_graph_locate(const struct hc_graph *g,
 			 uint64_t addr, uint64_t *start, const struct hc_graph_run **run);
+/** The global (variable or static data) holding @p addr, or NULL. */
+const struct hc_graph_global *hc_graph_global_at(const struct hc_graph *g, uint64_t addr);
 /** The run holding object @p v. */
 const struct hc_graph_run *hc_graph_run_of(const struct hc_graph *g, uint32_t v);
 /** Object @p v's address (a search of its run's bits: not for hot loops). */

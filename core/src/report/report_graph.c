@@ -452,10 +452,21 @@ struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t t
 
 /* ---- path ---- */
 
+static void global_display_name(const struct hc_graph_global *v, char *out, size_t len);
+
 static struct hc_error *find_object(const struct hc_graph *g,
 				    uint64_t addr, uint32_t *ret)
 {
 	uint32_t v = hc_graph_find(g, addr);
+	const struct hc_graph_global *global = v == NONE ? hc_graph_global_at(g, addr) : NULL;
+	if (global) {
+		char name[600];
+		global_display_name(global, name, sizeof(name));
+		return hc_error_format(HC_ERROR_NOT_FOUND,
+				       "0x%" PRIx64 " is not inside an allocated heap object: it is in %s, "
+				       "%s data whose pointers are roots", addr, name,
+				       global->is_static ? "static" : "global");
+	}
 	if (v == NONE)
 		return hc_error_format(HC_ERROR_NOT_FOUND,
 				       "0x%" PRIx64 " is not inside an allocated heap object", addr);
@@ -930,6 +941,128 @@ static void object_fields(struct hc_program *prog, const struct hc_graph *g, uin
 		hc_strbuf_printf(f->text, "    ... %u more\n", f->count - MAX_FIELDS);
 }
 
+/* How a global is named: a variable by itself, static data by what points
+ * to it ("*main.orders", or "main.table[:]" behind a slice). */
+static void global_display_name(const struct hc_graph_global *v, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s%s", v->is_static && !v->esize ? "*" : "", v->name,
+		 v->is_static && v->esize ? "[:]" : "");
+}
+
+/*
+ * A global variable or static data, as `object` shows a heap object: its
+ * DWARF type and fields, and the heap objects its pointer words (its roots)
+ * point to, with what those retain.
+ */
+static struct hc_error *global_object(struct hc_program *prog, const struct hc_graph *g,
+				      const struct hc_graph_global *v, unsigned flags, char **ret)
+{
+	char name[600];
+	global_display_name(v, name, sizeof(name));
+	struct hc_dwarf_index *dw = NULL;
+	struct hc_error *e = hc_dwarf_index_get(prog, &dw);
+	hc_error_destroy(e);
+	Dwarf_Die type;
+	bool typed = !e && v->type && dwarf_offdie(dw->dwarf, v->type, &type);
+	const char *tname = typed ? dwarf_diename(&type) : NULL;
+	char tbuf[600];
+	if (tname && v->esize) {
+		snprintf(tbuf, sizeof(tbuf), "[]%s", tname);
+		tname = tbuf;
+	}
+	uint64_t retained = 0;
+	size_t npointers = 0;
+	for (uint32_t r = 0; r < g->nroots; r++) {
+		if (g->roots[r].symbol != v->name)
+			continue;
+		uint32_t node = hc_graph_root_node(g, r);
+		retained += g->retained[node];
+		npointers += g->edge_start[node + 1] - g->edge_start[node];
+	}
+	const uint8_t *mem = hc_memory_ptr(&prog->mem, v->addr, v->size);
+	size_t nlen = strlen(v->name);
+	bool oom = false;
+	if (flags & HC_REPORT_JSON) {
+		json_object *doc = json_object_new_object(), *fields = json_object_new_array(),
+			    *out = json_object_new_array();
+		if (!doc || !fields || !out) {
+			json_object_put(doc);
+			json_object_put(fields);
+			json_object_put(out);
+			return &hc_enomem;
+		}
+		hc_json_add(doc, "address", U64(v->addr), &oom);
+		hc_json_add(doc, "global", json_object_new_string(name), &oom);
+		hc_json_add_string(doc, "type", tname, &oom);
+		hc_json_add(doc, "size", U64(v->size), &oom);
+		hc_json_add(doc, "section", json_object_new_string(v->section), &oom);
+		hc_json_add(doc, "static", json_object_new_boolean(v->is_static), &oom);
+		hc_json_add(doc, "retained", U64(retained), &oom);
+		struct fields f = {.prog = prog, .json = fields};
+		char path[256];
+		uint64_t esize = v->esize ? v->esize : v->size;
+		for (uint64_t i = 0; typed && mem && (i + 1) * esize <= v->size && i < MAX_ELEMS; i++) {
+			snprintf(path, sizeof(path), v->esize ? "[%" PRIu64 "]" : "", i);
+			list_fields(&f, &type, mem, v->size, i * esize, path, sizeof(path), 0);
+		}
+		oom |= f.oom;
+		hc_json_add(doc, "fields", fields, &oom);
+		for (uint32_t r = 0; r < g->nroots && !oom; r++) {
+			uint32_t node = hc_graph_root_node(g, r);
+			if (g->roots[r].symbol != v->name)
+				continue;
+			const char *rn = g->roots[r].name;
+			const char *field = strncmp(rn, v->name, nlen) == 0 ? rn + nlen
+					    : rn[0] == '*' ? "" : rn;
+			for (uint32_t k = g->edge_start[node]; k < g->edge_start[node + 1]; k++) {
+				json_object *o = object_json(g, g->edges[k], &oom);
+				if (!o)
+					break;
+				hc_json_add(o, "field", json_object_new_string(field), &oom);
+				json_object_array_add(out, o);
+			}
+		}
+		hc_json_add(doc, "pointers", out, &oom);
+		return hc_json_finish_report(prog, doc, oom, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "global 0x%" PRIx64 ": %s (%s, %s data in .%s)\n  size     %" PRIu64
+			 " B\n  retained ", v->addr, name, tname ? tname : "type unknown",
+			 v->is_static ? "static" : "variable", v->section, v->size);
+	hc_strbuf_bytes(&sb, retained);
+	hc_strbuf_puts(&sb, "\n");
+	size_t fields_at = sb.len;
+	hc_strbuf_puts(&sb, "  fields:\n");
+	struct fields fl = {.prog = prog, .text = &sb};
+	char path[256];
+	uint64_t esize = v->esize ? v->esize : v->size;
+	for (uint64_t i = 0; typed && mem && (i + 1) * esize <= v->size && i < MAX_ELEMS; i++) {
+		snprintf(path, sizeof(path), v->esize ? "[%" PRIu64 "]" : "", i);
+		list_fields(&fl, &type, mem, v->size, i * esize, path, sizeof(path), 0);
+	}
+	if (fl.count > MAX_FIELDS)
+		hc_strbuf_printf(&sb, "    ... %u more\n", fl.count - MAX_FIELDS);
+	if (!fl.count)
+		sb.len = fields_at;
+	hc_strbuf_printf(&sb, "  points to (%zu):\n", npointers);
+	for (uint32_t r = 0; r < g->nroots; r++) {
+		uint32_t node = hc_graph_root_node(g, r);
+		if (g->roots[r].symbol != v->name)
+			continue;
+		const char *rn = g->roots[r].name;
+		const char *field = strncmp(rn, v->name, nlen) == 0 ? rn + nlen : rn[0] == '*' ? "" : rn;
+		for (uint32_t k = g->edge_start[node]; k < g->edge_start[node + 1]; k++) {
+			uint32_t w = g->edges[k];
+			hc_strbuf_printf(&sb, "    %-20s 0x%" PRIx64 " %s (%" PRIu64 " B)\n",
+					 *field ? field : "(the value)", hc_graph_addr(g, w),
+					 type_name_of(g, w), hc_graph_size(g, w));
+		}
+	}
+	hc_text_warnings(&sb, prog);
+	return hc_strbuf_finish(&sb, ret);
+}
+
 struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint64_t addr,
 				  char **ret)
 {
@@ -938,6 +1071,10 @@ struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint6
 	if (err)
 		return err;
 	uint32_t v = NONE;
+	const struct hc_graph_global *global = hc_graph_find(g, addr) == NONE
+						       ? hc_graph_global_at(g, addr) : NULL;
+	if (global)
+		return global_object(prog, g, global, flags, ret);
 	err = find_object(g, addr, &v);
 	if (err)
 		return err;
