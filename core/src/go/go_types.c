@@ -17,7 +17,18 @@
  * atomic.Pointer[T] points to a T (its name says so), a HashTrieMap child
  * (sync.Map from Go 1.24) to an entry or an indirect node as its first byte
  * says, and a func value to a closure whose first word is its function's
- * entry, which names it.
+ * entry, which names it.  A sync.Pool's local and victim point to arrays of
+ * poolLocal (sync/pool.go: "actual type is [P]poolLocal"); a swiss map's
+ * dirPtr to one group when dirLen is 0, else to its directory of tables
+ * (internal/runtime/maps/map.go).
+ *
+ * The first typed pointer to reach an object is not always the most
+ * specific: a goroutine blocked in chanrecv holds its channel as a bare
+ * *runtime.hchan, a map's overflow list as *runtime.bmap, generic code as
+ * go.shape types.  Such a generic type gives way when a specific one arrives
+ * (the object is walked again with it, at most once); a *runtime.hchan is
+ * made specific at once from the channel's own elemtype (hchan<T>, whose
+ * buffer is typed from it).
  */
 #include <dwarf.h>
 #include <stdio.h>
@@ -40,6 +51,9 @@ enum slot_kind {
 	SLOT_FUNC,   /* a func value: the pointee is a closure named by its code word */
 	SLOT_TRIE,   /* a HashTrieMap child: an entry (die, layout, type_id) when its
 		      * first byte (node.isEntry) is set, else an indirect (alt) */
+	SLOT_HCHAN,  /* a *runtime.hchan: hchan<T> from the channel's elemtype */
+	SLOT_SWISSDIR, /* a swiss map's dirPtr: a group (die, layout, type_id) when the
+			* word at stride (dirLen) is 0, else its directory (alt) */
 };
 
 struct slot {
@@ -83,6 +97,12 @@ struct prop {
 	struct hc_u64map by_rtype; /* runtime type -> layout id of what an interface's data word points to */
 	struct hc_u64map by_chan;  /* runtime element type -> layout id of a channel buffer */
 	struct hc_u64map by_func;  /* closure entry pc -> type id */
+	struct hc_u64map by_hchan; /* runtime element type -> hchan<T>'s type id << 32 | layout */
+	struct hc_u64map array_of; /* type id -> the type id of "[]T" */
+	uint64_t *weak;            /* per object, a bit: typed with a generic type (upgradable) */
+	uint8_t *generic;          /* per type id: 0 not known yet, 1 specific, 2 generic */
+	size_t cap_generic;
+	int64_t hchan_elemtype;    /* runtime.hchan.elemtype's offset, -1 if unknown */
 	struct hc_pcln *pcln;      /* names closures; NULL without a pclntab */
 	struct layout *layouts;
 	size_t nlayouts, cap_layouts;
@@ -115,6 +135,80 @@ static bool add_slot(struct prop *p, uint32_t lid, struct slot s)
 }
 
 static uint32_t layout_of(struct prop *p, Dwarf_Die *type, int depth);
+static bool shape_name(const char *name, char *out, size_t outlen);
+
+/*
+ * "K" and "V" of a DWARF name "prefix<K,V>" (the linker's synthesized map
+ * types: bucket<K,V>, hash<K,V>, map<K,V>, table<K,V>), split at the comma
+ * outside brackets; false when @p name is not one or they do not fit.
+ */
+static bool split_kv(const char *name, const char *prefix, char *k, char *v, size_t len)
+{
+	size_t n = strlen(name), pl = strlen(prefix);
+	if (n < pl + 4 || strncmp(name, prefix, pl) != 0 || name[pl] != '<' || name[n - 1] != '>')
+		return false;
+	int depth = 0;
+	for (size_t i = pl + 1; i < n - 1; i++) {
+		char c = name[i];
+		if (c == '[' || c == '{' || c == '(' || c == '<')
+			depth++;
+		else if (c == ']' || c == '}' || c == ')' || c == '>')
+			depth--;
+		else if (c == ',' && depth == 0) {
+			size_t kl = i - pl - 1, vl = n - 2 - i;
+			if (kl >= len || vl >= len)
+				return false;
+			memcpy(k, name + pl + 1, kl);
+			k[kl] = '\0';
+			memcpy(v, name + i + 1, vl);
+			v[vl] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The runtime's name for a type the linker names otherwise in DWARF: an old
+ * map's bucket<K,V> is map.bucket[K]V (cmd/compile/internal/reflectdata:
+ * MapBucketType), the name its malloc header gives its arrays.
+ */
+static bool runtime_name(const char *dwarf, char *out, size_t len)
+{
+	char k[256], v[256];
+	if (!split_kv(dwarf, "bucket", k, v, sizeof(k)))
+		return false;
+	return (size_t)snprintf(out, len, "map.bucket[%s]%s", k, v) < len;
+}
+
+/*
+ * The DWARF type of the type the runtime (or this module) calls @p name:
+ * by that name, as the DWARF bucket<K,V> of a map.bucket[K]V, or as its
+ * generic shape.
+ */
+static bool dwarf_type_named(struct prop *p, const char *name, Dwarf_Die *die)
+{
+	char alt[600];
+	struct hc_error *e = hc_dwarf_type(p->dw, name, die);
+	if (!e)
+		return true;
+	hc_error_destroy(e);
+	if (strncmp(name, "map.bucket[", 11) == 0) {
+		/* map.bucket[K]V: K ends at the bracket closing the first. */
+		const char *k = name + 11, *c = k;
+		int depth = 1;
+		for (; *c && depth; c++)
+			depth += *c == '[' ? 1 : *c == ']' ? -1 : 0;
+		if (depth || (size_t)snprintf(alt, sizeof(alt), "bucket<%.*s,%s>",
+					      (int)(c - 1 - k), k, c) >= sizeof(alt))
+			return false;
+	} else if (!shape_name(name, alt, sizeof(alt))) {
+		return false;
+	}
+	e = hc_dwarf_type(p->dw, alt, die);
+	hc_error_destroy(e);
+	return e == NULL;
+}
 
 /* A pointer slot of DWARF pointer type @p ptr: its pointee's type and name. */
 static bool pointer_slot(struct prop *p, Dwarf_Die *ptr, bool array, struct slot *s)
@@ -126,8 +220,13 @@ static bool pointer_slot(struct prop *p, Dwarf_Die *ptr, bool array, struct slot
 		return false; /* unsafe.Pointer */
 	s->die = dwarf_dieoffset(&to);
 	const char *name = dwarf_diename(&to);
+	char runtime[512];
+	if (name && runtime_name(name, runtime, sizeof(runtime)))
+		name = runtime;
+	if (name && !array && s->kind == SLOT_PTR && strcmp(name, "runtime.hchan") == 0)
+		s->kind = SLOT_HCHAN;
 	if (name) {
-		char buf[512];
+		char buf[520];
 		if (array) {
 			snprintf(buf, sizeof(buf), "[]%s", name);
 			name = buf;
@@ -238,6 +337,62 @@ static bool atomic_pointer(struct prop *p, const char *name, uint64_t off, uint3
 	return false;
 }
 
+/*
+ * sync.Pool's local and victim are unsafe.Pointers to [localSize]poolLocal
+ * and [victimSize]poolLocal (sync/pool.go): slots to arrays of poolLocal.
+ */
+static void pool_slots(struct prop *p, uint32_t lid, Dwarf_Die *pool, uint64_t off)
+{
+	static const char *const fields[] = {"local", "victim"};
+	for (size_t i = 0; i < HC_ARRAY_SIZE(fields); i++) {
+		struct hc_field f;
+		struct hc_error *e = hc_dwarf_die_field(pool, fields[i], &f);
+		struct slot s = {.off = off, .kind = SLOT_SLICE};
+		if (e) {
+			hc_error_destroy(e);
+			continue;
+		}
+		s.off += f.offset;
+		if (!named_slot(p, "sync.poolLocal", &s.die, &s.layout, &s.type_id))
+			continue;
+		s.type_id = named_type(p, "[]sync.poolLocal");
+		add_slot(p, lid, s);
+	}
+}
+
+/*
+ * A swiss map (Go 1.24+; DWARF's map<K,V>): dirPtr points to a single group
+ * when dirLen is 0, else to the directory, an array of *table
+ * (internal/runtime/maps/map.go); DWARF types it **table.  The rest of the
+ * map holds no pointers.  False when this is not such a map.
+ */
+static bool swiss_dir_slot(struct prop *p, uint32_t lid, Dwarf_Die *map, const char *name,
+			   uint64_t off)
+{
+	char k[256], v[256], group[600];
+	struct hc_field dir, len;
+	struct hc_error *e = hc_dwarf_die_field(map, "dirPtr", &dir);
+	if (!e)
+		e = hc_dwarf_die_field(map, "dirLen", &len);
+	if (e) {
+		hc_error_destroy(e);
+		return false;
+	}
+	Dwarf_Die pt = dir.type;
+	hc_dwarf_strip_typedefs(&pt);
+	struct slot s = {.off = off + dir.offset, .kind = SLOT_SWISSDIR, .stride = off + len.offset};
+	struct slot d = {.kind = SLOT_PTR};
+	if (!split_kv(name, "map", k, v, sizeof(k)) ||
+	    (size_t)snprintf(group, sizeof(group), "noalg.map.group[%s]%s", k, v) >= sizeof(group) ||
+	    dwarf_tag(&pt) != DW_TAG_pointer_type || !pointer_slot(p, &pt, false, &d) ||
+	    !named_slot(p, group, &s.die, &s.layout, &s.type_id))
+		return false;
+	s.alt.die = d.die;
+	s.alt.layout = UNRESOLVED;
+	s.alt.type_id = d.type_id;
+	return add_slot(p, lid, s);
+}
+
 /* Append the slots of a value of @p type at @p off to layout @p lid. */
 static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t off, int depth)
 {
@@ -289,16 +444,22 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 	hc_error_destroy(e);
 	if (!e && size == 8 && atomic_pointer(p, dwarf_diename(&t), off, lid))
 		return;
+	const char *sname = dwarf_diename(&t);
 	enum hc_go_struct gs = hc_dwarf_go_struct_die(&t);
+	/* sync's own eface {typ, val unsafe.Pointer} (a pool's dequeue slots)
+	 * is runtime.eface's layout. */
+	if (gs == HC_GO_STRUCT_OTHER && sname && strcmp(sname, "sync.eface") == 0 && size == 16)
+		gs = HC_GO_EFACE;
 	if (gs == HC_GO_EFACE || gs == HC_GO_IFACE) {
 		add_slot(p, lid, (struct slot){.off = off,
 					       .kind = gs == HC_GO_EFACE ? SLOT_EFACE : SLOT_IFACE,
 					       .layout = NONE, .type_id = NONE});
 		return;
 	}
-	/* A channel's buffer is an unsafe.Pointer to elements of elemtype. */
+	/* A channel's buffer is an unsafe.Pointer to elements of elemtype; a
+	 * bare runtime.hchan's too. */
 	struct hc_field buf, elemtype;
-	if (gs == HC_GO_HCHAN) {
+	if (gs == HC_GO_HCHAN || (sname && strcmp(sname, "runtime.hchan") == 0)) {
 		e = hc_dwarf_die_field(&t, "buf", &buf);
 		if (!e)
 			e = hc_dwarf_die_field(&t, "elemtype", &elemtype);
@@ -308,6 +469,10 @@ static void add_value(struct prop *p, uint32_t lid, Dwarf_Die *type, uint64_t of
 						       .layout = NONE, .type_id = NONE});
 		hc_error_destroy(e);
 	}
+	if (sname && strcmp(sname, "sync.Pool") == 0)
+		pool_slots(p, lid, &t, off);
+	if (sname && strncmp(sname, "map<", 4) == 0 && swiss_dir_slot(p, lid, &t, sname, off))
+		return;
 	bool is_slice = gs == HC_GO_SLICE;
 	bool is_string = gs == HC_GO_STRING;
 	Dwarf_Die child;
@@ -378,16 +543,63 @@ static uint32_t layout_of(struct prop *p, Dwarf_Die *type, int depth)
 	return lid;
 }
 
-/* Type @p obj (at @p start) and queue its words for a walk with @p layout. */
+/*
+ * Whether type @p t says less than DWARF can: runtime.hchan (no element
+ * type), runtime.bmap and runtime.hmap (no keys or values: an old map's
+ * buckets on its overflow list, a map behind the runtime's own *hmap), and
+ * generic code's go.shape types.
+ */
+static bool type_generic(struct prop *p, uint32_t t)
+{
+	const struct hc_graph *g = p->b->g;
+	if (t >= g->ntypes)
+		return false;
+	if (t >= p->cap_generic) {
+		size_t cap = p->cap_generic;
+		if (!hc_grow(&p->generic, &cap, (size_t)g->ntypes, 1)) {
+			p->oom = true;
+			return false;
+		}
+		memset(p->generic + p->cap_generic, 0, cap - p->cap_generic);
+		p->cap_generic = cap;
+	}
+	if (!p->generic[t]) {
+		const char *n = g->types[t].name;
+		bool generic = strcmp(n, "runtime.hchan") == 0 || strcmp(n, "runtime.bmap") == 0 ||
+			       strcmp(n, "runtime.hmap") == 0 || strstr(n, "go.shape.") != NULL;
+		p->generic[t] = generic ? 2 : 1;
+	}
+	return p->generic[t] == 2;
+}
+
+static bool bit(const uint64_t *bits, uint32_t i)
+{
+	return bits[i / 64] >> (i % 64) & 1;
+}
+
+/*
+ * Type @p obj (at @p start) and queue its words for a walk with @p layout,
+ * once; again only when a generic type it was given gives way to a
+ * specific one.
+ */
 static void enqueue(struct prop *p, uint32_t obj, uint64_t start, uint32_t layout,
 		    uint32_t type_id)
 {
 	struct hc_graph *g = p->b->g;
-	if (p->done[obj / 64] >> (obj % 64) & 1)
-		return;
-	p->done[obj / 64] |= 1ULL << (obj % 64);
-	if (type_id != NONE && g->types[g->type[obj]].untyped)
+	bool generic = type_id != NONE && type_generic(p, type_id);
+	if (bit(p->done, obj)) {
+		if (!bit(p->weak, obj) || type_id == NONE || generic)
+			return;
+		p->weak[obj / 64] &= ~(1ULL << (obj % 64));
 		g->type[obj] = type_id;
+	} else {
+		p->done[obj / 64] |= 1ULL << (obj % 64);
+		if (type_id != NONE && g->types[g->type[obj]].untyped) {
+			g->type[obj] = type_id;
+			if (generic)
+				p->weak[obj / 64] |= 1ULL << (obj % 64);
+		}
+	}
 	if (layout == NONE || p->layouts[layout].nslots == 0)
 		return;
 	if (p->tail == p->cap) {
@@ -420,6 +632,87 @@ static uint32_t pointee(struct prop *p, uint64_t v, uint64_t *start)
 	return v == *start || (v == *start + 8 && run->header) ? t : NONE;
 }
 
+/*
+ * The object a string or slice points into: a substring or subslice starts
+ * anywhere in it, and the tiny allocator packs short strings into one
+ * 16-byte block (malloc.go: maxTinySize).  A slice's elements start at
+ * @p esize multiples from the object's data; the bytes of a string in a
+ * pointer-free object.
+ */
+static uint32_t pointee_within(struct prop *p, uint64_t v, uint64_t esize, uint64_t *start)
+{
+	const struct hc_graph_run *run;
+	if (v < 4096)
+		return NONE;
+	uint32_t t = hc_graph_locate(p->b->g, v, start, &run);
+	if (t == NONE)
+		return NONE;
+	uint64_t data = *start + (run->header ? 8 : 0);
+	if (v < data)
+		return NONE;
+	if (esize)
+		return (v - data) % esize == 0 ? t : NONE;
+	/* Untyped group ids are span classes: odd ones are noscan. */
+	uint32_t ty = p->b->g->type[t];
+	return v == data || (p->b->g->types[ty].untyped && (ty & 1)) ? t : NONE;
+}
+
+/* "[]T" for type @p t: the name of an array of T. */
+static uint32_t array_type(struct prop *p, uint32_t t)
+{
+	uint64_t v;
+	if (t == NONE)
+		return NONE;
+	if (hc_u64map_get(&p->array_of, t, &v))
+		return (uint32_t)v;
+	char name[600];
+	snprintf(name, sizeof(name), "[]%s", p->b->g->types[t].name);
+	uint32_t a = named_type(p, name);
+	if (!hc_u64map_put(&p->array_of, t, a))
+		p->oom = true;
+	return a;
+}
+
+/*
+ * A *T at object @p obj: an array of T when the object holds two T or more
+ * (a map's buckets or groups behind a pointer to the first, &a[0]), as the
+ * runtime names arrays it types (size classes never round one value up
+ * that far).
+ */
+static uint32_t ptr_type(struct prop *p, uint32_t obj, uint32_t layout, uint32_t type_id)
+{
+	const struct hc_graph_run *run = hc_graph_run_of(p->b->g, obj);
+	uint64_t esize = layout != NONE ? p->layouts[layout].size : 0;
+	uint64_t data = run->elemsize - (run->header ? 8 : 0);
+	return esize && data >= 2 * esize ? array_type(p, type_id) : type_id;
+}
+
+/*
+ * A channel's specific type from its runtime element type @p rtype:
+ * DWARF's hchan<T> (its layout types the buffer), or NONE when DWARF has
+ * no such type.
+ */
+static void hchan_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint32_t *type_id)
+{
+	uint64_t v;
+	*layout = *type_id = NONE;
+	if (hc_u64map_get(&p->by_hchan, rtype, &v)) {
+		*layout = (uint32_t)v;
+		*type_id = (uint32_t)(v >> 32);
+		return;
+	}
+	struct type_mask *m = gb_type_mask(p->b, rtype);
+	char name[600];
+	Dwarf_Die die;
+	if (m && m->name && (size_t)snprintf(name, sizeof(name), "hchan<%s>", m->name) < sizeof(name) &&
+	    dwarf_type_named(p, name, &die)) {
+		*layout = layout_of(p, &die, 0);
+		*type_id = named_type(p, name);
+	}
+	if (!hc_u64map_put(&p->by_hchan, rtype, (uint64_t)*type_id << 32 | *layout))
+		p->oom = true;
+}
+
 /* The layout and type ("[]T") of a channel buffer of runtime element type @p rtype. */
 static void chan_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint32_t *type_id)
 {
@@ -432,14 +725,11 @@ static void chan_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint32
 	}
 	struct type_mask *m = gb_type_mask(p->b, rtype);
 	Dwarf_Die die;
-	struct hc_error *e = m && m->name ? hc_dwarf_type(p->dw, m->name, &die) : &hc_enomem;
-	if (!e) {
+	if (m && m->name && dwarf_type_named(p, m->name, &die)) {
 		char name[512];
 		snprintf(name, sizeof(name), "[]%s", m->name);
 		*layout = layout_of(p, &die, 0);
 		*type_id = named_type(p, name);
-	} else if (e != &hc_enomem) {
-		hc_error_destroy(e);
 	}
 	if (!hc_u64map_put(&p->by_chan, rtype, (uint64_t)*type_id << 32 | *layout))
 		p->oom = true;
@@ -462,12 +752,10 @@ static void iface_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint3
 		name = name[0] == '*' ? name + 1 : NULL;
 	}
 	Dwarf_Die die;
-	struct hc_error *e = name ? hc_dwarf_type(p->dw, name, &die) : NULL;
-	if (name && !e) {
+	if (name && dwarf_type_named(p, name, &die)) {
 		*layout = layout_of(p, &die, 0);
 		*type_id = named_type(p, name);
 	}
-	hc_error_destroy(e);
 	if (!hc_u64map_put(&p->by_rtype, rtype, (uint64_t)*type_id << 32 | *layout))
 		p->oom = true;
 }
@@ -527,17 +815,59 @@ static void apply_words(struct prop *p, uint32_t lid, const uint8_t *mem, uint64
 			continue;
 		memcpy(&v, mem + s->off, 8);
 		switch (s->kind) {
-		case SLOT_PTR:
-		case SLOT_SLICE: {
+		case SLOT_PTR: {
 			uint32_t obj = pointee(p, v, &start);
+			if (obj == NONE)
+				break;
+			uint32_t layout = slot_layout(p, s);
+			enqueue(p, obj, start, layout, ptr_type(p, obj, layout, s->type_id));
+			break;
+		}
+		case SLOT_SLICE: {
+			uint32_t layout = slot_layout(p, s);
+			uint32_t obj = pointee_within(p, v, layout != NONE ? p->layouts[layout].size : 0,
+						      &start);
 			if (obj != NONE)
-				enqueue(p, obj, start, slot_layout(p, s), s->type_id);
+				enqueue(p, obj, start, layout, s->type_id);
 			break;
 		}
 		case SLOT_STRING: {
-			uint32_t obj = pointee(p, v, &start);
+			uint32_t obj = pointee_within(p, v, 0, &start);
 			if (obj != NONE)
 				enqueue(p, obj, start, NONE, s->type_id);
+			break;
+		}
+		case SLOT_HCHAN: {
+			uint32_t obj = pointee(p, v, &start);
+			if (obj == NONE)
+				break;
+			uint32_t layout = slot_layout(p, s), type_id = s->type_id, l2, t2;
+			uint64_t rtype;
+			if (p->hchan_elemtype >= 0 &&
+			    hc_memory_peek_u64(&p->b->prog->mem, start + (uint64_t)p->hchan_elemtype,
+					       &rtype) && rtype) {
+				hchan_target(p, rtype, &l2, &t2);
+				if (t2 != NONE) {
+					layout = l2;
+					type_id = t2;
+				}
+			}
+			enqueue(p, obj, start, layout, type_id);
+			break;
+		}
+		case SLOT_SWISSDIR: {
+			uint64_t dirlen;
+			uint32_t obj = pointee(p, v, &start);
+			if (obj == NONE || s->stride + 8 > len || only >= 0)
+				break;
+			memcpy(&dirlen, mem + s->stride, 8);
+			if (dirlen == 0) {
+				enqueue(p, obj, start, slot_layout(p, s), s->type_id);
+			} else {
+				/* The directory: an array of *table, however short. */
+				enqueue(p, obj, start, die_layout(p, s->alt.die, &s->alt.layout),
+					array_type(p, s->alt.type_id));
+			}
 			break;
 		}
 		case SLOT_EFACE:
@@ -709,12 +1039,8 @@ static void seed_runtime_typed(struct prop *p)
 		const char *tn = ti->name;
 		if (tn[0] == '[' && tn[1] == ']')
 			tn += 2; /* an array of the runtime's element type */
-		struct hc_error *e = hc_dwarf_type(p->dw, tn, &die);
-		if (e) {
-			hc_error_destroy(e);
-			continue;
-		}
-		by_type[t] = layout_of(p, &die, 0);
+		if (dwarf_type_named(p, tn, &die))
+			by_type[t] = layout_of(p, &die, 0);
 	}
 	for (size_t i = 0; i < g->nruns && !p->oom; i++) {
 		const struct hc_graph_run *run = &g->runs[i];
@@ -741,18 +1067,29 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_u64map_init(&p.by_rtype);
 	hc_u64map_init(&p.by_chan);
 	hc_u64map_init(&p.by_func);
+	hc_u64map_init(&p.by_hchan);
+	hc_u64map_init(&p.array_of);
 	struct hc_error *err = hc_dwarf_index_get(b->prog, &p.dw);
 	if (err) {
 		hc_error_destroy(err);
 		return;
 	}
+	struct hc_field elemtype;
+	p.hchan_elemtype = -1;
+	if (!(err = hc_dwarf_field(p.dw, "runtime.hchan", "elemtype", &elemtype)))
+		p.hchan_elemtype = (int64_t)elemtype.offset;
+	hc_error_destroy(err);
 	if ((err = hc_pcln_get(b->prog, &p.pcln))) {
 		hc_error_destroy(err); /* closures stay untyped */
 		p.pcln = NULL;
 	}
 	p.done = calloc(((size_t)g->nobjects + 63) / 64 + 1, sizeof(*p.done));
-	if (!p.done)
+	p.weak = calloc(((size_t)g->nobjects + 63) / 64 + 1, sizeof(*p.weak));
+	if (!p.done || !p.weak) {
+		free(p.done);
+		free(p.weak);
 		return;
+	}
 	for (uint32_t t = 0; t < g->ntypes; t++)
 		if (!g->types[t].untyped)
 			hc_strmap_put(&p.names, g->types[t].name, t, false);
@@ -773,6 +1110,8 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 		free(p.layouts[i].slots);
 	free(p.layouts);
 	free(p.done);
+	free(p.weak);
+	free(p.generic);
 	free(p.queue_addr);
 	free(p.queue_layout);
 	hc_strmap_deinit(&p.names);
@@ -780,4 +1119,6 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_u64map_deinit(&p.by_rtype);
 	hc_u64map_deinit(&p.by_chan);
 	hc_u64map_deinit(&p.by_func);
+	hc_u64map_deinit(&p.by_hchan);
+	hc_u64map_deinit(&p.array_of);
 }
