@@ -336,6 +336,9 @@ class TypedTest(unittest.TestCase):
             with self.subTest(fixture=repr(fx)):
                 doc, _ = run_json("types", "--json", "--top", "0", fx.core)
                 self.assertGreaterEqual(doc["typed_reachable_bytes"] / doc["reachable_bytes"], 0.95)
+                # Every untyped reachable byte is accounted for by a reason.
+                self.assertEqual(sum(w["bytes"] for w in doc["untyped_reachable"]),
+                                 doc["reachable_bytes"] - doc["typed_reachable_bytes"])
                 # The text says how much of the heap is garbage, and how
                 # much of that is typed.
                 _, text, _ = run("types", fx.core)

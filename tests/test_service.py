@@ -5,7 +5,9 @@ typed bytes.  Truth comes from outside heapcore: the program's own
 ReadMemStats, the counts its constants fix (expect.json), and addresses gdb
 reads from the core."""
 import json
+import os
 import re
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -128,6 +130,46 @@ class ServiceTest(unittest.TestCase):
             with self.subTest(fixture=repr(fx)):
                 doc, _ = types_of(fx)
                 self.assertGreaterEqual(doc["typed_reachable_bytes"] / doc["reachable_bytes"], 0.95)
+
+    def test_untyped_bytes_say_why(self):
+        # What stays untyped of the live heap is accounted for, reason by
+        # reason, in JSON and in the text's footer.
+        for fx in cores():
+            with self.subTest(fixture=repr(fx)):
+                doc, _ = types_of(fx)
+                why = doc["untyped_reachable"]
+                self.assertEqual(sum(w["bytes"] for w in why),
+                                 doc["reachable_bytes"] - doc["typed_reachable_bytes"])
+                self.assertEqual([w["bytes"] for w in why],
+                                 sorted((w["bytes"] for w in why), reverse=True))
+                _, text, _ = run("types", fx.core)
+                footer = text.split("untyped reachable bytes, by why:\n")[1]
+                for w in why:
+                    self.assertRegex(footer, r"\n?\s+[0-9.]+ [KMG]?i?B +%d  %s\n"
+                                     % (w["objects"], re.escape(w["why"])))
+
+    def test_variable_only_dwarf_names(self):
+        # An executable whose symbol table lacks some variables (stripped
+        # of them here): DWARF still names and types their roots.
+        fx = cores()[-1]
+        names = ("main.orders", "main.sessions", "main.mailboxes", "main.bufPool")
+        tmp = tempfile.mkdtemp(prefix="heapcore-test-")
+        try:
+            exe = os.path.join(tmp, fx.program)
+            subprocess.run(["objcopy"] + ["--strip-symbol=" + n for n in names] + [fx.exe, exe],
+                           check=True)
+            nm = subprocess.run(["nm", exe], capture_output=True, text=True, check=True).stdout
+            self.assertFalse([n for n in names if " %s\n" % n in nm])
+            shutil.copy(fx.core, tmp)
+            core = os.path.join(tmp, "core")
+            want, _ = run_json("roots", "--json", "--top", "0", fx.core)
+            got, _ = run_json("roots", "--json", "--top", "0", core, exe)
+            self.assertEqual(got["roots"], want["roots"])
+            want, _ = types_of(fx)
+            got, _ = run_json("types", "--json", "--top", "0", core, exe)
+            self.assertEqual(got["types"], want["types"])
+        finally:
+            shutil.rmtree(tmp)
 
     def test_generic_caches_from_their_variables(self):
         # var orders = NewCache[int, *Order](): the compiler allocates the

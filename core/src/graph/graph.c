@@ -414,3 +414,84 @@ void hc_graph_destroy(struct hc_graph *g)
 	free(g->types);
 	free(g);
 }
+
+static const struct {
+	const char *key, *text;
+} untyped_reasons[HC_UNTYPED_NREASONS] = {
+	[HC_UNTYPED_FIELD] = {"typed_field", "pointed to by typed objects through words their "
+			      "types do not describe (unsafe.Pointer, uintptr)"},
+	[HC_UNTYPED_GLOBAL] = {"global_type", "held by globals whose DWARF type does not say"},
+	[HC_UNTYPED_LOCAL] = {"local_type", "held by stack locals whose DWARF type does not say"},
+	[HC_UNTYPED_GLOBAL_WORD] = {"global_word", "held by global words no variable covers"},
+	[HC_UNTYPED_STACK_WORD] = {"stack_word", "held by stack words no variable describes "
+				   "(compiler temporaries, locals without a DWARF location)"},
+	[HC_UNTYPED_CONSERVATIVE] = {"conservative", "held by stacks scanned conservatively"},
+	[HC_UNTYPED_RUNTIME] = {"runtime", "held by finalizers, cleanups or their queues"},
+	[HC_UNTYPED_REGISTERS] = {"registers", "held by thread registers"},
+	[HC_UNTYPED_UNTYPED] = {"untyped_only", "reached only through other untyped objects"},
+};
+
+const char *hc_untyped_why_key(enum hc_untyped_why why)
+{
+	return why < HC_UNTYPED_NREASONS ? untyped_reasons[why].key : "?";
+}
+
+const char *hc_untyped_why_text(enum hc_untyped_why why)
+{
+	return why < HC_UNTYPED_NREASONS ? untyped_reasons[why].text : "?";
+}
+
+/* Why what node @p u points to may be untyped, as far as @p u is concerned. */
+static enum hc_untyped_why referrer_why(const struct hc_graph *g, uint32_t u)
+{
+	if (u < g->nobjects)
+		return g->types[g->type[u]].untyped ? HC_UNTYPED_UNTYPED : HC_UNTYPED_FIELD;
+	const struct hc_root *r = &g->roots[u - g->nobjects - 1];
+	switch (r->kind) {
+	case HC_ROOT_GLOBAL:
+		return r->symbol ? HC_UNTYPED_GLOBAL : HC_UNTYPED_GLOBAL_WORD;
+	case HC_ROOT_GOROUTINE:
+		return r->conservative ? HC_UNTYPED_CONSERVATIVE
+		       : r->slot       ? HC_UNTYPED_LOCAL
+				       : HC_UNTYPED_STACK_WORD;
+	case HC_ROOT_THREAD:
+		return HC_UNTYPED_REGISTERS;
+	default:
+		return HC_UNTYPED_RUNTIME;
+	}
+}
+
+/*
+ * One pass over the edges: each reachable untyped object keeps the most
+ * telling reason among its referrers (the lowest), in a byte per object.
+ */
+bool hc_graph_untyped_why(const struct hc_graph *g,
+			  struct hc_untyped_total ret[HC_UNTYPED_NREASONS])
+{
+	memset(ret, 0, HC_UNTYPED_NREASONS * sizeof(*ret));
+	uint8_t *why = hc_array_new(g->nobjects ? g->nobjects : 1, 1);
+	if (!why)
+		return false;
+	memset(why, HC_UNTYPED_NREASONS, g->nobjects);
+	for (uint32_t u = 0; u < g->nnodes; u++) {
+		if (u == g->nobjects || g->idom[u] == NONE)
+			continue; /* the super-root, or unreachable */
+		enum hc_untyped_why w = referrer_why(g, u);
+		for (uint32_t e = g->edge_start[u]; e < g->edge_start[u + 1]; e++) {
+			uint32_t v = g->edges[e];
+			if (v < g->nobjects && g->types[g->type[v]].untyped && why[v] > w)
+				why[v] = (uint8_t)w;
+		}
+	}
+	for (size_t i = 0; i < g->nruns; i++) {
+		uint32_t end = hc_graph_run_end(g, i);
+		for (uint32_t v = g->runs[i].first; v < end; v++) {
+			if (g->idom[v] == NONE || why[v] >= HC_UNTYPED_NREASONS)
+				continue;
+			ret[why[v]].objects++;
+			ret[why[v]].bytes += g->runs[i].elemsize;
+		}
+	}
+	hc_array_free(why);
+	return true;
+}

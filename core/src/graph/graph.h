@@ -142,6 +142,38 @@ struct hc_error *hc_graph_dominators(struct hc_graph *g, struct hc_progress *pro
 struct hc_error *hc_graph_tree_totals(struct hc_graph *g);
 bool hc_graph_dominator_children(const struct hc_graph *g, uint32_t **first,
 				 uint32_t **next);
+/*
+ * Why a reachable object has no type, from what points to it, the first
+ * that applies in this order: typing reaches it only through what it was
+ * given (a typed object's word its type does not describe, a root's), or
+ * nothing typed points to it at all.
+ */
+enum hc_untyped_why {
+	HC_UNTYPED_FIELD,         /* a typed object's word its type does not describe */
+	HC_UNTYPED_GLOBAL,        /* a global whose DWARF type does not say */
+	HC_UNTYPED_LOCAL,         /* a named local whose DWARF type does not say */
+	HC_UNTYPED_GLOBAL_WORD,   /* a global word no variable covers */
+	HC_UNTYPED_STACK_WORD,    /* a stack word no variable names */
+	HC_UNTYPED_CONSERVATIVE,  /* a stack scanned conservatively */
+	HC_UNTYPED_RUNTIME,       /* finalizers, cleanups, weak handles, their queues */
+	HC_UNTYPED_REGISTERS,     /* thread registers */
+	HC_UNTYPED_UNTYPED,       /* other untyped objects only */
+	HC_UNTYPED_NREASONS,
+};
+
+struct hc_untyped_total {
+	uint64_t objects, bytes;
+};
+
+/**
+ * The reachable untyped objects and bytes of @p g by why they are untyped
+ * (needs the dominator tree).  False when out of memory.
+ */
+bool hc_graph_untyped_why(const struct hc_graph *g,
+			  struct hc_untyped_total ret[HC_UNTYPED_NREASONS]);
+/** A short key ("typed_field") and a sentence for reason @p why. */
+const char *hc_untyped_why_key(enum hc_untyped_why why);
+const char *hc_untyped_why_text(enum hc_untyped_why why);
 /** The node id of object @p obj / root @p r. */
 static inline uint32_t hc_graph_root_node(const struct hc_graph *g, uint32_t r)
 {

@@ -91,6 +91,21 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 		if (!t->untyped)
 			typed_bytes += t->bytes;
 	}
+	/* What stays untyped of the live heap, by why, the most bytes first. */
+	struct hc_untyped_total why[HC_UNTYPED_NREASONS];
+	unsigned reasons[HC_UNTYPED_NREASONS], nreasons = 0;
+	if (!hc_graph_untyped_why(g, why)) {
+		free(order);
+		return &hc_enomem;
+	}
+	for (unsigned w = 0; w < HC_UNTYPED_NREASONS; w++) {
+		unsigned k = nreasons++;
+		for (; k > 0 && why[reasons[k - 1]].bytes < why[w].bytes; k--)
+			reasons[k] = reasons[k - 1];
+		reasons[k] = w;
+	}
+	while (nreasons && !why[reasons[nreasons - 1]].objects)
+		nreasons--;
 	if (flags & HC_REPORT_JSON) {
 		bool oom = false;
 		json_object *doc = json_object_new_object(), *types = json_object_new_array(),
@@ -124,6 +139,22 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 			hc_json_add(doc, "untyped", untyped, &oom);
 			hc_json_add(doc, "typed_bytes", U64(typed_bytes), &oom);
 			hc_json_add(doc, "typed_reachable_bytes", U64(typed_reachable), &oom);
+			json_object *reach = json_object_new_array();
+			for (unsigned i = 0; reach && i < nreasons; i++) {
+				json_object *e = json_object_new_object();
+				if (!e) {
+					oom = true;
+					break;
+				}
+				hc_json_add(e, "reason", json_object_new_string(
+							    hc_untyped_why_key(reasons[i])), &oom);
+				hc_json_add(e, "why", json_object_new_string(
+							 hc_untyped_why_text(reasons[i])), &oom);
+				hc_json_add(e, "objects", U64(why[reasons[i]].objects), &oom);
+				hc_json_add(e, "bytes", U64(why[reasons[i]].bytes), &oom);
+				json_object_array_add(reach, e);
+			}
+			hc_json_add(doc, "untyped_reachable", reach, &oom);
 			hc_json_add(doc, "reachable_bytes", U64(g->reachable_bytes), &oom);
 			hc_json_add(doc, "heap_bytes", U64(all_bytes), &oom);
 		}
@@ -147,6 +178,13 @@ struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t
 			 all_bytes ? 100.0 * (double)typed_bytes / (double)all_bytes : 100.0,
 			 g->reachable_bytes ? 100.0 * (double)typed_reachable / (double)g->reachable_bytes
 					    : 100.0);
+	if (nreasons)
+		hc_strbuf_puts(&sb, "untyped reachable bytes, by why:\n");
+	for (unsigned i = 0; i < nreasons; i++) {
+		bytes_col(&sb, why[reasons[i]].bytes, 12);
+		hc_strbuf_printf(&sb, " %8" PRIu64 "  %s\n", why[reasons[i]].objects,
+				 hc_untyped_why_text(reasons[i]));
+	}
 	/* A core taken mid-GC (or long after one) holds garbage: say how much,
 	 * and how little of it anything typed. */
 	if (all_bytes > g->reachable_bytes) {
