@@ -620,16 +620,22 @@ static void enqueue(struct prop *p, uint32_t obj, uint64_t start, uint32_t layou
 	p->tail++;
 }
 
-/* The object a pointer points at the start of (after a malloc header). */
+/* The object a pointer points at the start of (after a malloc header), and its run. */
+static uint32_t pointee_run(struct prop *p, uint64_t v, uint64_t *start,
+			    const struct hc_graph_run **run)
+{
+	if (v < 4096)
+		return NONE;
+	uint32_t t = hc_graph_locate(p->b->g, v, start, run);
+	if (t == NONE)
+		return NONE;
+	return v == *start || (v == *start + 8 && (*run)->header) ? t : NONE;
+}
+
 static uint32_t pointee(struct prop *p, uint64_t v, uint64_t *start)
 {
 	const struct hc_graph_run *run;
-	if (v < 4096)
-		return NONE;
-	uint32_t t = hc_graph_locate(p->b->g, v, start, &run);
-	if (t == NONE)
-		return NONE;
-	return v == *start || (v == *start + 8 && run->header) ? t : NONE;
+	return pointee_run(p, v, start, &run);
 }
 
 /*
@@ -679,9 +685,9 @@ static uint32_t array_type(struct prop *p, uint32_t t)
  * runtime names arrays it types (size classes never round one value up
  * that far).
  */
-static uint32_t ptr_type(struct prop *p, uint32_t obj, uint32_t layout, uint32_t type_id)
+static uint32_t ptr_type(struct prop *p, const struct hc_graph_run *run, uint32_t layout,
+			 uint32_t type_id)
 {
-	const struct hc_graph_run *run = hc_graph_run_of(p->b->g, obj);
 	uint64_t esize = layout != NONE ? p->layouts[layout].size : 0;
 	uint64_t data = run->elemsize - (run->header ? 8 : 0);
 	return esize && data >= 2 * esize ? array_type(p, type_id) : type_id;
@@ -816,11 +822,13 @@ static void apply_words(struct prop *p, uint32_t lid, const uint8_t *mem, uint64
 		memcpy(&v, mem + s->off, 8);
 		switch (s->kind) {
 		case SLOT_PTR: {
-			uint32_t obj = pointee(p, v, &start);
-			if (obj == NONE)
+			const struct hc_graph_run *run;
+			uint32_t obj = pointee_run(p, v, &start, &run);
+			/* (Most pointers reach objects already walked.) */
+			if (obj == NONE || (bit(p->done, obj) && !bit(p->weak, obj)))
 				break;
 			uint32_t layout = slot_layout(p, s);
-			enqueue(p, obj, start, layout, ptr_type(p, obj, layout, s->type_id));
+			enqueue(p, obj, start, layout, ptr_type(p, run, layout, s->type_id));
 			break;
 		}
 		case SLOT_SLICE: {
