@@ -93,5 +93,6 @@ int cmd_roots(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_object(int argc, char **argv);
+int cmd_pprof(int argc, char **argv);
 
 #endif /* HC_CLI_H */

@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	{"top", cmd_top, "the dominator tree: the biggest retainers"},
 	{"path", cmd_path, "the shortest path from a root to an object"},
 	{"object", cmd_object, "one object: type, size, retained, pointers, referrers"},
+	{"pprof", cmd_pprof, "a heap profile for go tool pprof, as the program would have written it"},
 };
 
 static void usage(FILE *f)

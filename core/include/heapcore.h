@@ -288,6 +288,35 @@ HC_PUBLIC struct hc_error *hc_report_path(struct hc_program *prog, unsigned flag
 HC_PUBLIC struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags,
 					    uint64_t address, char **ret);
 
+/** The profiles hc_report_pprof() writes. */
+enum hc_pprof_kind {
+	/**
+	 * What pprof.WriteHeapProfile would have written at the moment of the
+	 * crash, from the runtime's memory-profile buckets: alloc_objects,
+	 * alloc_space, inuse_objects, inuse_space, scaled by MemProfileRate.
+	 */
+	HC_PPROF_HEAP = 0,
+	/**
+	 * The sampled objects still allocated at the crash, per allocation
+	 * stack (live_objects, live_space), from the runtime's profile specials;
+	 * scaled as inuse_* is.
+	 */
+	HC_PPROF_LIVE = 1,
+};
+
+/**
+ * A profile for `go tool pprof`: gzip-compressed profile.proto.  The heap
+ * and live profiles need a program that recorded a heap profile
+ * (runtime.MemProfileRate > 0): HC_ERROR_NOT_FOUND otherwise.  A damaged
+ * memory-profile bucket becomes a warning naming it, see
+ * hc_program_warning().
+ *
+ * @param ret on success, the profile's bytes; free with hc_free().
+ * @param ret_size on success, how many bytes *ret holds.
+ */
+HC_PUBLIC struct hc_error *hc_report_pprof(struct hc_program *prog, enum hc_pprof_kind kind,
+					   void **ret, size_t *ret_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,6 +49,15 @@ struct hc_pcln {
 	uint64_t func_fixed; /* bytes of _func before its pcdata offsets */
 	struct gf sm_n, sm_nbit;
 	uint64_t sm_data;    /* offset of stackmap.bytedata */
+	/* File and line tables and the inline tree (symbolizing pcs); without
+	 * them every pc is at "?":0, as the runtime says when they fail. */
+	bool lines;
+	struct gf f_pcfile, f_pcln, f_cuoffset, f_startline, f_funcid;
+	const uint8_t *cutab, *filetab;
+	uint64_t ncutab, filetab_len;
+	struct gf ic_funcid, ic_nameoff, ic_parentpc, ic_startline;
+	uint64_t ic_size;
+	int64_t funcid_wrapper, funcid_gopanic, funcid_sigpanic, funcid_panicwrap;
 };
 
 /* A decoded _func. */
@@ -59,6 +68,9 @@ struct func {
 	const char *name;
 	int64_t args;
 	uint32_t pcsp, npcdata, nfuncdata;
+	uint32_t pcfile, pcln, cuoffset; /* when t->lines */
+	int32_t nameoff, startline;
+	uint8_t funcid;
 };
 
 /* A slice field of moduledata: its bytes, mapped, and its length. */
@@ -72,6 +84,42 @@ static const uint8_t *module_slice(struct hc_program *prog, uint64_t md, struct 
 		return NULL;
 	*n = l;
 	return hc_memory_ptr(&prog->mem, a, (size_t)(l * elem));
+}
+
+/*
+ * The tables that turn a pc into file, line and inlined calls
+ * (symtab.go:funcline1, symtabinl.go): optional, read after the ones the
+ * stack walk needs.
+ */
+static void load_lines(struct hc_pcln *t, struct gl_init *in, uint64_t mdaddr)
+{
+	const char *md = "runtime.moduledata", *fn = "runtime._func", *ic = "runtime.inlinedCall";
+	struct gf cut = gl_field(in, md, "cutab.array"), cut_n = gl_field(in, md, "cutab.len"),
+		  ft = gl_field(in, md, "filetab.array"), ft_n = gl_field(in, md, "filetab.len");
+	t->f_pcfile = gl_field(in, fn, "pcfile");
+	t->f_pcln = gl_field(in, fn, "pcln");
+	t->f_cuoffset = gl_field(in, fn, "cuOffset");
+	t->f_startline = gl_field(in, fn, "startLine");
+	t->f_funcid = gl_field(in, fn, "funcID");
+	t->ic_funcid = gl_field(in, ic, "funcID");
+	t->ic_nameoff = gl_field(in, ic, "nameOff");
+	t->ic_parentpc = gl_field(in, ic, "parentPc");
+	t->ic_startline = gl_field(in, ic, "startLine");
+	t->ic_size = gl_type_size(in, ic);
+	/* internal/abi/symtab.go numbers its FuncIDs with iota: they moved in
+	 * Go 1.26 (FuncID_runCleanups), so they come from DWARF. */
+	t->funcid_wrapper = gl_constant(in, "internal/abi.FuncIDWrapper", -1, false);
+	t->funcid_gopanic = gl_constant(in, "internal/abi.FuncID_gopanic", -1, false);
+	t->funcid_sigpanic = gl_constant(in, "internal/abi.FuncID_sigpanic", -1, false);
+	t->funcid_panicwrap = gl_constant(in, "internal/abi.FuncID_panicwrap", -1, false);
+	if (in->err) {
+		hc_error_destroy(in->err);
+		in->err = NULL;
+		return;
+	}
+	t->cutab = module_slice(t->prog, mdaddr, cut, cut_n, 4, &t->ncutab);
+	t->filetab = module_slice(t->prog, mdaddr, ft, ft_n, 1, &t->filetab_len);
+	t->lines = t->usable && t->cutab && t->filetab && t->ic_size >= 16 && t->ic_size <= 64;
 }
 
 struct hc_error *hc_pcln_get(struct hc_program *prog, struct hc_pcln **ret)
@@ -134,6 +182,7 @@ struct hc_error *hc_pcln_get(struct hc_program *prog, struct hc_pcln **ret)
 	t->usable = prog->core->arch == HC_ARCH_X86_64 && t->ftab && t->nftab >= 2 &&
 		    t->pclntable && t->pctab && t->funcnametab && (t->quantum == 1 || t->quantum == 4) &&
 		    t->minpc < t->maxpc;
+	load_lines(t, &in, mdaddr);
 	return NULL;
 }
 
@@ -182,6 +231,14 @@ static bool findfunc(struct hc_pcln *t, uint64_t pc, struct func *f)
 	if (name < t->funcnametab_len &&
 	    memchr(t->funcnametab + name, 0, t->funcnametab_len - name))
 		f->name = (const char *)t->funcnametab + name;
+	f->nameoff = (int32_t)name;
+	if (t->lines) {
+		f->pcfile = (uint32_t)gl_get(f->fn, t->f_pcfile);
+		f->pcln = (uint32_t)gl_get(f->fn, t->f_pcln);
+		f->cuoffset = (uint32_t)gl_get(f->fn, t->f_cuoffset);
+		f->startline = (int32_t)gl_get(f->fn, t->f_startline);
+		f->funcid = (uint8_t)gl_get(f->fn, t->f_funcid);
+	}
 	return f->entry <= pc;
 }
 
@@ -216,7 +273,9 @@ static bool pcvalue(struct hc_pcln *t, const struct func *f, uint32_t off, uint6
 	uint64_t pc = f->entry;
 	for (unsigned i = 0; i < MAX_PCVALUE_STEPS; i++) {
 		uint64_t uv, pcdelta;
-		if (!uvarint(&p, end, &uv) || (uv == 0 && i > 0))
+		/* symtab.go:step: a zero value delta ends the table, except
+		 * at the function's entry. */
+		if (!uvarint(&p, end, &uv) || (uv == 0 && pc != f->entry))
 			return false;
 		val += (uv & 1) ? ~(int64_t)(uv >> 1) : (int64_t)(uv >> 1);
 		if (!uvarint(&p, end, &pcdelta))
@@ -383,4 +442,148 @@ uint64_t hc_go_walk_stack(struct hc_pcln *t, uint64_t pc, uint64_t sp, uint64_t 
 		sp = fp;
 	}
 	return sp;
+}
+
+/* ---- symbolizing pcs, as runtime.CallersFrames and FuncForPC do ---- */
+
+/* internal/abi/symtab.go, unchanged from Go 1.22 to 1.27. */
+#define PCDATA_INL_TREE_INDEX 2
+#define FUNCDATA_INL_TREE 3
+/* Inlining nests a handful of calls deep: more is a damaged tree. */
+#define MAX_INLINE_DEPTH 1000
+
+/* symtab.go:(*moduledata).funcName: offset 0 is the empty name. */
+static const char *func_name(const struct hc_pcln *t, int64_t off)
+{
+	if (off <= 0 || (uint64_t)off >= t->funcnametab_len ||
+	    !memchr(t->funcnametab + off, 0, t->funcnametab_len - (uint64_t)off))
+		return "";
+	return (const char *)t->funcnametab + off;
+}
+
+/* A position in the inline tree (symtabinl.go:inlineFrame): pc 0 ends. */
+struct inline_frame {
+	uint64_t pc;
+	int32_t index; /* -1: the physical function */
+};
+
+/* symtabinl.go:resolveInternal: the innermost inlined call at @p pc. */
+static struct inline_frame inline_at(struct hc_pcln *t, const struct func *f, uint64_t pc)
+{
+	struct inline_frame uf = {pc, -1};
+	int32_t idx;
+	if (t->lines && funcdata(t, f, FUNCDATA_INL_TREE) &&
+	    pcvalue(t, f, pcdata_off(t, f, PCDATA_INL_TREE_INDEX), pc, &idx))
+		uf.index = idx < 0 ? -1 : idx;
+	return uf;
+}
+
+/* An inlinedCall of f's tree, or false when the core does not hold it. */
+static bool inlined_call(struct hc_pcln *t, const struct func *f, int32_t index, uint8_t *ret)
+{
+	uint64_t tree = funcdata(t, f, FUNCDATA_INL_TREE);
+	return tree && index >= 0 && index < (1 << 20) &&
+	       hc_memory_peek(&t->prog->mem, tree + (uint64_t)index * t->ic_size, ret, t->ic_size);
+}
+
+/* symtabinl.go:next: the logical caller of @p uf. */
+static struct inline_frame inline_next(struct hc_pcln *t, const struct func *f,
+				       struct inline_frame uf)
+{
+	uint8_t ic[64];
+	if (uf.index < 0 || !inlined_call(t, f, uf.index, ic))
+		return (struct inline_frame){0, -1};
+	int32_t parent = (int32_t)gl_get(ic, t->ic_parentpc);
+	return inline_at(t, f, f->entry + (uint64_t)(int64_t)parent);
+}
+
+/* symtabinl.go:srcFunc: the name, start line and FuncID of @p uf's function. */
+static void src_func(struct hc_pcln *t, const struct func *f, struct inline_frame uf,
+		     const char **name, int64_t *start_line, int64_t *funcid)
+{
+	uint8_t ic[64];
+	if (uf.index >= 0 && inlined_call(t, f, uf.index, ic)) {
+		*name = func_name(t, (int32_t)gl_get(ic, t->ic_nameoff));
+		*start_line = (int32_t)gl_get(ic, t->ic_startline);
+		*funcid = (uint8_t)gl_get(ic, t->ic_funcid);
+		return;
+	}
+	*name = func_name(t, f->nameoff);
+	*start_line = f->startline;
+	*funcid = f->funcid;
+}
+
+/* symtab.go:funcline1 (not strict): "?", 0 when the tables do not say. */
+static void file_line(struct hc_pcln *t, const struct func *f, uint64_t pc, const char **file,
+		      int64_t *line)
+{
+	int32_t fileno, ln;
+	*file = "?";
+	*line = 0;
+	if (!t->lines || !pcvalue(t, f, f->pcfile, pc, &fileno) || !pcvalue(t, f, f->pcln, pc, &ln) ||
+	    fileno < 0 || ln < 0 || (uint64_t)fileno >= t->filetab_len)
+		return;
+	uint64_t cu = (uint64_t)f->cuoffset + (uint64_t)fileno;
+	if (cu >= t->ncutab)
+		return;
+	uint32_t off = u32_at(t->cutab + 4 * cu);
+	if (off != UINT32_MAX && off < t->filetab_len &&
+	    memchr(t->filetab + off, 0, t->filetab_len - off))
+		*file = (const char *)t->filetab + off;
+	*line = ln;
+}
+
+bool hc_pcln_frame(struct hc_pcln *t, uint64_t pc, struct hc_go_pcframe *ret)
+{
+	struct func f;
+	if (!findfunc(t, pc, &f))
+		return false;
+	/* "We store the pc of the start of the instruction following the
+	 * instruction in question (the call or the inline mark)." */
+	if (pc > f.entry)
+		pc--;
+	struct inline_frame uf = inline_at(t, &f, pc);
+	int64_t funcid;
+	ret->pc = pc;
+	ret->entry = f.entry;
+	ret->inlined = uf.index >= 0;
+	src_func(t, &f, uf, &ret->name, &ret->start_line, &funcid);
+	file_line(t, &f, pc, &ret->file, &ret->line);
+	return true;
+}
+
+const char *hc_pcln_func_for_pc(struct hc_pcln *t, uint64_t pc)
+{
+	struct func f;
+	if (!findfunc(t, pc, &f))
+		return NULL;
+	const char *name;
+	int64_t start, funcid;
+	src_func(t, &f, inline_at(t, &f, pc), &name, &start, &funcid);
+	return name;
+}
+
+size_t hc_pcln_expand_inline(struct hc_pcln *t, uint64_t pc, uint64_t *out, size_t max)
+{
+	struct func f;
+	if (max == 0 || !findfunc(t, pc - 1, &f))
+		return 0;
+	struct inline_frame uf = inline_at(t, &f, pc - 1);
+	if (uf.index < 0)
+		return 0;
+	/* traceback.go: a wrapper is elided unless it called a panic. */
+	int64_t callee = 0; /* FuncIDNormal: "we know it shouldn't be elided" */
+	size_t n = 0;
+	for (unsigned depth = 0; uf.pc && depth < MAX_INLINE_DEPTH && n < max; depth++) {
+		const char *name;
+		int64_t start, funcid;
+		src_func(t, &f, uf, &name, &start, &funcid);
+		bool elide = callee != t->funcid_gopanic && callee != t->funcid_sigpanic &&
+			     callee != t->funcid_panicwrap;
+		if (!(funcid == t->funcid_wrapper && elide))
+			out[n++] = uf.pc + 1;
+		callee = funcid;
+		uf = inline_next(t, &f, uf);
+	}
+	return n;
 }

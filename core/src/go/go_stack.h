@@ -45,4 +45,33 @@ struct hc_go_stack_visitor {
 uint64_t hc_go_walk_stack(struct hc_pcln *pcln, uint64_t pc, uint64_t sp, uint64_t lo,
 			  uint64_t hi, bool interrupted, const struct hc_go_stack_visitor *v);
 
+/* One frame of runtime.CallersFrames([]uintptr{pc}) (symtab.go:(*Frames).Next). */
+struct hc_go_pcframe {
+	uint64_t pc;            /* Frame.PC: the return pc less one, unless that is the entry */
+	uint64_t entry;         /* Frame.Entry: the physical function's entry */
+	const char *name;       /* runtime_FrameSymbolName: the symbol, generic shapes kept */
+	const char *file;       /* "?" when the tables do not say */
+	int64_t line;           /* 0 when the tables do not say */
+	int64_t start_line;
+	bool inlined;           /* Frame.Func is nil: an inlined call */
+};
+
+/**
+ * The frame runtime.CallersFrames gives for the single return pc @p pc: the
+ * innermost inlined call at pc - 1, as runtime/pprof's allFrames expands
+ * each pc of a profile stack.  False when no Go function holds @p pc.
+ */
+bool hc_pcln_frame(struct hc_pcln *pcln, uint64_t pc, struct hc_go_pcframe *ret);
+/**
+ * runtime.FuncForPC(pc).Name() (without its shape-name rewriting): the
+ * innermost inlined call at @p pc itself; NULL when no Go function holds it.
+ */
+const char *hc_pcln_func_for_pc(struct hc_pcln *pcln, uint64_t pc);
+/**
+ * runtime_expandFinalInlineFrame for one pc: when pc - 1 is inside inlined
+ * code, the return pcs of its inline chain, innermost first, wrappers elided
+ * as tracebackPCs elides them (at most @p max); 0 when nothing is inlined.
+ */
+size_t hc_pcln_expand_inline(struct hc_pcln *pcln, uint64_t pc, uint64_t *out, size_t max);
+
 #endif /* HC_GO_STACK_H */

@@ -154,6 +154,8 @@ static void parse_auxv(struct hc_core *core, const uint8_t *desc, size_t size)
 			core->at_execfn = val;
 		else if (type == AT_PHDR)
 			core->at_phdr = val;
+		else if (type == AT_SYSINFO_EHDR)
+			core->at_sysinfo_ehdr = val;
 	}
 }
 
@@ -389,6 +391,7 @@ struct hc_error *hc_core_open(const char *path, bool force,
 				      "%s is not a core file: not a regular file", path);
 		goto fail;
 	}
+	core->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	if (st.st_size < EI_NIDENT) {
 		err = hc_error_format(HC_ERROR_BAD_DATA,
 				      "%s is not a core file: it is %s", path,

@@ -51,6 +51,7 @@ struct hc_core {
 	struct hc_file_mapping *files;
 	size_t nfiles;
 	uint64_t at_entry, at_execfn, at_phdr;
+	uint64_t at_sysinfo_ehdr; /* the [vdso] mapping, 0 if auxv does not say */
 	bool has_auxv;
 	int signal;     /* from NT_SIGINFO, else the first thread's cursig */
 	int si_code;
@@ -60,6 +61,7 @@ struct hc_core {
 	char psargs[81];
 	bool has_prpsinfo;
 	uint64_t needed_size; /* file size the segments need */
+	int64_t mtime_ns;     /* the file's modification time: the kernel wrote it at the crash */
 };
 
 /** Open and parse a core; fails on anything that is not a usable core. */

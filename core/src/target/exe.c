@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -278,4 +279,56 @@ fail:
 		elf_end(elf);
 	close(fd);
 	return err;
+}
+
+static uint64_t le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * As runtime/pprof/elf.go:elfBuildID reads it: the first NT_GNU_BUILD_ID
+ * note ("GNU\0", type 3) in an SHT_NOTE section, by the section headers.
+ * Little-endian files only, every offset checked against the image.
+ */
+bool hc_elf_gnu_build_id(const uint8_t *image, size_t size, char *out, size_t outlen)
+{
+	if (size < 64 || memcmp(image, ELFMAG, SELFMAG) != 0 || image[EI_DATA] != ELFDATA2LSB ||
+	    (image[EI_CLASS] != ELFCLASS32 && image[EI_CLASS] != ELFCLASS64))
+		return false;
+	bool is64 = image[EI_CLASS] == ELFCLASS64;
+	uint64_t shoff = is64 ? le(image + 40, 8) : le(image + 32, 4);
+	uint64_t shentsize = le(image + (is64 ? 58 : 46), 2), shnum = le(image + (is64 ? 60 : 48), 2);
+	if (shentsize != (is64 ? 64u : 40u))
+		return false;
+	for (uint64_t i = 0; i < shnum; i++) {
+		uint64_t sh = shoff + i * shentsize;
+		if (sh > size || size - sh < shentsize || le(image + sh + 4, 4) != SHT_NOTE)
+			continue;
+		uint64_t off = is64 ? le(image + sh + 24, 8) : le(image + sh + 16, 4);
+		uint64_t end = off + (is64 ? le(image + sh + 32, 8) : le(image + sh + 20, 4));
+		if (end < off || end > size)
+			continue;
+		while (off + 16 <= end) {
+			uint64_t namesz = le(image + off, 4), descsz = le(image + off + 4, 4);
+			uint64_t type = le(image + off + 8, 4);
+			uint64_t desc = off + 12 + ((namesz + 3) & ~3ull);
+			uint64_t next = desc + ((descsz + 3) & ~3ull);
+			if (namesz == 4 && type == NT_GNU_BUILD_ID && memcmp(image + off + 12, "GNU", 4) == 0) {
+				if (descsz > 256 || desc + descsz > size || 2 * descsz + 1 > outlen)
+					return false;
+				for (uint64_t k = 0; k < descsz; k++)
+					snprintf(out + 2 * k, 3, "%02x", image[desc + k]);
+				out[2 * descsz] = '\0';
+				return true;
+			}
+			if (next <= off)
+				break;
+			off = next;
+		}
+	}
+	return false;
 }

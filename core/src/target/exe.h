@@ -70,4 +70,11 @@ const struct hc_symbol *hc_exe_symbol(const struct hc_exe *exe,
 /** A Go executable (it has a Go build ID) without a symbol table. */
 bool hc_exe_stripped_go(const struct hc_exe *exe);
 
+/**
+ * The GNU build ID of the ELF file @p image, as lowercase hex in @p out
+ * (which holds @p outlen bytes), found as runtime/pprof finds it: the first
+ * NT_GNU_BUILD_ID note of an SHT_NOTE section.  False when there is none.
+ */
+bool hc_elf_gnu_build_id(const uint8_t *image, size_t size, char *out, size_t outlen);
+
 #endif /* HC_EXE_H */
