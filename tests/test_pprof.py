@@ -3,9 +3,9 @@ itself (fixtures/go/pprof: pprof.WriteHeapProfile into heap.pprof just
 before ReadMemStats and the crash; MemProfileRate = 1 in runs 1 and 2, Go's
 default in run 3, whose samples runtime/pprof scales), sample by sample on
 every Go version: by decoding both profiles here, and with `go tool pprof
--raw` when a Go toolchain is installed.  --live is checked against heap
-shapes built on purpose, and a program without a profile gets a clear
-message."""
+-raw` when a Go toolchain is installed.  --live and --retained are checked
+against heap shapes built on purpose, and a program without a profile gets a
+clear message."""
 import collections
 import glob
 import os
@@ -187,7 +187,7 @@ class HeapProfileTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(heapcore_profile(self.tmp, core, exe), "rb") as f:
             self.assertEqual(p.stdout, f.read())
-        for bad in (["--json"], ["-o"]):
+        for bad in (["--json"], ["--live", "--retained"], ["-o"]):
             code, _, err = run("pprof", *bad, core, check=False)
             self.assertEqual(code, 1, bad)
             self.assertIn("usage: heapcore pprof", err)
@@ -202,7 +202,10 @@ class HeapProfileTest(unittest.TestCase):
                 self.assertEqual(code, 2)
                 self.assertIn("recorded no heap profile: the linker saw no use of it and "
                               "turned it off (runtime.disableMemoryProfiling", err)
+                self.assertIn("--retained needs none", err)
                 self.assertEqual(err.count("\n"), 1)
+                run("pprof", "--retained", "-o", path, fx.core)
+                self.assertTrue(profile_proto.read(path).raw_samples)
 
     def test_corrupt_bucket_is_named_and_the_rest_answered(self):
         d, core, exe = pprof_fixtures()[0]
@@ -235,7 +238,7 @@ def source_line(text):
     raise AssertionError(text)
 
 
-class LiveTest(unittest.TestCase):
+class LiveAndRetainedTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="heapcore-test-")
 
@@ -268,6 +271,37 @@ class LiveTest(unittest.TestCase):
                         self.assertGreaterEqual(by_stack[stack][0], values[2], stack[0])
                 # The garbage is gone.
                 self.assertFalse([s for s in by_stack if s[0][2][0][0] == "main.garbage"])
+
+    def test_retained_profile_frames_are_retained_sizes(self):
+        for fx in fixtures("graph"):
+            with self.subTest(fixture=repr(fx)):
+                exp = fx.truth["expect"]
+                path = os.path.join(self.tmp, "r")
+                run("pprof", "--retained", "-o", path, fx.core)
+                prof = profile_proto.read(path)
+                self.assertEqual(prof.sample_types, [("retained_objects", "count"),
+                                                     ("retained_space", "bytes")])
+                self.assertEqual(prof.default_sample_type, "retained_space")
+                cum = collections.defaultdict(lambda: [0, 0])
+                for values, _, stack in prof.samples():
+                    for name in {loc[2][0][0] for loc in stack}:
+                        cum[name][0] += values[0]
+                        cum[name][1] += values[1]
+                lst, tree = exp["list"], exp["tree"]
+                self.assertEqual(cum[lst["global"]], [lst["nodes"], lst["nodes"] * lst["node_size"]])
+                n = 2 ** tree["depth"] - 1
+                self.assertEqual(cum[tree["global"]], [n, n * tree["node_size"]])
+                # A list of 1000 nodes is one frame under its root, not 1000.
+                stacks = [s for _, _, s in prof.samples() if s[-1][2][0][0] == lst["global"]]
+                self.assertEqual({len(s) for s in stacks}, {2})
+                # The object two globals share is under "(several roots)".
+                self.assertIn("(several roots)", cum)
+                # Every reachable object once: the total is what ReadMemStats
+                # counted right after the GC (all of it reachable).
+                total = [sum(v[0] for v, _, _ in prof.samples()),
+                         sum(v[1] for v, _, _ in prof.samples())]
+                ms = fx.truth["MemStats"]
+                self.assertEqual(total, [ms["HeapObjects"], ms["HeapAlloc"]])
 
 
 if __name__ == "__main__":

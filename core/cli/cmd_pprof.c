@@ -9,7 +9,7 @@
 #include "cli.h"
 
 static const char help[] =
-	"usage: heapcore pprof [-o FILE] [--live] [--force] CORE [EXE]\n\n"
+	"usage: heapcore pprof [-o FILE] [--live | --retained] [--force] CORE [EXE]\n\n"
 	"Write a heap profile for `go tool pprof` (gzip-compressed profile.proto)\n"
 	"to FILE, or to standard output when it is not a terminal.\n\n"
 	"By default it is exactly what pprof.WriteHeapProfile would have written at\n"
@@ -23,10 +23,17 @@ static const char help[] =
 	"              per allocation stack (live_objects, live_space; scaled as\n"
 	"              inuse_* is), from the runtime's per-object profile records:\n"
 	"              what a heap profile cannot tell you\n"
+	"  --retained  instead, what holds the memory: each sample's stack is a\n"
+	"              path down the dominator tree (root, the types of the objects\n"
+	"              that dominate, the object's type; a chain of one type is one\n"
+	"              frame), weighted by objects and bytes, so that every frame's\n"
+	"              cumulative value is exactly the retained size of what it\n"
+	"              stands for (go tool pprof -http: a flame graph of retention).\n"
+	"              Needs no heap profile in the program.\n"
 	"  --force     use a mismatched executable or a truncated core anyway\n\n"
 	"A program with heap profiling off (runtime.MemProfileRate = 0, or no use of\n"
-	"the profile linked in) recorded nothing: heapcore says so.  Warnings (a\n"
-	"damaged profile bucket, named) go to stderr.\n";
+	"the profile linked in) recorded nothing: heapcore says so, and --retained\n"
+	"still works.  Warnings (a damaged profile bucket, named) go to stderr.\n";
 
 static int write_all(const char *path, const void *data, size_t n)
 {
@@ -50,6 +57,7 @@ int cmd_pprof(int argc, char **argv)
 {
 	const char *out = NULL;
 	enum hc_pprof_kind kind = HC_PPROF_HEAP;
+	int nkinds = 0;
 	/* The options only this command has; the rest go to the common parser. */
 	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
 	if (!rest)
@@ -72,6 +80,10 @@ int cmd_pprof(int argc, char **argv)
 			out = argv[++i];
 		} else if (strcmp(a, "--live") == 0) {
 			kind = HC_PPROF_LIVE;
+			nkinds++;
+		} else if (strcmp(a, "--retained") == 0) {
+			kind = HC_PPROF_RETAINED;
+			nkinds++;
 		} else {
 			rest[n++] = argv[i];
 		}
@@ -81,8 +93,10 @@ int cmd_pprof(int argc, char **argv)
 	free(rest);
 	if (status >= 0)
 		return status;
-	if (opts.json) {
-		fprintf(stderr, "heapcore pprof: the profile is not JSON; --json does not apply\n%s",
+	if (opts.json || nkinds > 1) {
+		fprintf(stderr, "heapcore pprof: %s\n%s",
+			opts.json ? "the profile is not JSON; --json does not apply"
+				  : "--live and --retained are different profiles: give one",
 			help);
 		return EXIT_USAGE;
 	}

@@ -302,6 +302,13 @@ enum hc_pprof_kind {
 	 * scaled as inuse_* is.
 	 */
 	HC_PPROF_LIVE = 1,
+	/**
+	 * Retention: each sample's stack is a path down the dominator tree (a
+	 * root, the types of the objects that dominate, the object's type), so
+	 * that a frame's cumulative value is exactly the retained size and
+	 * object count of what it stands for.  Needs no heap profile.
+	 */
+	HC_PPROF_RETAINED = 2,
 };
 
 /**

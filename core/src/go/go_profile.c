@@ -916,13 +916,14 @@ struct hc_error *hc_go_heap_profile(struct hc_program *prog, bool live, struct h
 		return hc_error_create(HC_ERROR_NOT_FOUND,
 				       "the program recorded no heap profile: the linker saw no use of "
 				       "it and turned it off (runtime.disableMemoryProfiling, "
-				       "runtime.MemProfileRate 0)");
+				       "runtime.MemProfileRate 0); heapcore pprof --retained needs none");
 	struct records rs = {0};
 	hc_u64map_init(&rs.by_bucket);
 	err = read_records(prog, &L, &rs);
 	if (!err && rs.n == 0 && rate == 0)
 		err = hc_error_create(HC_ERROR_NOT_FOUND,
-				      "the program recorded no heap profile: runtime.MemProfileRate is 0");
+				      "the program recorded no heap profile: runtime.MemProfileRate is 0; "
+				      "heapcore pprof --retained needs none");
 	if (!err && rate == 0)
 		hc_warn(&prog->warnings, "heap profiling is off (runtime.MemProfileRate is 0): the "
 			"profile holds only what was recorded before it was turned off");

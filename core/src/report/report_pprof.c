@@ -1,16 +1,20 @@
 /*
  * Profiles for `go tool pprof`: a struct hc_profile (util/profile.h), made
- * by the Go heap backend (the heap profile, --live), encoded as the
- * profile.proto messages (protobuf-c code generated at build time from
- * report/profile.proto) and gzip-compressed with zlib, as runtime/pprof
- * writes it.
+ * by the Go heap backend (the heap profile, --live) or by the graph (the
+ * retention profile), encoded as the profile.proto messages (protobuf-c code
+ * generated at build time from report/profile.proto) and gzip-compressed
+ * with zlib, as runtime/pprof writes it.
  */
 #include <string.h>
 #include <zlib.h>
 
 #include "go/go_profile.h"
+#include "graph/graph.h"
+#include "graph/graph_profile.h"
+#include "go/go.h"
 #include "report/profile.pb-c.h"
 #include "report/report.h"
+#include "target/exe.h"
 #include "target/program.h"
 #include "util/profile.h"
 
@@ -234,12 +238,29 @@ out:
 struct hc_error *hc_report_pprof(struct hc_program *prog, enum hc_pprof_kind kind, void **ret,
 				 size_t *ret_size)
 {
-	if (!prog || !ret || !ret_size || kind > HC_PPROF_LIVE)
+	if (!prog || !ret || !ret_size || kind > HC_PPROF_RETAINED)
 		return hc_error_create(HC_ERROR_INVALID_ARGUMENT, "hc_report_pprof: bad arguments");
 	struct hc_profile p;
 	hc_profile_init(&p);
 	struct hc_error *err;
-	err = hc_go_heap_profile(prog, kind == HC_PPROF_LIVE, &p);
+	if (kind == HC_PPROF_RETAINED) {
+		/* Frames are names, not code: one mapping for the executable
+		 * says whose they are, and that nothing needs symbolizing. */
+		char build_id[129] = "";
+		hc_elf_gnu_build_id(prog->exe->image, prog->exe->size, build_id, sizeof(build_id));
+		hc_profile_add_mapping(&p, 0, 0, 0, prog->exe->path, build_id);
+		if (p.nmappings)
+			p.mappings[0].has_functions = true;
+		struct hc_graph *g;
+		err = hc_graph_get(prog, &g);
+		hc_progress(&prog->progress, "retention profile", 0, 1);
+		if (!err)
+			err = hc_graph_retained_profile(g, &p);
+		hc_progress(&prog->progress, "retention profile", 1, 1);
+		p.time_nanos = prog->core->mtime_ns;
+	} else {
+		err = hc_go_heap_profile(prog, kind == HC_PPROF_LIVE, &p);
+	}
 	if (!err)
 		err = encode(&p, ret, ret_size);
 	hc_profile_deinit(&p);
