@@ -33,6 +33,8 @@ enum {
 	OPT_SORT = 1 << 3,
 	OPT_ADDRESS = 1 << 4, /* a leading ADDR argument */
 	OPT_DIAGNOSE = 1 << 5, /* open a damaged or mismatched core anyway (HC_OPEN_DIAGNOSE) */
+	OPT_OLD_CORE = 1 << 6, /* a leading OLD_CORE argument: CORE is the newer one */
+	OPT_THRESHOLD = 1 << 7,
 };
 
 /* Options the commands share. */
@@ -49,6 +51,8 @@ struct cli_common {
 	const char *exe;
 	const char *symbols;   /* --symbols FILE: the executable's separate debug info */
 	const char *debug_dir; /* --debug-dir DIR[:DIR...]: where to look for it */
+	const char *old_core;  /* OPT_OLD_CORE */
+	unsigned long long threshold; /* --threshold BYTES */
 };
 
 /*
@@ -94,5 +98,6 @@ int cmd_top(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_object(int argc, char **argv);
 int cmd_pprof(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif /* HC_CLI_H */

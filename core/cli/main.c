@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	{"path", cmd_path, "the shortest path from a root to an object"},
 	{"object", cmd_object, "one object: type, size, retained, pointers, referrers"},
 	{"pprof", cmd_pprof, "a heap profile for go tool pprof, as the program would have written it"},
+	{"diff", cmd_diff, "what changed between two cores of one executable"},
 };
 
 static void usage(FILE *f)
@@ -79,7 +80,7 @@ int cli_parse_common(int argc, char **argv, const char *help,
 	ret->top = 20;
 	ret->depth = 1;
 	const char *pos[3];
-	int npos = 0, maxpos = (allowed & OPT_ADDRESS) ? 3 : 2;
+	int npos = 0, maxpos = (allowed & (OPT_ADDRESS | OPT_OLD_CORE)) ? 3 : 2;
 	bool dashdash = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -117,6 +118,10 @@ int cli_parse_common(int argc, char **argv, const char *help,
 					goto bad_value;
 				ret->depth = (unsigned)n;
 				i++;
+			} else if ((allowed & OPT_THRESHOLD) && strcmp(a, "--threshold") == 0) {
+				if (!val || !parse_number(val, &ret->threshold))
+					goto bad_value;
+				i++;
 			} else if ((allowed & OPT_SORT) && strcmp(a, "--sort") == 0) {
 				if (!val)
 					goto bad_value;
@@ -152,6 +157,10 @@ bad_value:
 				npos ? "ADDR must be a number (0x... for hex)" : "no address given", help);
 			return EXIT_USAGE;
 		}
+		first = 1;
+	}
+	if (allowed & OPT_OLD_CORE) {
+		ret->old_core = npos ? pos[0] : NULL;
 		first = 1;
 	}
 	if (npos <= first) {

@@ -324,6 +324,23 @@ enum hc_pprof_kind {
 HC_PUBLIC struct hc_error *hc_report_pprof(struct hc_program *prog, enum hc_pprof_kind kind,
 					   void **ret, size_t *ret_size);
 
+/**
+ * What changed between two cores of one executable (checked by build ID):
+ * every runtime.MemStats field, the objects and bytes of every type, and
+ * what every root retains, matched by name, biggest growth first; with
+ * HC_REPORT_JSON, {"old", "new", "memstats": {FIELD: {"old", "new",
+ * "delta"}}, "types": [...], "roots": [...], "warnings"}.
+ *
+ * @param threshold leave out types and roots whose bytes changed by less
+ *        (0: every one that changed).
+ * @param ret on success, the text; free it with hc_free().
+ *
+ * Diffing two big heaps needs one object graph at a time: @p before's graph
+ * is freed once summarized (it is rebuilt if asked for again).
+ */
+HC_PUBLIC struct hc_error *hc_report_diff(struct hc_program *before, struct hc_program *after,
+					  unsigned flags, uint64_t threshold, char **ret);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,4 +30,9 @@ void hc_text_warnings(struct hc_strbuf *sb, const struct hc_program *prog);
 /** "SIGABRT" or "signal 77". */
 const char *hc_signal_name(int sig, char buf[static 16]);
 
+/* The uint64 fields of runtime.MemStats, in Go's order (report_stats.c). */
+size_t hc_memstats_nscalars(void);
+const char *hc_memstats_scalar_name(size_t i);
+uint64_t hc_memstats_scalar(const struct hc_memstats *ms, size_t i);
+
 #endif /* HC_REPORT_H */

@@ -286,3 +286,18 @@ struct hc_error *hc_report_stats(struct hc_program *prog, unsigned flags, char *
 	hc_text_warnings(&sb, prog);
 	return hc_strbuf_finish(&sb, ret);
 }
+
+size_t hc_memstats_nscalars(void)
+{
+	return HC_ARRAY_SIZE(scalar_fields);
+}
+
+const char *hc_memstats_scalar_name(size_t i)
+{
+	return scalar_fields[i].name;
+}
+
+uint64_t hc_memstats_scalar(const struct hc_memstats *ms, size_t i)
+{
+	return scalar(ms, i);
+}
