@@ -8,7 +8,7 @@ heapcore command's.  Loaded at gdb start from /etc/gdb/gdbinit.d (see
 
 Commands (all prefixed heap- so they never clash with GEF's or pwndbg's
 `heap`): heap-info, heap-stats, heap-types, heap-roots, heap-top, heap-path,
-heap-object.
+heap-object, heap-pprof, heap-diff.
 """
 import ctypes
 import os
@@ -105,6 +105,10 @@ def _library():
         lib.hc_free.restype = None
         lib.hc_program_set_progress.argtypes = [vp, _PROGRESS_FN, vp]
         lib.hc_program_set_progress.restype = None
+        lib.hc_program_num_warnings.argtypes = [vp]
+        lib.hc_program_num_warnings.restype = ctypes.c_size_t
+        lib.hc_program_warning.argtypes = [vp, ctypes.c_size_t]
+        lib.hc_program_warning.restype = ctypes.c_char_p
         u, sz, u64 = ctypes.c_uint, ctypes.c_size_t, ctypes.c_uint64
         out = ctypes.POINTER(vp)
         signatures = {
@@ -115,6 +119,8 @@ def _library():
             "hc_report_top": [vp, u, sz, u, out],
             "hc_report_path": [vp, u, u64, out],
             "hc_report_object": [vp, u, u64, out],
+            "hc_report_pprof": [vp, ctypes.c_int, out, ctypes.POINTER(sz)],
+            "hc_report_diff": [vp, vp, u, u64, out],
         }
         for name, args in signatures.items():
             fn = getattr(lib, name)
@@ -221,6 +227,16 @@ def _program(open_flags=0):
     if _open["prog"]:
         lib.hc_program_destroy(_open["prog"])
         _open["key"] = _open["prog"] = None
+    prog = _open_core(core, open_flags)
+    _open["key"], _open["prog"] = key, prog
+    return prog
+
+
+def _open_core(core, open_flags):
+    """A new program for @p core with the executable and debug info gdb has
+    loaded; the caller destroys it."""
+    lib = _library()
+    exe, symbols, debug_dirs = _exe_and_symbols()
     prog = ctypes.c_void_p()
     opts = _OpenOptions(flags=open_flags,
                         exe_path=exe.encode() if exe else None,
@@ -228,24 +244,27 @@ def _program(open_flags=0):
                         debug_dirs=debug_dirs.encode() if debug_dirs else None,
                         debuginfod=1 if os.environ.get("DEBUGINFOD_URLS") else 0)
     _check(lib.hc_program_open(core.encode(), ctypes.byref(opts), ctypes.byref(prog)))
-    _open["key"], _open["prog"] = key, prog.value
     if _progress_wanted():
         lib.hc_program_set_progress(prog.value, _progress_cb, None)
     return prog.value
+
+
+def _with_progress(call):
+    """Make a library call that may take long, showing its progress."""
+    _progress["start"], _progress["shown"] = time.monotonic(), False
+    try:
+        return call()
+    finally:
+        if _progress["shown"]:
+            gdb.write("\r\033[K", gdb.STDERR)
+            gdb.flush(gdb.STDERR)
 
 
 def _report(fn_name, flags, open_flags, *args):
     lib = _library()
     prog = _program(open_flags)
     text = ctypes.c_void_p()
-    _progress["start"], _progress["shown"] = time.monotonic(), False
-    try:
-        err = getattr(lib, fn_name)(prog, flags, *args, ctypes.byref(text))
-    finally:
-        if _progress["shown"]:
-            gdb.write("\r\033[K", gdb.STDERR)
-            gdb.flush(gdb.STDERR)
-    _check(err)
+    _check(_with_progress(lambda: getattr(lib, fn_name)(prog, flags, *args, ctypes.byref(text))))
     try:
         gdb.write(ctypes.string_at(text.value).decode(errors="replace"))
     finally:
@@ -400,5 +419,98 @@ ADDR is any gdb expression: 0xc000123456, $rax, a variable."""
         _report("hc_report_object", flags, force, o["address"])
 
 
-for _cls in (HeapInfo, HeapStats, HeapTypes, HeapRoots, HeapTop, HeapPath, HeapObject):
+HC_PPROF_HEAP, HC_PPROF_LIVE, HC_PPROF_RETAINED = 0, 1, 2
+
+
+class HeapPprof(gdb.Command):
+    """Write a heap profile for go tool pprof to FILE, as heapcore pprof does.
+
+Usage: heap-pprof FILE [--live | --retained] [--force]
+By default, what pprof.WriteHeapProfile would have written at the crash;
+--live: the sampled objects still allocated, per allocation stack;
+--retained: retention paths from the dominator tree, for a flame graph.
+See `heapcore pprof --help`."""
+
+    def __init__(self):
+        super().__init__("heap-pprof", gdb.COMMAND_DATA, gdb.COMPLETE_FILENAME)
+
+    def invoke(self, arg, from_tty):
+        kinds = {"--live": HC_PPROF_LIVE, "--retained": HC_PPROF_RETAINED}
+        path, kind, force = None, None, False
+        for word in gdb.string_to_argv(arg):
+            if word in kinds and kind is None:
+                kind = kinds[word]
+            elif word == "--force":
+                force = True
+            elif not word.startswith("--") and path is None:
+                path = word
+            else:
+                raise gdb.GdbError("heap-pprof: unexpected argument %s" % word)
+        if path is None:
+            raise gdb.GdbError("heap-pprof: a FILE to write the profile to is needed")
+        lib = _library()
+        prog = _program(HC_OPEN_FORCE if force else 0)
+        data, size = ctypes.c_void_p(), ctypes.c_size_t()
+        _check(_with_progress(lambda: lib.hc_report_pprof(
+            prog, kind or HC_PPROF_HEAP, ctypes.byref(data), ctypes.byref(size))))
+        try:
+            with open(path, "wb") as f:
+                f.write(ctypes.string_at(data.value, size.value))
+        except OSError as e:
+            raise gdb.GdbError("heap-pprof: cannot write %s: %s" % (path, e.strerror))
+        finally:
+            lib.hc_free(data)
+        for i in range(lib.hc_program_num_warnings(prog)):
+            gdb.write("warning: %s\n" % lib.hc_program_warning(prog, i).decode(errors="replace"))
+        gdb.write("heap-pprof: wrote %d bytes to %s\n" % (size.value, path))
+
+
+class HeapDiff(gdb.Command):
+    """Show what changed between OTHER_CORE (old) and the loaded core (new).
+
+Usage: heap-diff OTHER_CORE [--json] [--threshold BYTES] [--force]
+The same text as `heapcore diff OTHER_CORE CORE [EXE]`: MemStats fields,
+types by growth, roots by growth of what they retain."""
+
+    def __init__(self):
+        super().__init__("heap-diff", gdb.COMMAND_DATA, gdb.COMPLETE_FILENAME)
+
+    def invoke(self, arg, from_tty):
+        words = gdb.string_to_argv(arg)
+        other, flags, force, threshold = None, 0, False, 0
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word == "--json":
+                flags |= HC_REPORT_JSON
+            elif word == "--force":
+                force = True
+            elif word == "--threshold":
+                threshold = _number("heap-diff", word, words[i + 1] if i + 1 < len(words) else None)
+                i += 1
+            elif not word.startswith("--") and other is None:
+                other = word
+            else:
+                raise gdb.GdbError("heap-diff: unexpected argument %s" % word)
+            i += 1
+        if other is None:
+            raise gdb.GdbError("heap-diff: the other (older) core is needed")
+        lib = _library()
+        open_flags = HC_OPEN_FORCE if force else 0
+        prog = _program(open_flags)
+        old = _open_core(other, open_flags)
+        text = ctypes.c_void_p()
+        try:
+            _check(_with_progress(lambda: lib.hc_report_diff(
+                old, prog, flags, threshold, ctypes.byref(text))))
+        finally:
+            lib.hc_program_destroy(old)
+        try:
+            gdb.write(ctypes.string_at(text.value).decode(errors="replace"))
+        finally:
+            lib.hc_free(text)
+
+
+for _cls in (HeapInfo, HeapStats, HeapTypes, HeapRoots, HeapTop, HeapPath, HeapObject,
+             HeapPprof, HeapDiff):
     _cls()

@@ -74,6 +74,30 @@ class GdbTest(unittest.TestCase):
         outs, err = run_gdb(["-c", fx.core], ["heap-stats --force"])
         self.assertTrue(outs[0].startswith("Go heap of sizes"))
 
+    def test_pprof_and_diff_identical_to_cli(self):
+        old = fixtures("pprof")[0]
+        new = os.path.join(os.path.dirname(old.core) + ".run2", "core")
+        tmp = tempfile.mkdtemp(prefix="heapcore-test-")
+        try:
+            for flags in ([], ["--live"], ["--retained"]):
+                cli, gdb_file = os.path.join(tmp, "cli"), os.path.join(tmp, "gdb")
+                run("pprof", *flags, "-o", cli, old.core, old.exe)
+                outs, err = run_gdb([old.exe, old.core],
+                                    ["heap-pprof %s %s" % (gdb_file, " ".join(flags))])
+                # After the graph's warnings, if any (--retained builds it).
+                self.assertEqual(outs[0].splitlines()[-1], "heap-pprof: wrote %d bytes to %s"
+                                 % (os.path.getsize(cli), gdb_file), err)
+                with open(cli, "rb") as a, open(gdb_file, "rb") as b:
+                    self.assertEqual(a.read(), b.read(), flags)
+            for flags in ([], ["--json", "--threshold", "1000"]):
+                _, want, _ = run("diff", *flags, old.core, new, old.exe)
+                outs, err = run_gdb([old.exe, new], ["heap-diff %s %s" % (old.core, " ".join(flags))])
+                self.assertEqual(outs[0], want, err)
+            outs, err = run_gdb([old.exe, old.core], ["heap-pprof"])
+            self.assertIn("heap-pprof: a FILE to write the profile to is needed", err)
+        finally:
+            shutil.rmtree(tmp)
+
     def test_help(self):
         outs, _ = run_gdb([], ["help heap-stats"])
         self.assertTrue(outs[0].startswith("Show runtime.MemStats of the Go heap"))
