@@ -95,7 +95,7 @@ def raw(path):
 
 def gdb_mbuckets(exe, core):
     """The heap-profile buckets in list order, by gdb: (address, address of
-    nstk)."""
+    nstk, address of allnext)."""
     script = r"""
 import gdb
 b = gdb.parse_and_eval("'runtime.mbuckets'")["value"]
@@ -103,8 +103,8 @@ t = gdb.lookup_type("runtime.bucket").pointer()
 b = b.cast(t)
 n = 0
 while int(b) != 0 and n < 5:
-    off = [f.bitpos for f in b.dereference().type.fields() if f.name == "nstk"][0] // 8
-    print("BUCKET %d %d" % (int(b), int(b) + off))
+    fields = {f.name: f.bitpos // 8 for f in b.dereference().type.fields()}
+    print("BUCKET %d %d %d" % (int(b), int(b) + fields["nstk"], int(b) + fields["allnext"]))
     b = b.dereference()["allnext"]
     n += 1
 """
@@ -207,17 +207,33 @@ class HeapProfileTest(unittest.TestCase):
                 run("pprof", "--retained", "-o", path, fx.core)
                 self.assertTrue(profile_proto.read(path).raw_samples)
 
+    def mutant(self, core, addr, value):
+        """A copy of @p core with the word at @p addr set to @p value."""
+        with open(core, "rb") as f:
+            data = bytearray(f.read())
+        struct.pack_into("<Q", data, file_offset(data, addr), value)
+        path = os.path.join(self.tmp, "core")
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def test_bucket_list_with_a_cycle_ends(self):
+        d, core, exe = pprof_fixtures()[0]
+        buckets = gdb_mbuckets(exe, core)
+        # The third bucket's allnext points back to the second.
+        broken = self.mutant(core, buckets[2][2], buckets[1][0])
+        path = os.path.join(self.tmp, "p")
+        _, _, err = run("pprof", "-o", path, broken, exe, timeout=60)
+        self.assertIn("runtime.mbuckets lists more buckets than BuckHashSys", err)
+        self.assertIn("a cycle?", err)
+        self.assertTrue(profile_proto.read(path).raw_samples)
+
     def test_corrupt_bucket_is_named_and_the_rest_answered(self):
         d, core, exe = pprof_fixtures()[0]
         buckets = gdb_mbuckets(exe, core)
         self.assertGreaterEqual(len(buckets), 3)
-        bad, nstk_at = buckets[2]
-        with open(core, "rb") as f:
-            data = bytearray(f.read())
-        struct.pack_into("<Q", data, file_offset(data, nstk_at), 1 << 40)
-        broken = os.path.join(self.tmp, "core")
-        with open(broken, "wb") as f:
-            f.write(data)
+        bad, nstk_at, _ = buckets[2]
+        broken = self.mutant(core, nstk_at, 1 << 40)
         path = os.path.join(self.tmp, "p")
         _, _, err = run("pprof", "-o", path, broken, exe)
         self.assertIn("memory-profile bucket at 0x%x is unusable: its stack is deeper than the "
