@@ -23,6 +23,8 @@ LIBRARY = "libheapcore.so.0"
 
 HC_OPEN_FORCE = 1
 HC_OPEN_DIAGNOSE = 2
+# --no-cache, carried with the open flags inside this module only.
+_NO_CACHE = 1 << 30
 HC_REPORT_JSON = 1
 HC_REPORT_BY_SIZE = 2
 HC_REPORT_SORT_COUNT = 4
@@ -77,7 +79,22 @@ class _OpenOptions(ctypes.Structure):
                 ("debug_dirs", ctypes.c_char_p),
                 ("debuginfod", ctypes.c_int),
                 ("progress", ctypes.c_void_p),
-                ("progress_arg", ctypes.c_void_p)]
+                ("progress_arg", ctypes.c_void_p),
+                ("cache_dir", ctypes.c_char_p)]
+
+
+def _cache_dir():
+    """Where analyses are kept between runs, as the CLI keeps them:
+    $XDG_CACHE_HOME/heapcore, else ~/.cache/heapcore; None when
+    HEAPCORE_CACHE=off."""
+    if os.environ.get("HEAPCORE_CACHE") == "off":
+        return None
+    xdg, home = os.environ.get("XDG_CACHE_HOME", ""), os.environ.get("HOME", "")
+    if xdg.startswith("/"):
+        return os.path.join(xdg, "heapcore")
+    if home.startswith("/"):
+        return os.path.join(home, ".cache", "heapcore")
+    return None
 
 
 def _library():
@@ -105,6 +122,8 @@ def _library():
         lib.hc_free.restype = None
         lib.hc_program_set_progress.argtypes = [vp, _PROGRESS_FN, vp]
         lib.hc_program_set_progress.restype = None
+        lib.hc_program_cache_note.argtypes = [vp]
+        lib.hc_program_cache_note.restype = ctypes.c_char_p
         lib.hc_program_num_warnings.argtypes = [vp]
         lib.hc_program_num_warnings.restype = ctypes.c_size_t
         lib.hc_program_warning.argtypes = [vp, ctypes.c_size_t]
@@ -202,6 +221,8 @@ def _exe_and_symbols():
 
 def _program(open_flags=0):
     """Open (or reuse) the program for what gdb has loaded."""
+    cache = None if open_flags & _NO_CACHE else _cache_dir()
+    open_flags &= ~_NO_CACHE
     inf = gdb.selected_inferior()
     conn = getattr(inf, "connection", None)
     if inf.pid and conn is not None and conn.type != "core":
@@ -217,7 +238,7 @@ def _program(open_flags=0):
     exe, symbols, debug_dirs = _exe_and_symbols()
     try:
         st = os.stat(core)
-        key = (core, exe, symbols, debug_dirs, open_flags, st.st_mtime_ns, st.st_size,
+        key = (core, exe, symbols, debug_dirs, open_flags, cache, st.st_mtime_ns, st.st_size,
                st.st_ino)
     except OSError as e:
         raise gdb.GdbError("heapcore: cannot open %s: %s" % (core, e.strerror))
@@ -227,14 +248,15 @@ def _program(open_flags=0):
     if _open["prog"]:
         lib.hc_program_destroy(_open["prog"])
         _open["key"] = _open["prog"] = None
-    prog = _open_core(core, open_flags)
+    prog = _open_core(core, open_flags, cache)
     _open["key"], _open["prog"] = key, prog
     return prog
 
 
-def _open_core(core, open_flags):
+def _open_core(core, open_flags, cache):
     """A new program for @p core with the executable and debug info gdb has
-    loaded; the caller destroys it."""
+    loaded, keeping its analyses in @p cache (a directory, or None); the
+    caller destroys it."""
     lib = _library()
     exe, symbols, debug_dirs = _exe_and_symbols()
     prog = ctypes.c_void_p()
@@ -243,6 +265,7 @@ def _open_core(core, open_flags):
                         symbols_path=symbols.encode() if symbols else None,
                         debug_dirs=debug_dirs.encode() if debug_dirs else None,
                         debuginfod=1 if os.environ.get("DEBUGINFOD_URLS") else 0)
+    opts.cache_dir = cache.encode() if cache else None
     _check(lib.hc_program_open(core.encode(), ctypes.byref(opts), ctypes.byref(prog)))
     if _progress_wanted():
         lib.hc_program_set_progress(prog.value, _progress_cb, None)
@@ -269,6 +292,12 @@ def _report(fn_name, flags, open_flags, *args):
         gdb.write(ctypes.string_at(text.value).decode(errors="replace"))
     finally:
         lib.hc_free(text)
+    # Why the cache could not be used, once per program, as the CLI says it.
+    note = lib.hc_program_cache_note(prog)
+    if note and _open.get("noted") != prog:
+        _open["noted"] = prog
+        gdb.write("heapcore: note: %s (--no-cache skips the cache)\n"
+                  % note.decode(errors="replace"), gdb.STDERR)
 
 
 def _number(command, option, word):
@@ -283,7 +312,7 @@ def _number(command, option, word):
 
 def _parse(command, arg, allowed, address=False):
     """Options as the CLI takes them; returns (report flags, open flags, options)."""
-    flags, force = 0, False
+    flags, force, no_cache = 0, False, False
     opts = {"top": 20, "depth": 1, "address": None}
     # Split on blanks only, keeping quotes: an address is a gdb expression
     # such as 'main.cache' (Go names need gdb's quotes).
@@ -296,6 +325,8 @@ def _parse(command, arg, allowed, address=False):
             flags |= HC_REPORT_JSON
         elif word == "--force":
             force = True
+        elif word == "--no-cache":
+            no_cache = True
         elif word in allowed and allowed[word] is not None:
             flags |= allowed[word]
         elif word in ("--top", "--depth") and word in allowed:
@@ -321,7 +352,7 @@ def _parse(command, arg, allowed, address=False):
         raise gdb.GdbError("%s: an address is needed" % command)
     if opts["depth"] == 0:
         raise gdb.GdbError("%s: --depth must be at least 1" % command)
-    return flags, HC_OPEN_FORCE if force else 0, opts
+    return flags, (HC_OPEN_FORCE if force else 0) | (_NO_CACHE if no_cache else 0), opts
 
 
 class HeapInfo(gdb.Command):
@@ -498,7 +529,7 @@ types by growth, roots by growth of what they retain."""
         lib = _library()
         open_flags = HC_OPEN_FORCE if force else 0
         prog = _program(open_flags)
-        old = _open_core(other, open_flags)
+        old = _open_core(other, open_flags, _cache_dir())
         text = ctypes.c_void_p()
         try:
             _check(_with_progress(lambda: lib.hc_report_diff(

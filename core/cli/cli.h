@@ -51,6 +51,7 @@ struct cli_common {
 	const char *exe;
 	const char *symbols;   /* --symbols FILE: the executable's separate debug info */
 	const char *debug_dir; /* --debug-dir DIR[:DIR...]: where to look for it */
+	bool no_cache;         /* --no-cache: neither use nor save analyses */
 	const char *old_core;  /* OPT_OLD_CORE */
 	unsigned long long threshold; /* --threshold BYTES */
 };
@@ -73,6 +74,8 @@ int cli_open(const struct cli_common *opts, struct hc_program **ret);
 hc_progress_fn *cli_progress_start(void);
 /** Erase the progress line, or print the trace's totals. */
 void cli_progress_finish(void);
+/** Say on stderr why the cache could not be used, if it could not. */
+void cli_cache_note(struct hc_program *prog);
 /** Print a report text and free it. */
 int cli_print(char *text);
 

@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		   "  --json              one JSON document instead of text\n"
 		   "  --force             go on with a mismatched executable or a truncated core\n"
 		   "  --symbols FILE      the executable's separate debug info (-s FILE)\n"
+		   "  --no-cache          neither use nor save the analysis in the cache\n"
+		   "                      ($XDG_CACHE_HOME/heapcore, else ~/.cache/heapcore)\n"
 		   "  --debug-dir DIRS    where to look for it by build ID and .gnu_debuglink\n"
 		   "                      (colon-separated; default /usr/lib/debug); with\n"
 		   "                      DEBUGINFOD_URLS set, debuginfod servers are asked too\n"
@@ -101,6 +103,8 @@ int cli_parse_common(int argc, char **argv, const char *help,
 					goto bad_value;
 				ret->symbols = val;
 				i++;
+			} else if (strcmp(a, "--no-cache") == 0) {
+				ret->no_cache = true;
 			} else if (strcmp(a, "--debug-dir") == 0) {
 				if (!val)
 					goto bad_value;
@@ -172,6 +176,28 @@ bad_value:
 	return -1;
 }
 
+/*
+ * Where analyses are kept between runs: $XDG_CACHE_HOME/heapcore, else
+ * ~/.cache/heapcore (the XDG base directory specification); NULL with
+ * --no-cache, HEAPCORE_CACHE=off, or without a home.
+ */
+static char *cache_dir(const struct cli_common *opts)
+{
+	const char *off = getenv("HEAPCORE_CACHE");
+	if (opts->no_cache || (off && strcmp(off, "off") == 0))
+		return NULL;
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *dir = NULL;
+	if (xdg && xdg[0] == '/') {
+		if (asprintf(&dir, "%s/heapcore", xdg) < 0)
+			dir = NULL;
+	} else if (home && home[0] == '/') {
+		if (asprintf(&dir, "%s/.cache/heapcore", home) < 0)
+			dir = NULL;
+	}
+	return dir;
+}
+
 int cli_open(const struct cli_common *opts, struct hc_program **ret)
 {
 	/* libdebuginfod reads DEBUGINFOD_URLS itself: ask it only when set. */
@@ -184,7 +210,10 @@ int cli_open(const struct cli_common *opts, struct hc_program **ret)
 		.debuginfod = urls && *urls,
 		.progress = cli_progress_start(),
 	};
+	char *cache = cache_dir(opts);
+	o.cache_dir = cache;
 	struct hc_error *err = hc_program_open(opts->core, &o, ret);
+	free(cache);
 	if (err) {
 		cli_progress_finish();
 		return cli_fail(err);
@@ -213,8 +242,16 @@ int cli_run_report(int argc, char **argv, const char *help, unsigned allowed,
 	struct hc_error *err = report(prog, &opts, &text);
 	cli_progress_finish();
 	status = err ? cli_fail(err) : cli_print(text);
+	cli_cache_note(prog);
 	hc_program_destroy(prog);
 	return status;
+}
+
+void cli_cache_note(struct hc_program *prog)
+{
+	const char *note = hc_program_cache_note(prog);
+	if (note)
+		fprintf(stderr, "heapcore: note: %s (--no-cache skips the cache)\n", note);
 }
 
 int cli_print(char *text)

@@ -145,6 +145,12 @@ struct hc_open_options {
 	/** Progress while opening (a download) and after, or NULL. */
 	hc_progress_fn *progress;
 	void *progress_arg;
+	/**
+	 * A directory where analyses are saved and found again (created if
+	 * missing; the few most recent kept), so that a second question about
+	 * the same core is nearly free; NULL: none.  See hc_program_cache_note().
+	 */
+	const char *cache_dir;
 };
 
 /**
@@ -160,6 +166,13 @@ HC_PUBLIC struct hc_error *hc_program_open(const char *core_path,
 
 /** Close a program and free everything it owns.  NULL is a no-op. */
 HC_PUBLIC void hc_program_destroy(struct hc_program *prog);
+
+/**
+ * Why the cache (hc_open_options.cache_dir) could not be used or written
+ * (unwritable, damaged file), for the front end to say; NULL when it could.
+ * Valid while the program lives.
+ */
+HC_PUBLIC const char *hc_program_cache_note(const struct hc_program *prog);
 
 /** Path of the executable in use; valid while the program lives. */
 HC_PUBLIC const char *hc_program_exe_path(const struct hc_program *prog);

@@ -6,6 +6,7 @@
  * freed here.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "debuginfo/debugfile.h"
 #include "debuginfo/dwarf_index.h"
@@ -28,6 +29,11 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 		return &hc_enomem;
 	prog->progress.fn = opts->progress;
 	prog->progress.arg = opts->progress_arg;
+	prog->open_flags = opts->flags;
+	if (opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
+		free(prog);
+		return &hc_enomem;
+	}
 	struct hc_error *err = hc_target_open(prog, core_path, opts->exe_path, opts->flags);
 	if (!err) {
 		struct hc_debug_search s = {.symbols = opts->symbols_path,
@@ -63,8 +69,15 @@ void hc_program_destroy(struct hc_program *prog)
 	hc_dwarf_index_destroy(prog->dwarf);
 	hc_target_close(prog);
 	hc_warnings_deinit(&prog->warnings);
+	free((char *)prog->cache_dir);
+	free(prog->cache_note);
 	free(prog->go_version);
 	free(prog);
+}
+
+const char *hc_program_cache_note(const struct hc_program *prog)
+{
+	return prog->cache_note;
 }
 
 const char *hc_program_exe_path(const struct hc_program *prog)

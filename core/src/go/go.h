@@ -82,4 +82,12 @@ bool hc_go_slot_allocated(const struct hc_go_span *s, const uint8_t *bits, uint3
  */
 struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret);
 
+/**
+ * The graph saved in the cache for this program (go_cache.c), with its
+ * warnings added back to the program's; false when there is none that fits.
+ */
+bool hc_go_graph_cached(struct hc_program *prog, struct hc_graph **ret);
+/** Save @p g in the cache, with the warnings from @p first_warning on. */
+void hc_go_graph_save(struct hc_program *prog, const struct hc_graph *g, size_t first_warning);
+
 #endif /* HC_GO_H */

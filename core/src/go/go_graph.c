@@ -1447,7 +1447,17 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 		threads = n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
 	}
 	struct hc_graph *g = NULL;
+	size_t first_warning = prog->warnings.count;
 	struct hc_error *err = hc_go_get(prog, &b.go);
+	if (!err && hc_go_graph_cached(prog, &g)) {
+		hc_u64map_deinit(&b.mask_index);
+		pthread_mutex_destroy(&b.lock);
+		g->run_at = run_at;
+		g->run_at_arg = b.go;
+		prog->graph = g;
+		*ret = g;
+		return NULL;
+	}
 	if (!err)
 		err = hc_graph_build(&go_backend, &b, threads, &prog->progress, &g);
 	for (size_t i = 0; i < b.nmasks; i++) {
@@ -1463,6 +1473,7 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	if (g->conservative_notice)
 		hc_warn(&prog->warnings,
 			"some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively");
+	hc_go_graph_save(prog, g, first_warning);
 	prog->graph = g;
 	*ret = g;
 	return NULL;

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "graph/cache.h"
 #include "graph/graph.h"
 
 #define NONE UINT32_MAX
@@ -391,6 +392,10 @@ void hc_graph_destroy(struct hc_graph *g)
 {
 	if (!g)
 		return;
+	if (g->cache_map) {
+		hc_graph_cache_free(g);
+		return;
+	}
 	hc_array_free(g->type);
 	free(g->runs);
 	hc_array_free(g->allocmap);

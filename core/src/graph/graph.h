@@ -101,6 +101,10 @@ struct hc_graph {
 	struct hc_type_info *types;
 	uint32_t ntypes;
 	bool conservative_notice; /* a type's pointer mask was unavailable */
+	/* Read from a cache file (cache.h): the big arrays and every string
+	 * lie in this mapping, which hc_graph_destroy() unmaps. */
+	void *cache_map;
+	size_t cache_len;
 };
 
 void hc_graph_destroy(struct hc_graph *g);

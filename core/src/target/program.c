@@ -415,3 +415,26 @@ void hc_target_close(struct hc_program *prog)
 	hc_core_close(prog->core);
 	prog->core = NULL;
 }
+
+/* One file's identity: a changed file gets another key. */
+static bool file_identity(struct hc_strbuf *out, const char *what, int fd, const char *path)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return false;
+	hc_strbuf_printf(out, "%s %s dev %ju ino %ju size %jd mtime %jd.%09ld\n", what, path,
+			 (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+			 (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	return true;
+}
+
+bool hc_target_identity(const struct hc_program *prog, unsigned flags, struct hc_strbuf *out)
+{
+	if (!file_identity(out, "core", prog->core->fd, prog->core->path) ||
+	    !file_identity(out, "exe", prog->exe->fd, prog->exe->path) ||
+	    (prog->exe->debug.path &&
+	     !file_identity(out, "debug", prog->exe->debug.fd, prog->exe->debug.path)))
+		return false;
+	hc_strbuf_printf(out, "flags %u\n", flags);
+	return !out->oom;
+}

@@ -40,6 +40,9 @@ struct hc_program {
 	struct hc_graph *graph;
 	struct hc_pcln *pcln;
 	struct hc_progress progress;
+	const char *cache_dir; /* where analyses are saved and found again (NULL: nowhere) */
+	char *cache_note;      /* why the cache could not be used, for the front end, or NULL */
+	unsigned open_flags;
 };
 
 /**
@@ -52,5 +55,12 @@ struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
 				const char *exe_path, unsigned flags);
 /** Free what hc_target_open() opened. */
 void hc_target_close(struct hc_program *prog);
+/**
+ * What the analyses of @p prog are computed from, as text for a cache key:
+ * the core's, the executable's and the debug file's identity (path,
+ * device, inode, size, modification time) and the open flags.  False when
+ * a file cannot be stat'ed or out of memory.
+ */
+bool hc_target_identity(const struct hc_program *prog, unsigned flags, struct hc_strbuf *out);
 
 #endif /* HC_PROGRAM_H */

@@ -135,6 +135,12 @@ bool hc_u64map_get(const struct hc_u64map *m, uint64_t key, uint64_t *ret);
  */
 void hc_text_sanitize(char *s);
 
+/**
+ * This build of heapcore, as text for cache keys: its version and the file
+ * the library was loaded from (path, size, modification time).
+ */
+bool hc_self_identity(struct hc_strbuf *out);
+
 /* ---- progress ---- */
 
 /* Where a long computation reports how far it got (hc_progress_fn). */

@@ -9,10 +9,12 @@
  * large dependency or a fixed-size table; this one is an array of
  * {key, value} pairs with linear probing.
  */
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/internal.h"
 
@@ -332,4 +334,18 @@ void hc_progress(struct hc_progress *p, const char *phase, uint64_t done, uint64
 	p->phase = phase;
 	p->last = done;
 	p->fn(p->arg, phase, done > total ? total : done, total);
+}
+
+bool hc_self_identity(struct hc_strbuf *out)
+{
+	/* The file this code was loaded from: a rebuilt library is another. */
+	Dl_info info;
+	struct stat st;
+	if (!dladdr((void *)hc_self_identity, &info) || !info.dli_fname ||
+	    stat(info.dli_fname, &st) != 0)
+		return false;
+	hc_strbuf_printf(out, "heapcore %s %s size %jd mtime %jd.%09ld\n", HC_VERSION_STRING,
+			 info.dli_fname, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+			 st.st_mtim.tv_nsec);
+	return !out->oom;
 }
