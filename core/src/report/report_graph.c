@@ -1041,9 +1041,9 @@ static struct hc_error *global_object(struct hc_program *prog, const struct hc_g
 		uint64_t esize = v->esize ? v->esize : v->size;
 		for (uint64_t i = 0; typed && mem && (i + 1) * esize <= v->size && i < MAX_ELEMS; i++) {
 			if (v->esize)
-			snprintf(path, sizeof(path), "[%" PRIu64 "]", i);
-		else
-			path[0] = '\0';
+				snprintf(path, sizeof(path), "[%" PRIu64 "]", i);
+			else
+				path[0] = '\0';
 			list_fields(&f, &type, mem, v->size, i * esize, path, sizeof(path), 0);
 		}
 		oom |= f.oom;
