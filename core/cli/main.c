@@ -19,6 +19,8 @@ static const struct cli_command commands[] = {
 	{"pprof", cmd_pprof, "a heap profile for go tool pprof, as the program would have written it"},
 	{"diff", cmd_diff, "what changed between two cores of one executable"},
 	{"goroutines", cmd_goroutines, "every goroutine: status, frames, leaked, grouped"},
+	{"leaks", cmd_leaks, "leaked goroutines and leak suspects"},
+	{"triage", cmd_triage, "the first screen on a crash: panic, goroutine, leaks"},
 };
 
 static void usage(FILE *f)
@@ -28,7 +30,7 @@ static void usage(FILE *f)
 		   "Inspect the heap of a crashed process from its core dump.  EXE is\n"
 		   "found from the core when not given.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\noptions of every command:\n"
 		   "  --json              one JSON document instead of text\n"
 		   "  --force             go on with a mismatched executable or a truncated core\n"

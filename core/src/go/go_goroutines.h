@@ -71,4 +71,25 @@ const struct hc_thread *hc_go_thread_of_m(struct hc_program *prog, uint64_t m);
 bool hc_go_signal_context(struct hc_program *prog, uint64_t sp, uint64_t lo, uint64_t hi,
 			  uint64_t *pc_ret, uint64_t *sp_ret);
 
+
+/* What the runtime printed first when the program died (see go_crash.c). */
+struct hc_go_crash {
+	char *panic;      /* "panic: ..." lines (several for nested panics), or NULL */
+	char *sigpanic;   /* "[signal SIGSEGV: ... pc=0x...]" of a panic raised by a signal, or NULL */
+	char *fatal;      /* "SIGABRT: abort\nPC=0x... m=0 sigcode=0" of a fatal signal, or NULL */
+	uint64_t goid;    /* the goroutine that panicked or took the signal, or 0 */
+	int signal;       /* the signal that killed the process (the core's) */
+};
+
+/**
+ * Reproduce what the Go runtime printed first on stderr when @p prog
+ * died: the panic values as printpanics prints them (strings, and error
+ * and Stringer values, which the runtime turned into their text before
+ * printing; a value it cannot render as its type and address), the
+ * "[signal ...]" line of a panic a signal raised, or the signal lines of a
+ * fatal signal.  Free with hc_go_crash_deinit().
+ */
+struct hc_error *hc_go_crash_get(struct hc_program *prog, struct hc_go_crash *ret);
+void hc_go_crash_deinit(struct hc_go_crash *c);
+
 #endif /* HC_GO_GOROUTINES_H */

@@ -219,3 +219,149 @@ out:
 	hc_array_free(owner);
 	return err;
 }
+
+/* ---- leak suspects ---- */
+
+struct hc_error *hc_graph_accumulation(const struct hc_graph *g, const uint32_t *first,
+				       const uint32_t *next, uint32_t from,
+				       struct hc_graph_accumulation *ret)
+{
+	ret->point = NONE;
+	ret->elem_type = NONE;
+	ret->count = ret->bytes = 0;
+	/* Down while one child holds 80% (each step goes down a level of a
+	 * tree of nnodes nodes). */
+	uint32_t v = from;
+	for (uint32_t steps = 0; steps < g->nnodes; steps++) {
+		uint32_t best = NONE;
+		for (uint32_t c = first[v]; c != NONE; c = next[c]) {
+			if (best == NONE || g->retained[c] > g->retained[best])
+				best = c;
+		}
+		if (best == NONE || best >= g->nobjects)
+			break;
+		if (v < g->nobjects && g->retained[best] * 10 < g->retained[v] * 8)
+			break;
+		v = best;
+	}
+	if (v >= g->nobjects)
+		return NULL;
+	ret->point = v;
+	/* The topmost objects of each type under the point. */
+	uint32_t *active = hc_array_new(g->ntypes + 1, 4);
+	uint64_t *count = hc_array_new(g->ntypes + 1, 8), *bytes = hc_array_new(g->ntypes + 1, 8);
+	uint32_t *stack = hc_array_new(g->nobjects + 1, 4);
+	if (!active || !count || !bytes || !stack) {
+		hc_array_free(active);
+		hc_array_free(count);
+		hc_array_free(bytes);
+		hc_array_free(stack);
+		return &hc_enomem;
+	}
+	/* Depth first; a node is pushed on entry and again, tagged, to leave. */
+	size_t top = 0;
+	for (uint32_t c = first[v]; c != NONE; c = next[c])
+		stack[top++] = c;
+	/* Each object is pushed once, as its parent's child, and stays while
+	 * its own subtree is walked; leave[] is the current branch. */
+	uint32_t *leave = hc_array_new(g->nobjects + 1, 4);
+	size_t ntop = 0;
+	if (!leave) {
+		hc_array_free(active);
+		hc_array_free(count);
+		hc_array_free(bytes);
+		hc_array_free(stack);
+		return &hc_enomem;
+	}
+	while (top) {
+		uint32_t u = stack[top - 1];
+		if (ntop && leave[ntop - 1] == u) {
+			top--;
+			ntop--;
+			active[g->type[u]]--;
+			continue;
+		}
+		if (u >= g->nobjects) {
+			top--;
+			continue;
+		}
+		uint32_t t = g->type[u];
+		if (!active[t]) {
+			count[t]++;
+			bytes[t] += g->retained[u];
+		}
+		active[t]++;
+		leave[ntop++] = u;
+		for (uint32_t c = first[u]; c != NONE; c = next[c])
+			stack[top++] = c;
+	}
+	uint64_t all = g->retained[v];
+	for (uint32_t t = 0; t < g->ntypes; t++) {
+		if (count[t] < 2 || bytes[t] * 2 < all)
+			continue;
+		if (ret->elem_type == NONE || count[t] > ret->count ||
+		    (count[t] == ret->count && bytes[t] > ret->bytes)) {
+			ret->elem_type = t;
+			ret->count = count[t];
+			ret->bytes = bytes[t];
+		}
+	}
+	if (ret->elem_type == NONE) {
+		for (uint32_t t = 0; t < g->ntypes; t++) {
+			if (count[t] && bytes[t] > ret->bytes) {
+				ret->elem_type = t;
+				ret->count = count[t];
+				ret->bytes = bytes[t];
+			}
+		}
+	}
+	hc_array_free(active);
+	hc_array_free(count);
+	hc_array_free(bytes);
+	hc_array_free(stack);
+	hc_array_free(leave);
+	return NULL;
+}
+
+struct hc_error *hc_graph_path_between(const struct hc_graph *g, uint32_t from, uint32_t to,
+				       uint32_t **ret, size_t *n)
+{
+	uint32_t *parent = hc_array_new(g->nnodes, 4), *queue = hc_array_new(g->nnodes, 4);
+	if (!parent || !queue) {
+		hc_array_free(parent);
+		hc_array_free(queue);
+		return &hc_enomem;
+	}
+	memset(parent, 0xff, (size_t)g->nnodes * 4);
+	size_t head = 0, tail = 0;
+	queue[tail++] = from;
+	parent[from] = from;
+	while (head < tail && parent[to] == NONE) {
+		uint32_t v = queue[head++];
+		for (uint64_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
+			uint32_t w = g->edges[e];
+			if (parent[w] == NONE) {
+				parent[w] = v;
+				queue[tail++] = w;
+			}
+		}
+	}
+	if (parent[to] == NONE) {
+		hc_array_free(parent);
+		hc_array_free(queue);
+		return hc_error_format(HC_ERROR_NOT_FOUND, "no path");
+	}
+	size_t k = 0;
+	for (uint32_t v = to; v != from; v = parent[v])
+		queue[k++] = v;
+	queue[k++] = from;
+	for (size_t i = 0; i < k / 2; i++) {
+		uint32_t x = queue[i];
+		queue[i] = queue[k - 1 - i];
+		queue[k - 1 - i] = x;
+	}
+	hc_array_free(parent);
+	*ret = queue;
+	*n = k;
+	return NULL;
+}

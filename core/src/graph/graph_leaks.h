@@ -42,4 +42,30 @@ struct hc_error *hc_graph_leaks(const struct hc_graph *g, struct hc_graph_waiter
 				const uint32_t *wake, const struct hc_graph_cut *cuts, size_t ncuts,
 				uint64_t *retained, uint64_t *objects, size_t ngroups);
 
+
+/*
+ * A leak suspect's accumulation point (Eclipse MAT): from node @p from,
+ * down the dominator tree while one child retains at least 80% of its
+ * parent, to the object where the retained bytes spread over many
+ * children; and the elements accumulated there: the type whose topmost
+ * objects in its dominator subtree (none of the same type above them)
+ * are the most numerous among those retaining at least half of it.
+ */
+struct hc_graph_accumulation {
+	uint32_t point;      /* an object id, or UINT32_MAX when @p from has no objects under it */
+	uint32_t elem_type;  /* index into g->types, or UINT32_MAX */
+	uint64_t count, bytes;
+};
+
+/** See struct hc_graph_accumulation; @p first and @p next from hc_graph_dominator_children(). */
+struct hc_error *hc_graph_accumulation(const struct hc_graph *g, const uint32_t *first,
+				       const uint32_t *next, uint32_t from,
+				       struct hc_graph_accumulation *ret);
+/**
+ * The shortest path from node @p from to node @p to (both included) in
+ * *@p ret (hc_array_free()), its length in *@p n; NOT_FOUND if none.
+ */
+struct hc_error *hc_graph_path_between(const struct hc_graph *g, uint32_t from, uint32_t to,
+				       uint32_t **ret, size_t *n);
+
 #endif /* HC_GRAPH_LEAKS_H */

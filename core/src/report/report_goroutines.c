@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "go/go.h"
 #include "go/go_leaks.h"
+#include "graph/graph_leaks.h"
 #include "report/report.h"
 #include "report/report_goroutines.h"
 #include "target/program.h"
 
 #define U64(x) json_object_new_uint64(x)
+#define NONE UINT32_MAX
 
 /* Add @p val, or null where @p val is NULL because there is none (the
  * builders of @p val record their own allocation failures in *oom). */
@@ -388,5 +391,540 @@ struct hc_error *hc_report_goroutines(struct hc_program *prog, unsigned flags, c
 	}
 	hc_text_warnings(&sb, prog);
 	hc_go_leaks_destroy(l);
+	return hc_strbuf_finish(&sb, ret);
+}
+
+/* ---- leaks: leaked goroutines and leak suspects ---- */
+
+/* 20,000 */
+static void thousands(struct hc_strbuf *sb, uint64_t n)
+{
+	char d[32];
+	int len = snprintf(d, sizeof(d), "%" PRIu64, n);
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			hc_strbuf_puts(sb, ",");
+		hc_strbuf_append(sb, d + i, 1);
+	}
+}
+
+struct suspect {
+	uint32_t node;      /* a root's node, or an object several roots share */
+	uint64_t retained;
+	struct hc_graph_accumulation acc;
+	uint32_t *path;     /* node ids, from node to the accumulation point */
+	size_t npath;
+};
+
+static const struct hc_graph *sort_graph;
+
+static int suspect_cmp(const void *pa, const void *pb)
+{
+	const struct suspect *a = pa, *b = pb;
+	if (a->retained != b->retained)
+		return a->retained > b->retained ? -1 : 1;
+	return a->node < b->node ? -1 : a->node > b->node;
+}
+
+static const char *node_type(const struct hc_graph *g, uint32_t v)
+{
+	return v < g->nobjects ? g->types[g->type[v]].name : "root";
+}
+
+static const char *suspect_name(const struct hc_graph *g, const struct suspect *s, char *buf,
+				size_t len)
+{
+	if (s->node > g->nobjects)
+		return g->roots[s->node - g->nobjects - 1].name;
+	snprintf(buf, len, "object 0x%" PRIx64, hc_graph_addr(g, s->node));
+	return buf;
+}
+
+/* The type a suspect holds: its first object's on the path. */
+static const char *suspect_type(const struct hc_graph *g, const struct suspect *s)
+{
+	if (s->node < g->nobjects)
+		return node_type(g, s->node);
+	return s->npath > 1 ? node_type(g, s->path[1]) : "?";
+}
+
+/* Roots and shared objects retaining at least @p pct % of the live heap. */
+static struct hc_error *find_suspects(const struct hc_graph *g, double pct, struct suspect **ret,
+				      size_t *n)
+{
+	uint32_t *first, *next;
+	size_t ns = 0, cap = 0;
+	struct suspect *s = NULL;
+	*ret = NULL;
+	*n = 0;
+	if (!hc_graph_dominator_children(g, &first, &next))
+		return &hc_enomem;
+	struct hc_error *err = NULL;
+	double live = (double)g->reachable_bytes;
+	for (uint32_t c = first[g->nobjects]; c != NONE && !err; c = next[c]) {
+		/* The super-root's children: roots, and objects several roots share. */
+		if (!g->retained[c] || (double)g->retained[c] < live * pct / 100)
+			continue;
+		if (!hc_grow(&s, &cap, ns + 1, sizeof(*s))) {
+			err = &hc_enomem;
+			break;
+		}
+		struct suspect *x = &s[ns++];
+		memset(x, 0, sizeof(*x));
+		x->node = c;
+		x->retained = g->retained[c];
+		err = hc_graph_accumulation(g, first, next, c, &x->acc);
+		if (!err && x->acc.point != NONE) {
+			err = hc_graph_path_between(g, c, x->acc.point, &x->path, &x->npath);
+			if (err && hc_error_code(err) == HC_ERROR_NOT_FOUND) {
+				hc_error_destroy(err);
+				err = NULL;
+			}
+		}
+	}
+	hc_array_free(first);
+	hc_array_free(next);
+	sort_graph = g;
+	qsort(s, ns, sizeof(*s), suspect_cmp);
+	*ret = s;
+	*n = ns;
+	return err;
+}
+
+static void free_suspects(struct suspect *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hc_array_free(s[i].path);
+	free(s);
+}
+
+static void suspects_text(struct hc_strbuf *sb, const struct hc_graph *g, const struct suspect *s,
+			  size_t n, double pct, size_t max)
+{
+	hc_strbuf_printf(sb, "leak suspects (retaining at least %g %% of the ", pct);
+	hc_strbuf_bytes(sb, g->reachable_bytes);
+	hc_strbuf_puts(sb, " live heap):");
+	if (!n)
+		hc_strbuf_puts(sb, " none");
+	hc_strbuf_puts(sb, "\n");
+	for (size_t i = 0; i < n && (!max || i < max); i++) {
+		char buf[64];
+		const struct suspect *x = &s[i];
+		hc_strbuf_printf(sb, "%s (%s) retains ", suspect_name(g, x, buf, sizeof(buf)),
+				 suspect_type(g, x));
+		hc_strbuf_bytes(sb, x->retained);
+		hc_strbuf_printf(sb, " (%.1f %%)",
+				 g->reachable_bytes ? 100.0 * (double)x->retained / (double)g->reachable_bytes
+						    : 0.0);
+		if (x->acc.point == NONE) {
+			hc_strbuf_puts(sb, "\n");
+			continue;
+		}
+		if (x->acc.elem_type != NONE) {
+			hc_strbuf_puts(sb, ": ");
+			thousands(sb, x->acc.count);
+			hc_strbuf_printf(sb, " × %s (", g->types[x->acc.elem_type].name);
+			hc_strbuf_bytes(sb, x->acc.bytes);
+			hc_strbuf_puts(sb, ")");
+		}
+		hc_strbuf_printf(sb, "\n    accumulated in 0x%" PRIx64 " %s, retaining ",
+				 hc_graph_addr(g, x->acc.point), node_type(g, x->acc.point));
+		hc_strbuf_bytes(sb, g->retained[x->acc.point]);
+		hc_strbuf_puts(sb, "\n");
+		if (x->npath > 1) {
+			hc_strbuf_printf(sb, "    path: %s", suspect_name(g, x, buf, sizeof(buf)));
+			for (size_t k = 1; k < x->npath; k++)
+				hc_strbuf_printf(sb, " → 0x%" PRIx64 " %s", hc_graph_addr(g, x->path[k]),
+						 node_type(g, x->path[k]));
+			hc_strbuf_puts(sb, "\n");
+		}
+	}
+}
+
+static json_object *suspects_json(const struct hc_graph *g, const struct suspect *s, size_t n,
+				  bool *oom)
+{
+	json_object *a = json_object_new_array();
+	if (!a) {
+		*oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct suspect *x = &s[i];
+		char buf[64];
+		json_object *o = json_object_new_object();
+		if (!o) {
+			*oom = true;
+			break;
+		}
+		hc_json_add_string(o, "root", suspect_name(g, x, buf, sizeof(buf)), oom);
+		hc_json_add_string(o, "type", suspect_type(g, x), oom);
+		hc_json_add(o, "retained", U64(x->retained), oom);
+		hc_json_add(o, "share", json_object_new_double(
+			g->reachable_bytes ? (double)x->retained / (double)g->reachable_bytes : 0), oom);
+		json_object *acc = NULL, *path = json_object_new_array();
+		if (x->acc.point != NONE) {
+			acc = json_object_new_object();
+			if (!acc) {
+				*oom = true;
+			} else {
+				hc_json_add(acc, "address", U64(hc_graph_addr(g, x->acc.point)), oom);
+				hc_json_add_string(acc, "type", node_type(g, x->acc.point), oom);
+				hc_json_add_string(acc, "element_type", x->acc.elem_type != NONE
+						   ? g->types[x->acc.elem_type].name : NULL, oom);
+				hc_json_add(acc, "count", U64(x->acc.count), oom);
+				hc_json_add(acc, "bytes", U64(x->acc.bytes), oom);
+				hc_json_add(acc, "retained", U64(g->retained[x->acc.point]), oom);
+			}
+		}
+		add_or_null(o, "accumulation", acc, oom);
+		for (size_t k = 0; path && k < x->npath; k++) {
+			json_object *h = json_object_new_object();
+			if (!h) {
+				*oom = true;
+				break;
+			}
+			uint32_t v = x->path[k];
+			if (v > g->nobjects) {
+				hc_json_add_string(h, "root", g->roots[v - g->nobjects - 1].name, oom);
+			} else {
+				hc_json_add(h, "address", U64(hc_graph_addr(g, v)), oom);
+				hc_json_add_string(h, "type", node_type(g, v), oom);
+				hc_json_add(h, "size", U64(hc_graph_size(g, v)), oom);
+			}
+			json_object_array_add(path, h);
+		}
+		if (!path)
+			*oom = true;
+		else
+			hc_json_add(o, "path", path, oom);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void leak_groups_text(struct hc_strbuf *sb, const struct hc_go_leaks *l, size_t max)
+{
+	const struct hc_go_goroutines *gs = l->gs;
+	hc_strbuf_printf(sb, "leaked goroutines: %zu in %zu group%s (Go 1.26's leak detector)\n",
+			 l->nleaked, l->ngroups, l->ngroups == 1 ? "" : "s");
+	for (size_t i = 0; i < l->ngroups && (!max || i < max); i++) {
+		const struct hc_go_leak_group *grp = &l->groups[i];
+		const struct hc_go_goroutine *g = &gs->g[grp->members[0]];
+		const char *func, *file;
+		int64_t line;
+		hc_strbuf_printf(sb, "\n%zu × [%s] ", grp->n, g->state);
+		if (g->startpc && hc_pcln_physical(gs->pcln, g->startpc, &func, &file, &line))
+			hc_go_print_name(sb, func);
+		else
+			hc_strbuf_puts(sb, "?");
+		hc_strbuf_puts(sb, "\n");
+		if (created_by(gs, g, &func, &file, &line)) {
+			hc_strbuf_puts(sb, "    created by ");
+			hc_go_print_name(sb, func);
+			hc_strbuf_printf(sb, " at %s:%" PRId64 "\n", file, line);
+		}
+		if (grp->blocked_in != SIZE_MAX) {
+			const struct hc_go_logical *f = &gs->frames[grp->blocked_in];
+			hc_strbuf_puts(sb, "    blocked in ");
+			hc_go_print_name(sb, f->name);
+			hc_strbuf_printf(sb, " at %s:%" PRId64 "\n", f->file, f->line);
+		}
+		hc_strbuf_puts(sb, "    stacks ");
+		hc_strbuf_bytes(sb, grp->stack_bytes);
+		hc_strbuf_puts(sb, ", retaining ");
+		hc_strbuf_bytes(sb, grp->retained);
+		hc_strbuf_printf(sb, " only they keep alive (%" PRIu64 " objects)\n    goroutines",
+				 grp->objects);
+		for (size_t k = 0; k < grp->n && k < 16; k++)
+			hc_strbuf_printf(sb, " %" PRIu64, gs->g[grp->members[k]].goid);
+		if (grp->n > 16)
+			hc_strbuf_printf(sb, " ... (%zu more)", grp->n - 16);
+		hc_strbuf_puts(sb, "\n");
+	}
+}
+
+static json_object *leak_groups_json(const struct hc_go_leaks *l, bool *oom)
+{
+	const struct hc_go_goroutines *gs = l->gs;
+	json_object *a = json_object_new_array();
+	if (!a) {
+		*oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < l->ngroups; i++) {
+		const struct hc_go_leak_group *grp = &l->groups[i];
+		const struct hc_go_goroutine *g = &gs->g[grp->members[0]];
+		json_object *o = json_object_new_object(), *ids = json_object_new_array();
+		if (!o || !ids) {
+			json_object_put(o);
+			json_object_put(ids);
+			*oom = true;
+			break;
+		}
+		hc_json_add(o, "count", U64(grp->n), oom);
+		hc_json_add_string(o, "status", g->state, oom);
+		add_or_null(o, "start", hc_go_start_json(gs, g, oom), oom);
+		add_or_null(o, "created_by", hc_go_created_json(gs, g, oom), oom);
+		json_object *b = NULL;
+		if (grp->blocked_in != SIZE_MAX) {
+			const struct hc_go_logical *f = &gs->frames[grp->blocked_in];
+			b = place_json(f->name, f->file, f->line, oom);
+		}
+		add_or_null(o, "blocked_in", b, oom);
+		hc_json_add(o, "stack_bytes", U64(grp->stack_bytes), oom);
+		hc_json_add(o, "retained", U64(grp->retained), oom);
+		hc_json_add(o, "retained_objects", U64(grp->objects), oom);
+		for (size_t k = 0; k < grp->n; k++)
+			json_object_array_add(ids, U64(gs->g[grp->members[k]].goid));
+		hc_json_add(o, "goroutines", ids, oom);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags, double threshold,
+				 char **ret)
+{
+	struct hc_go_leaks *l;
+	struct hc_error *err = hc_go_leaks_get(prog, &l);
+	if (err)
+		return err;
+	struct hc_graph *g;
+	struct suspect *s = NULL;
+	size_t ns = 0;
+	if ((err = hc_graph_get(prog, &g)) || (err = find_suspects(g, threshold, &s, &ns))) {
+		free_suspects(s, ns);
+		hc_go_leaks_destroy(l);
+		return err;
+	}
+	if (flags & HC_REPORT_JSON) {
+		bool oom = false;
+		json_object *doc = json_object_new_object();
+		if (!doc)
+			oom = true;
+		else {
+			hc_json_add(doc, "leaked_goroutines", leak_groups_json(l, &oom), &oom);
+			hc_json_add(doc, "suspects", suspects_json(g, s, ns, &oom), &oom);
+			hc_json_add(doc, "threshold", json_object_new_double(threshold), &oom);
+			hc_json_add(doc, "live_bytes", U64(g->reachable_bytes), &oom);
+		}
+		free_suspects(s, ns);
+		hc_go_leaks_destroy(l);
+		return hc_json_finish_report(prog, doc, oom, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	leak_groups_text(&sb, l, 0);
+	hc_strbuf_puts(&sb, "\n");
+	suspects_text(&sb, g, s, ns, threshold, 0);
+	hc_text_warnings(&sb, prog);
+	free_suspects(s, ns);
+	hc_go_leaks_destroy(l);
+	return hc_strbuf_finish(&sb, ret);
+}
+
+/* ---- triage: the first screen on a crash ---- */
+
+static int type_retained_cmp(const void *pa, const void *pb)
+{
+	const struct hc_type_info *a = &sort_graph->types[*(const uint32_t *)pa],
+				  *b = &sort_graph->types[*(const uint32_t *)pb];
+	if (a->retained != b->retained)
+		return a->retained > b->retained ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* The @p n types retaining the most, into @p out; how many there are. */
+static size_t top_types(const struct hc_graph *g, uint32_t *out, size_t n)
+{
+	uint32_t *all = malloc((g->ntypes + 1) * sizeof(*all));
+	if (!all)
+		return 0;
+	for (uint32_t t = 0; t < g->ntypes; t++)
+		all[t] = t;
+	sort_graph = g;
+	qsort(all, g->ntypes, sizeof(*all), type_retained_cmp);
+	size_t k = n < g->ntypes ? n : g->ntypes;
+	memcpy(out, all, k * sizeof(*out));
+	free(all);
+	return k;
+}
+
+static const struct hc_go_goroutine *crashed_goroutine(const struct hc_go_goroutines *gs,
+						       const struct hc_go_crash *c)
+{
+	for (size_t i = 0; i < gs->n; i++) {
+		if (c->goid ? gs->g[i].goid == c->goid : gs->g[i].crashing)
+			return &gs->g[i];
+	}
+	return NULL;
+}
+
+#define TRIAGE_FRAMES 16
+#define TRIAGE_TYPES 5
+#define TRIAGE_SUSPECTS 3
+#define TRIAGE_LEAKS 4
+#define TRIAGE_GROUPS 3
+
+struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char **ret)
+{
+	struct hc_go_crash crash;
+	struct hc_error *err = hc_go_crash_get(prog, &crash);
+	if (err)
+		return err;
+	const struct hc_memstats *ms = NULL;
+	struct hc_go_leaks *l = NULL;
+	struct hc_graph *g = NULL;
+	struct suspect *s = NULL;
+	size_t ns = 0;
+	const double threshold = 10;
+	if ((err = hc_go_memstats(prog, &ms)) || (err = hc_go_leaks_get(prog, &l)) ||
+	    (err = hc_graph_get(prog, &g)) || (err = find_suspects(g, threshold, &s, &ns))) {
+		free_suspects(s, ns);
+		hc_go_leaks_destroy(l);
+		hc_go_crash_deinit(&crash);
+		return err;
+	}
+	const struct hc_go_goroutines *gs = l->gs;
+	const struct hc_go_goroutine *cg = crashed_goroutine(gs, &crash);
+	uint32_t types[TRIAGE_TYPES];
+	size_t ntypes = top_types(g, types, TRIAGE_TYPES);
+	char sigbuf[16];
+	if (flags & HC_REPORT_JSON) {
+		bool oom = false;
+		json_object *doc = json_object_new_object(), *panic = NULL, *sig = NULL;
+		if (!doc) {
+			oom = true;
+			goto json_done;
+		}
+		if (crash.panic) {
+			panic = json_object_new_object();
+			if (panic) {
+				hc_json_add_string(panic, "message", crash.panic, &oom);
+				hc_json_add(panic, "goroutine", U64(crash.goid), &oom);
+				hc_json_add_string(panic, "signal", crash.sigpanic, &oom);
+			} else
+				oom = true;
+		}
+		add_or_null(doc, "panic", panic, &oom);
+		sig = json_object_new_object();
+		if (sig) {
+			hc_json_add(sig, "number", json_object_new_int(crash.signal), &oom);
+			hc_json_add_string(sig, "name", crash.signal ? hc_signal_name(crash.signal, sigbuf)
+									: NULL, &oom);
+			hc_json_add_string(sig, "text", crash.fatal, &oom);
+		} else
+			oom = true;
+		add_or_null(doc, "signal", sig, &oom);
+		add_or_null(doc, "goroutine",
+			    cg ? goroutine_json(gs, cg, l->leaked[(size_t)(cg - gs->g)], &oom) : NULL, &oom);
+		json_object *gr = json_object_new_object();
+		if (gr) {
+			hc_json_add(gr, "count", U64(gs->n), &oom);
+			hc_json_add(gr, "by_status", hc_go_counts_json(l, &oom), &oom);
+			hc_json_add(gr, "leaked", U64(l->nleaked), &oom);
+		} else
+			oom = true;
+		add_or_null(doc, "goroutines", gr, &oom);
+		json_object *m = json_object_new_object();
+		if (m) {
+			hc_json_add(m, "HeapAlloc", U64(ms->HeapAlloc), &oom);
+			hc_json_add(m, "HeapSys", U64(ms->HeapSys), &oom);
+			hc_json_add(m, "HeapObjects", U64(ms->HeapObjects), &oom);
+			hc_json_add(m, "StackInuse", U64(ms->StackInuse), &oom);
+			hc_json_add(m, "Sys", U64(ms->Sys), &oom);
+			hc_json_add(m, "NumGC", U64(ms->NumGC), &oom);
+		} else
+			oom = true;
+		add_or_null(doc, "memstats", m, &oom);
+		json_object *ta = json_object_new_array();
+		for (size_t i = 0; ta && i < ntypes; i++) {
+			const struct hc_type_info *t = &g->types[types[i]];
+			json_object *o = json_object_new_object();
+			if (!o) {
+				oom = true;
+				break;
+			}
+			hc_json_add_string(o, "type", t->name, &oom);
+			hc_json_add(o, "count", U64(t->count), &oom);
+			hc_json_add(o, "bytes", U64(t->bytes), &oom);
+			hc_json_add(o, "retained", U64(t->retained), &oom);
+			json_object_array_add(ta, o);
+		}
+		hc_json_add(doc, "types", ta, &oom);
+		hc_json_add(doc, "suspects", suspects_json(g, s, ns, &oom), &oom);
+		hc_json_add(doc, "leaks", leak_groups_json(l, &oom), &oom);
+json_done:
+		free_suspects(s, ns);
+		hc_go_leaks_destroy(l);
+		hc_go_crash_deinit(&crash);
+		return hc_json_finish_report(prog, doc, oom, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	/* What the runtime printed first. */
+	if (crash.panic) {
+		hc_strbuf_printf(&sb, "%s\n", crash.panic);
+		if (crash.sigpanic)
+			hc_strbuf_printf(&sb, "%s\n", crash.sigpanic);
+	} else if (crash.fatal) {
+		hc_strbuf_printf(&sb, "%s\n", crash.fatal);
+	} else if (crash.signal) {
+		hc_strbuf_printf(&sb, "killed by %s\n", hc_signal_name(crash.signal, sigbuf));
+	}
+	if (cg) {
+		hc_strbuf_printf(&sb, "\ngoroutine %" PRIu64 " ", cg->goid);
+		header(&sb, cg, l->leaked[(size_t)(cg - gs->g)], true);
+		hc_strbuf_puts(&sb, ":\n");
+		hc_go_frames_text(&sb, gs, cg, TRIAGE_FRAMES);
+	}
+	hc_strbuf_puts(&sb, "\n");
+	hc_go_summary_text(&sb, l);
+	hc_strbuf_puts(&sb, "\nheap: ");
+	hc_strbuf_bytes(&sb, ms->HeapAlloc);
+	hc_strbuf_printf(&sb, " in %" PRIu64 " objects (HeapAlloc), HeapSys ", ms->HeapObjects);
+	hc_strbuf_bytes(&sb, ms->HeapSys);
+	hc_strbuf_puts(&sb, ", StackInuse ");
+	hc_strbuf_bytes(&sb, ms->StackInuse);
+	hc_strbuf_puts(&sb, ", Sys ");
+	hc_strbuf_bytes(&sb, ms->Sys);
+	hc_strbuf_printf(&sb, ", %u GCs\n", ms->NumGC);
+	hc_strbuf_puts(&sb, "top types by retained:\n");
+	for (size_t i = 0; i < ntypes; i++) {
+		const struct hc_type_info *t = &g->types[types[i]];
+		hc_strbuf_puts(&sb, "  ");
+		hc_strbuf_bytes(&sb, t->retained);
+		hc_strbuf_printf(&sb, "  %s (%" PRIu64 " objects, ", t->name, t->count);
+		hc_strbuf_bytes(&sb, t->bytes);
+		hc_strbuf_puts(&sb, ")\n");
+	}
+	hc_strbuf_puts(&sb, "\n");
+	suspects_text(&sb, g, s, ns, threshold, TRIAGE_SUSPECTS);
+	hc_strbuf_puts(&sb, "\n");
+	hc_strbuf_printf(&sb, "leaked goroutines: %zu in %zu group%s%s\n", l->nleaked, l->ngroups,
+			 l->ngroups == 1 ? "" : "s", l->ngroups ? " (heapcore leaks tells more)" : "");
+	for (size_t i = 0; i < l->ngroups && i < TRIAGE_LEAKS; i++) {
+		const struct hc_go_leak_group *grp = &l->groups[i];
+		const struct hc_go_goroutine *g0 = &gs->g[grp->members[0]];
+		hc_strbuf_printf(&sb, "  %zu × [%s]", grp->n, g0->state);
+		if (grp->blocked_in != SIZE_MAX) {
+			const struct hc_go_logical *f = &gs->frames[grp->blocked_in];
+			hc_strbuf_puts(&sb, " in ");
+			hc_go_print_name(&sb, f->name);
+			hc_strbuf_printf(&sb, " at %s:%" PRId64, f->file, f->line);
+		}
+		hc_strbuf_puts(&sb, ", retaining ");
+		hc_strbuf_bytes(&sb, grp->retained);
+		hc_strbuf_puts(&sb, "\n");
+	}
+	if (l->ngroups > TRIAGE_LEAKS)
+		hc_strbuf_printf(&sb, "  ... %zu more groups\n", l->ngroups - TRIAGE_LEAKS);
+	size_t nwarn = hc_program_num_warnings(prog);
+	if (nwarn)
+		hc_strbuf_printf(&sb, "%zu warning%s (--json lists them)\n", nwarn, nwarn == 1 ? "" : "s");
+	free_suspects(s, ns);
+	hc_go_leaks_destroy(l);
+	hc_go_crash_deinit(&crash);
 	return hc_strbuf_finish(&sb, ret);
 }
