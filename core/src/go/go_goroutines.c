@@ -324,7 +324,7 @@ static enum hc_go_block block_kind(const struct hc_go_goroutines *gs,
 	static const char *const syncs[] = {"sync.Cond.Wait", "sync.Mutex.Lock",
 					    "sync.RWMutex.RLock", "sync.RWMutex.Lock",
 					    "sync.WaitGroup.Wait"};
-	if (g->status == 10 && !strcmp(g->state, "leaked"))
+	if (g->runtime_leaked)
 		return HC_GO_BLOCK_ALWAYS; /* already found leaked by the runtime */
 	if (g->status != 4)
 		return HC_GO_BLOCK_NONE;
@@ -479,6 +479,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		    !gl_peek_field(prog, gp, L.g_parent, &g.parent_goid))
 			g.error = "its g is not saved in the core";
 		g.locked = gl_peek_field(prog, gp, L.g_lockedm, &lockedm) && lockedm;
+		g.runtime_leaked = !strcmp(sname, "leaked");
 		/* traceback.go:goroutineheader */
 		snprintf(g.state, sizeof(g.state), "%s", sname[0] ? sname : "???");
 		if ((status == 4 || !strcmp(sname, "leaked")) && reason) {

@@ -35,6 +35,7 @@ struct hc_go_goroutine {
 	int64_t wait_minutes; /* as goroutineheader computes it, or -1 */
 	bool locked;          /* g.lockedm != 0 */
 	bool crashing;        /* the goroutine of the thread that took the fatal signal */
+	bool runtime_leaked;  /* _Gleaked: the runtime's own detector found it leaked (Go 1.26+) */
 	uint64_t stack_lo, stack_hi;
 	uint64_t startpc, gopc, m;
 	/* Frames: frames[first_frame .. first_frame + nframes) of the set. */

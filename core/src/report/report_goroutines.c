@@ -124,6 +124,7 @@ static json_object *goroutine_json(const struct hc_go_goroutines *gs,
 		return NULL;
 	}
 	hc_json_add(o, "id", U64(g->goid), oom);
+	hc_json_add(o, "address", U64(g->gp), oom);
 	hc_json_add_string(o, "status", g->state, oom);
 	add_or_null(o, "wait_minutes",
 		    g->wait_minutes >= 0 ? json_object_new_int64(g->wait_minutes) : NULL, oom);
