@@ -547,8 +547,13 @@ types by growth, roots by growth of what they retain."""
 
 
 def _complete_options(options, text, word):
-    """The options of a command that start with the word being typed."""
-    return [o for o in options if o.startswith(word or "")]
+    """The options of a command that start with what is being typed.  gdb
+    breaks words at "-", so @p word may be only the tail of the option
+    being typed: the completions are returned as tails of the same length."""
+    token = "" if not text or text[-1].isspace() else text.split()[-1]
+    word = word or ""
+    cut = len(token) - len(word)
+    return [o[cut:] for o in options if o.startswith(token)]
 
 
 class HeapGoroutines(gdb.Command):
