@@ -245,11 +245,6 @@ static bool walk_frame(void *arg, const struct hc_go_frame *fr)
 	return ++w->physical < MAX_FRAMES_PER_G;
 }
 
-static bool walk_word(void *arg, uint64_t addr, uint64_t value)
-{
-	(void)arg, (void)addr, (void)value;
-	return true;
-}
 
 /* ---- what a blocked goroutine waits on ---- */
 
@@ -515,8 +510,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 			} else {
 				struct frame_walk w = {.gs = gs, .trap = trap, .first = gs->nframes,
 						       .cut = SIZE_MAX};
-				struct hc_go_stack_visitor v = {.arg = &w, .frame = walk_frame,
-								.word = walk_word};
+				struct hc_go_stack_visitor v = {.arg = &w, .frame = walk_frame};
 				uint64_t rest = hc_go_walk_stack(gs->pcln, pc, sp, g.stack_lo, g.stack_hi,
 								 trap, &v);
 				if (w.oom) {

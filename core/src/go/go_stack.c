@@ -396,7 +396,9 @@ uint64_t hc_go_walk_stack(struct hc_pcln *t, uint64_t pc, uint64_t sp, uint64_t 
 		if (varp > sp)
 			varp -= 8; /* the saved frame pointer */
 		uint64_t argp = fp;
-		if (fr.conservative) {
+		if (!v->word) {
+			/* Frames only: no pointer words asked for. */
+		} else if (fr.conservative) {
 			for (uint64_t a = sp; a + 8 <= fp; a += 8) {
 				uint64_t val;
 				if (hc_memory_peek_u64(&t->prog->mem, a, &val) && !v->word(v->arg, a, val))

@@ -29,7 +29,8 @@ struct hc_go_stack_visitor {
 	void *arg;
 	/** A new frame; its pointer words follow.  False stops the walk. */
 	bool (*frame)(void *arg, const struct hc_go_frame *fr);
-	/** A word of the current frame that holds a live pointer.  False stops. */
+	/** A word of the current frame that holds a live pointer.  False stops.
+	 *  NULL: only the frames are wanted, and no stack map is read. */
 	bool (*word)(void *arg, uint64_t addr, uint64_t value);
 };
 
