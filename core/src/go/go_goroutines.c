@@ -36,7 +36,6 @@
 #define MAX_GOROUTINES (1u << 26)
 #define MAX_FRAMES_PER_G 4096
 #define MAX_SUDOGS_PER_G 4096
-#define MAX_SEMA_WAITERS (1u << 22)
 
 struct layout {
 	uint64_t allgs;
@@ -545,7 +544,8 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 			g->wait_minutes = ((int64_t)now - g->wait_minutes) / 60000000000LL;
 	}
 	/* What the blocked ones wait on. */
-	struct sema_walk sw = {.budget = MAX_SEMA_WAITERS};
+	/* A treap holds one sudog per blocked goroutine: more is a damaged one. */
+	struct sema_walk sw = {.budget = 4 * (uint64_t)gs->n + 64};
 	bool sema_read = false;
 	for (size_t i = 0; i < gs->n && !oom; i++) {
 		struct hc_go_goroutine *g = &gs->g[i];
@@ -572,9 +572,11 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 					break;
 				}
 				s = next;
-				if (k + 1 == MAX_SUDOGS_PER_G && s)
-					hc_warn(&prog->warnings, "goroutine %" PRIu64
-						": its sudog list does not end (a cycle?)", g->goid);
+				if (k + 1 == MAX_SUDOGS_PER_G && s) {
+					g->error = "its sudog list does not end (a cycle?)";
+					hc_warn(&prog->warnings, "goroutine %" PRIu64 ": %s", g->goid,
+						g->error);
+				}
 			}
 		} else if (s) {
 			uint64_t elem;
