@@ -11,8 +11,25 @@ CREATED = re.compile(r"^created by (\S+)(?: in goroutine (\d+))?$")
 def status_of(bracket):
     """The status without ", N minutes", ", locked to thread", " (scan)"."""
     s = re.sub(r", \d+ minutes", "", bracket)
-    s = s.replace(", locked to thread", "").replace(" (scan)", "")
+    s = s.replace(", locked to thread", "").replace(" (scan)", "").replace(" (leaked)", "")
     return s
+
+
+def leaked(text):
+    """The goroutines the runtime itself marked leaked (Go 1.26's
+    goroutineleakprofile experiment): "(leaked)" in their header."""
+    out = set()
+    for line in text.splitlines():
+        m = HEADER.match(line)
+        if m and " (leaked)" in m.group(2):
+            out.add(int(m.group(1)))
+    return out
+
+
+def leak_profile_total(text):
+    """The count of the runtime's goroutine leak profile printed on stderr, or None."""
+    m = re.search(r"^goroutineleak profile: total (\d+)$", text, re.M)
+    return int(m.group(1)) if m else None
 
 
 def parse(text):
@@ -57,12 +74,16 @@ def parse(text):
 
 def first_lines(text):
     """What the runtime printed before the first goroutine: the panic and
-    signal lines, or the fatal signal's."""
+    signal lines, or the fatal signal's (after anything the program
+    printed itself)."""
     out = []
+    started = False
     for line in text.splitlines():
         if HEADER.match(line):
             break
-        out.append(line)
+        started = started or re.match(r"^(panic: |fatal error: |SIG[A-Z]+: |Signal \d+$)", line)
+        if started:
+            out.append(line)
     while out and not out[-1].strip():
         out.pop()
     return out

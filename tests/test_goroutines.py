@@ -134,6 +134,26 @@ class LeaksTest(unittest.TestCase):
                         self.assertFalse(g["leaked"], "goroutine %d %s" % (g["id"], names))
                 self.assertEqual(gr["leaked"], sum(e["count"] for e in exp["leaked"]))
 
+    def test_runtime_leak_profile(self):
+        # Where the toolchain has Go 1.26's goroutineleakprofile experiment
+        # the program printed the runtime's own leak profile, whose GC
+        # marked each leaked goroutine: heapcore, judging them again from
+        # the core, finds the same ones.
+        checked = 0
+        for fx in fixtures("leaks"):
+            text = stderr_of(fx)
+            total = gotraceback.leak_profile_total(text)
+            if total is None:
+                continue
+            checked += 1
+            with self.subTest(fixture=repr(fx)):
+                doc, _ = run_json("goroutines", "--json", fx.core, fx.exe)
+                mine = {g["id"] for g in doc["goroutines"] if g["leaked"]}
+                self.assertEqual(len(mine), total)
+                self.assertEqual(mine, gotraceback.leaked(text))
+        if os.path.exists("/usr/lib/go-1.26/bin/go"):
+            self.assertGreater(checked, 0)
+
     def test_cache_is_the_suspect(self):
         exp = expect()["cache"]
         for fx in fixtures("leaks"):

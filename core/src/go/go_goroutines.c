@@ -318,9 +318,10 @@ static enum hc_go_block block_kind(const struct hc_go_goroutines *gs,
 	static const char *const syncs[] = {"sync.Cond.Wait", "sync.Mutex.Lock",
 					    "sync.RWMutex.RLock", "sync.RWMutex.Lock",
 					    "sync.WaitGroup.Wait"};
-	if (g->runtime_leaked)
-		return HC_GO_BLOCK_ALWAYS; /* already found leaked by the runtime */
-	if (g->status != 4)
+	/* A goroutine the runtime's own detector marked _Gleaked (Go 1.26's
+	 * goroutineleakprofile experiment) is judged again, by its wait
+	 * reason, like any waiting one: the runtime's verdict is not taken. */
+	if (g->status != 4 && !g->runtime_leaked)
 		return HC_GO_BLOCK_NONE;
 	for (size_t i = 0; i < HC_ARRAY_SIZE(always); i++)
 		if (!strcmp(g->state, always[i]))
