@@ -181,8 +181,6 @@ void hc_go_frames_text(struct hc_strbuf *sb, const struct hc_go_goroutines *gs,
 
 /* ---- grouping: identical status and frames ---- */
 
-static const struct hc_go_leaks *sort_leaks;
-
 static int frames_cmp(const struct hc_go_goroutines *gs, const struct hc_go_goroutine *a,
 		      const struct hc_go_goroutine *b)
 {
@@ -202,9 +200,8 @@ static int frames_cmp(const struct hc_go_goroutines *gs, const struct hc_go_goro
 	return 0;
 }
 
-static int group_key_cmp(size_t ia, size_t ib)
+static int group_key_cmp(const struct hc_go_leaks *l, size_t ia, size_t ib)
 {
-	const struct hc_go_leaks *l = sort_leaks;
 	const struct hc_go_goroutine *a = &l->gs->g[ia], *b = &l->gs->g[ib];
 	int c = strcmp(a->state, b->state);
 	if (c)
@@ -216,13 +213,14 @@ static int group_key_cmp(size_t ia, size_t ib)
 	return frames_cmp(l->gs, a, b);
 }
 
-static int member_cmp(const void *pa, const void *pb)
+static int member_cmp(const void *pa, const void *pb, void *arg)
 {
+	const struct hc_go_leaks *l = arg;
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	int c = group_key_cmp(a, b);
+	int c = group_key_cmp(l, a, b);
 	if (c)
 		return c;
-	const struct hc_go_goroutine *x = &sort_leaks->gs->g[a], *y = &sort_leaks->gs->g[b];
+	const struct hc_go_goroutine *x = &l->gs->g[a], *y = &l->gs->g[b];
 	return x->goid < y->goid ? -1 : x->goid > y->goid;
 }
 
@@ -230,15 +228,19 @@ struct group {
 	size_t first, n; /* into the sorted members */
 };
 
-static const size_t *sort_members;
+struct group_sort {
+	const struct hc_go_leaks *l;
+	const size_t *members;
+};
 
-static int group_cmp(const void *pa, const void *pb)
+static int group_cmp(const void *pa, const void *pb, void *arg)
 {
+	const struct group_sort *gsort = arg;
 	const struct group *a = pa, *b = pb;
 	if (a->n != b->n)
 		return a->n > b->n ? -1 : 1;
-	uint64_t x = sort_leaks->gs->g[sort_members[a->first]].goid,
-		 y = sort_leaks->gs->g[sort_members[b->first]].goid;
+	uint64_t x = gsort->l->gs->g[gsort->members[a->first]].goid,
+		 y = gsort->l->gs->g[gsort->members[b->first]].goid;
 	return x < y ? -1 : x > y;
 }
 
@@ -324,15 +326,14 @@ size_t hc_go_groups_text(struct hc_strbuf *sb, const struct hc_go_leaks *l, size
 	}
 	for (size_t i = 0; i < gs->n; i++)
 		members[i] = i;
-	sort_leaks = l;
-	qsort(members, gs->n, sizeof(*members), member_cmp);
+	qsort_r(members, gs->n, sizeof(*members), member_cmp, (void *)l);
 	for (size_t i = 0; i < gs->n; i++) {
-		if (i == 0 || group_key_cmp(members[i - 1], members[i]))
+		if (i == 0 || group_key_cmp(l, members[i - 1], members[i]))
 			groups[ngroups++] = (struct group){i, 0};
 		groups[ngroups - 1].n++;
 	}
-	sort_members = members;
-	qsort(groups, ngroups, sizeof(*groups), group_cmp);
+	struct group_sort gsort = {l, members};
+	qsort_r(groups, ngroups, sizeof(*groups), group_cmp, &gsort);
 	for (size_t k = 0; k < ngroups && (!max_groups || k < max_groups); k++) {
 		const struct group *grp = &groups[k];
 		const struct hc_go_goroutine *g = &gs->g[members[grp->first]];
@@ -417,8 +418,6 @@ struct suspect {
 	size_t npath;
 };
 
-static const struct hc_graph *sort_graph;
-
 static int suspect_cmp(const void *pa, const void *pb)
 {
 	const struct suspect *a = pa, *b = pb;
@@ -485,7 +484,6 @@ static struct hc_error *find_suspects(const struct hc_graph *g, double pct, stru
 	}
 	hc_array_free(first);
 	hc_array_free(next);
-	sort_graph = g;
 	qsort(s, ns, sizeof(*s), suspect_cmp);
 	*ret = s;
 	*n = ns;
@@ -727,10 +725,11 @@ struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags, double
 
 /* ---- triage: the first screen on a crash ---- */
 
-static int type_retained_cmp(const void *pa, const void *pb)
+static int type_retained_cmp(const void *pa, const void *pb, void *arg)
 {
-	const struct hc_type_info *a = &sort_graph->types[*(const uint32_t *)pa],
-				  *b = &sort_graph->types[*(const uint32_t *)pb];
+	const struct hc_graph *g = arg;
+	const struct hc_type_info *a = &g->types[*(const uint32_t *)pa],
+				  *b = &g->types[*(const uint32_t *)pb];
 	if (a->retained != b->retained)
 		return a->retained > b->retained ? -1 : 1;
 	return strcmp(a->name, b->name);
@@ -744,8 +743,7 @@ static size_t top_types(const struct hc_graph *g, uint32_t *out, size_t n)
 		return 0;
 	for (uint32_t t = 0; t < g->ntypes; t++)
 		all[t] = t;
-	sort_graph = g;
-	qsort(all, g->ntypes, sizeof(*all), type_retained_cmp);
+	qsort_r(all, g->ntypes, sizeof(*all), type_retained_cmp, (void *)g);
 	size_t k = n < g->ntypes ? n : g->ntypes;
 	memcpy(out, all, k * sizeof(*out));
 	free(all);
