@@ -65,6 +65,10 @@ static struct hc_error *find_exe(struct hc_program *prog, char **ret)
 		*ret = strdup(named);
 		return *ret ? NULL : &hc_enomem;
 	}
+	if (prog->core->from_stream)
+		return hc_error_format(HC_ERROR_NOT_FOUND,
+				       "cannot find the executable: the core names %s, which does not exist; give it as an argument",
+				       named);
 	char *core_copy = strdup(prog->core->path);
 	if (!core_copy)
 		return &hc_enomem;
@@ -430,6 +434,9 @@ static bool file_identity(struct hc_strbuf *out, const char *what, int fd, const
 
 bool hc_target_identity(const struct hc_program *prog, unsigned flags, struct hc_strbuf *out)
 {
+	/* A core read from a pipe cannot be recognised again. */
+	if (prog->core->from_stream)
+		return false;
 	if (!file_identity(out, "core", prog->core->fd, prog->core->path) ||
 	    !file_identity(out, "exe", prog->exe->fd, prog->exe->path) ||
 	    (prog->exe->debug.path &&
