@@ -270,6 +270,46 @@ static struct hc_error *check_header(struct hc_core *core)
 	return NULL;
 }
 
+/*
+ * The address ranges a truncated core lost (segment bytes past its end),
+ * merged, in address order: the first few with their sizes, then how many
+ * more and how many bytes in all.
+ */
+static void cut_ranges(const struct hc_core *core, struct hc_strbuf *out)
+{
+	uint64_t total = 0, lo = 0, hi = 0;
+	size_t nranges = 0, shown = 0;
+	/* Segments are in address order in every core seen; merge neighbours. */
+	for (size_t i = 0; i <= core->nloads; i++) {
+		const struct hc_core_segment *s = i < core->nloads ? &core->loads[i] : NULL;
+		if (s && s->present >= s->filesz)
+			continue;
+		uint64_t a = s ? s->vaddr + s->present : 0, b = s ? s->vaddr + s->filesz : 0;
+		if (s)
+			total += b - a;
+		if (s && nranges && a == hi) {
+			hi = b;
+			continue;
+		}
+		if (nranges && shown < 4) {
+			hc_strbuf_printf(out, "%s%#" PRIx64 "-%#" PRIx64 " (", shown ? ", " : "", lo, hi);
+			hc_strbuf_bytes(out, hi - lo);
+			hc_strbuf_puts(out, ")");
+			shown++;
+		}
+		if (!s)
+			break;
+		lo = a;
+		hi = b;
+		nranges++;
+	}
+	if (nranges > shown)
+		hc_strbuf_printf(out, " and %zu more ranges", nranges - shown);
+	hc_strbuf_puts(out, ", ");
+	hc_strbuf_bytes(out, total);
+	hc_strbuf_puts(out, " in all");
+}
+
 static struct hc_error *read_segments(struct hc_core *core, bool force,
 				      struct hc_warnings *warnings)
 {
@@ -350,15 +390,27 @@ static struct hc_error *read_segments(struct hc_core *core, bool force,
 				       "%s has no thread notes (NT_PRSTATUS); it is not a process core",
 				       core->path);
 	if (core->needed_size > core->size) {
+		struct hc_strbuf ranges;
+		hc_strbuf_init(&ranges);
+		cut_ranges(core, &ranges);
+		if (ranges.oom) {
+			hc_strbuf_deinit(&ranges);
+			return &hc_enomem;
+		}
+		struct hc_error *err = NULL;
 		if (!force)
-			return hc_error_format(HC_ERROR_BAD_DATA,
-					       "%s is truncated: it has %zu bytes but its segments need %" PRIu64
-					       " (--force reads what is there)",
-					       core->path, core->size, core->needed_size);
-		hc_warn(warnings,
-			"core is truncated: %zu of %" PRIu64
-			" bytes present; the rest reads as not saved",
-			core->size, core->needed_size);
+			err = hc_error_format(HC_ERROR_BAD_DATA,
+					      "%s is truncated: it has %zu bytes but its segments need %" PRIu64
+					      "; missing: %s (--force reads what is there)",
+					      core->path, core->size, core->needed_size, ranges.str);
+		else
+			hc_warn(warnings,
+				"core is truncated: %zu of %" PRIu64 " bytes present; missing: %s; "
+				"answers that need those bytes are incomplete, and each read of them "
+				"is named (\"was cut off when the core was truncated\")",
+				core->size, core->needed_size, ranges.str);
+		hc_strbuf_deinit(&ranges);
+		return err;
 	}
 	return NULL;
 }

@@ -25,6 +25,9 @@ struct hc_thread {
 struct hc_file_mapping {
 	uint64_t start, end, offset; /* offset in bytes */
 	const char *path;            /* into the note's data */
+	/* Which file it is, where the source says (a live process's maps). */
+	uint64_t dev, ino;
+	bool dev_ino_known;
 };
 
 struct hc_core_segment {
