@@ -10,6 +10,7 @@
 
 #include "debuginfo/debugfile.h"
 #include "debuginfo/dwarf_index.h"
+#include "glibc/glibc.h"
 #include "go/go.h"
 #include "go/go_stack.h"
 #include "graph/graph.h"
@@ -32,6 +33,11 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 	prog->open_flags = opts->flags;
 	prog->report_phases = HC_PHASES_OPEN;
 	if (opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
+		free(prog);
+		return &hc_enomem;
+	}
+	if (opts->debug_dirs && !(prog->debug_dirs = strdup(opts->debug_dirs))) {
+		free((char *)prog->cache_dir);
 		free(prog);
 		return &hc_enomem;
 	}
@@ -67,6 +73,8 @@ void hc_program_destroy(struct hc_program *prog)
 	hc_graph_destroy(prog->graph);
 	hc_pcln_destroy(prog->pcln);
 	hc_go_destroy(prog->go);
+	hc_glibc_destroy(prog->glibc);
+	free(prog->debug_dirs);
 	hc_dwarf_index_destroy(prog->dwarf);
 	hc_target_close(prog);
 	for (int i = 0; i < HC_NPHASES; i++)

@@ -19,6 +19,7 @@ struct hc_mapped_file {
 };
 
 struct hc_go;
+struct hc_glibc;
 struct hc_graph;
 
 /*
@@ -31,12 +32,14 @@ enum hc_phase {
 	HC_PHASE_HEAP,    /* the allocator's heap walk and statistics */
 	HC_PHASE_GRAPH,   /* the object graph */
 	HC_PHASE_PROFILE, /* the heap profile */
+	HC_PHASE_GOROUTINES, /* goroutines, their stacks and what blocks them */
 	HC_NPHASES
 };
 #define HC_PHASES_OPEN (1u << HC_PHASE_OPEN)
 #define HC_PHASES_HEAP (HC_PHASES_OPEN | 1u << HC_PHASE_HEAP)
 #define HC_PHASES_GRAPH (HC_PHASES_HEAP | 1u << HC_PHASE_GRAPH)
 #define HC_PHASES_PROFILE (HC_PHASES_HEAP | 1u << HC_PHASE_PROFILE)
+#define HC_PHASES_GOROUTINES (HC_PHASES_GRAPH | 1u << HC_PHASE_GOROUTINES) /* leaks need the graph */
 struct hc_dwarf_index;
 
 struct hc_program {
@@ -55,6 +58,8 @@ struct hc_program {
 	char *go_version;
 	struct hc_dwarf_index *dwarf;
 	struct hc_go *go;
+	struct hc_glibc *glibc; /* the glibc malloc heap, walked on first use */
+	char *debug_dirs;       /* where separate debug info is looked for (NULL: the default) */
 	struct hc_graph *graph;
 	struct hc_pcln *pcln;
 	struct hc_progress progress;
