@@ -512,6 +512,28 @@ struct stack_free {
 };
 
 /*
+ * Whether the singly linked list from @p x (each node's first word the
+ * next) comes round on itself, by Floyd's two pointers; *ret is a node of
+ * the cycle.  A list longer than any real one (2^20 nodes) counts as one.
+ * A node that cannot be read ends the list: the walk reports that.
+ */
+static bool list_cycle(struct hc_program *prog, uint64_t x, uint64_t *ret)
+{
+	uint64_t slow = x, fast = x;
+	for (uint32_t steps = 0; fast; steps++) {
+		if (!hc_memory_peek(&prog->mem, fast, &fast, 8) || !fast ||
+		    !hc_memory_peek(&prog->mem, fast, &fast, 8) ||
+		    !hc_memory_peek(&prog->mem, slow, &slow, 8))
+			return false;
+		if (fast == slow || steps >= 1u << 20) {
+			*ret = fast;
+			return fast != 0;
+		}
+	}
+	return false;
+}
+
+/*
  * The calling P of readmemstats_m: a crash core has none, so take the P of
  * the thread that crashed (the M whose procid is its tid), as the issue of
  * "which thread called" is settled by that thread.
@@ -616,6 +638,7 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	}
 
 	/* mstats.go:flushmcache for every P: releaseAll, then stackcache_clear. */
+	/* (A list that does not end, list_cycle() finds before it is walked.) */
 	struct stack_free *sf = NULL;
 	size_t nsf = 0, sfcap = 0;
 	uint64_t flush_alloc = 0;
@@ -681,9 +704,17 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 			uint64_t x;
 			memcpy(&x, mcbuf + L->mc_stackcache.off + order * L->stackfreelist_size +
 					   L->sf_list.off, 8);
-			for (int steps = 0; x; steps++) {
+			uint64_t at;
+			if (list_cycle(prog, x, &at)) {
+				hc_warn(&prog->warnings[HC_PHASE_HEAP],
+					"P %d's stack cache (order %" PRIu64 ") is a cyclic list "
+					"(0x%" PRIx64 " comes round again); its stacks are not counted",
+					i, order, at);
+				continue;
+			}
+			for (; x;) {
 				const struct hc_go_span *s = span_of(go, x);
-				if (!s || s->state != GO_SPAN_MANUAL || steps > 1 << 20) {
+				if (!s || s->state != GO_SPAN_MANUAL) {
 					hc_warn(&prog->warnings[HC_PHASE_HEAP],
 						"P %d's stack cache (order %" PRIu64
 						") holds 0x%" PRIx64 ", which is not in a stack span",

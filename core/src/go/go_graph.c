@@ -171,11 +171,15 @@ static uint32_t object_type(struct builder *b, struct type_mask *m, uint64_t slo
 		return m->type_id;
 	if (m->array_type_id == NONE) {
 		char *name;
-		if (asprintf(&name, "[]%s", m->name ? m->name : "?") < 0)
+		if (asprintf(&name, "[]%s", m->name ? m->name : "?") < 0) {
+			b->type_oom = true;
 			return m->type_id;
+		}
 		m->array_type_id = gb_add_type(b, m->rtype, name);
-		if (m->array_type_id == NONE)
+		if (m->array_type_id == NONE) {
+			b->type_oom = true;
 			return m->type_id;
+		}
 	}
 	return m->array_type_id;
 }
@@ -233,17 +237,23 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	if (hc_u64map_get(&b->mask_index, rtype, &v))
 		return (struct type_mask *)(uintptr_t)v;
 	/* A descriptor that does not decode is remembered as such too (0). */
-	if (!hc_u64map_put(&b->mask_index, rtype, 0))
+	if (!hc_u64map_put(&b->mask_index, rtype, 0)) {
+		b->type_oom = true;
 		return NULL;
+	}
 	const struct graph_layout *L = &b->L;
 	uint8_t t[256];
 	if (L->t_sizeof > sizeof(t) || !hc_memory_peek(&b->prog->mem, rtype, t, L->t_sizeof))
 		return NULL;
-	if (!hc_grow(&b->masks, &b->cap_masks, b->nmasks + 1, sizeof(*b->masks)))
+	if (!hc_grow(&b->masks, &b->cap_masks, b->nmasks + 1, sizeof(*b->masks))) {
+		b->type_oom = true;
 		return NULL;
+	}
 	struct type_mask *m = calloc(1, sizeof(*m));
-	if (!m)
+	if (!m) {
+		b->type_oom = true;
 		return NULL;
+	}
 	m->rtype = rtype;
 	m->array_type_id = NONE;
 	m->size = gl_get(t, L->t_size);
@@ -274,6 +284,8 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	if (gcdata) {
 		size_t n = (size_t)((m->ptrwords + 7) / 8);
 		m->bits = malloc(n ? n : 1);
+		if (!m->bits)
+			b->type_oom = true;
 		if (m->bits && !hc_memory_peek(&b->prog->mem, gcdata, m->bits, n)) {
 			free(m->bits);
 			m->bits = NULL;
@@ -304,12 +316,21 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 		b->g->conservative_notice = true;
 	if (!name && asprintf(&name, "type 0x%" PRIx64, rtype) < 0)
 		name = NULL;
-	m->name = name;
+	/* gb_add_type frees the name when it fails: the mask is then unusable. */
 	m->type_id = gb_add_type(b, rtype, name);
+	if (m->type_id == NONE) {
+		free(m->bits);
+		free(m);
+		b->type_oom = true;
+		return NULL;
+	}
+	m->name = name;
 	m->direct_iface = b->go->minor >= 26 ? tflag & TFLAG_DIRECT_IFACE : kind & KIND_DIRECT_IFACE;
 	b->masks[b->nmasks++] = m; /* owned from here */
-	if (!hc_u64map_put(&b->mask_index, rtype, (uint64_t)(uintptr_t)m))
+	if (!hc_u64map_put(&b->mask_index, rtype, (uint64_t)(uintptr_t)m)) {
+		b->type_oom = true;
 		return NULL;
+	}
 	return m;
 }
 
@@ -1531,6 +1552,51 @@ static const struct hc_graph_backend go_backend = {
 	.types = go_types,
 };
 
+static int more_bytes_first(const void *x, const void *y)
+{
+	const struct hc_type_info *a = *(const struct hc_type_info *const *)x;
+	const struct hc_type_info *c = *(const struct hc_type_info *const *)y;
+	return a->bytes != c->bytes ? (a->bytes < c->bytes ? 1 : -1)
+				    : (a->count < c->count) - (a->count > c->count);
+}
+
+/*
+ * The types whose objects were scanned conservatively, the biggest first
+ * (by the bytes of their objects), named in the warning.
+ */
+static void conservative_warn(struct builder *b, const struct hc_graph *g)
+{
+	const struct hc_type_info **types = calloc(b->nmasks + 1, sizeof(*types));
+	size_t n = 0;
+	for (size_t i = 0; types && i < b->nmasks; i++) {
+		const struct type_mask *m = b->masks[i];
+		if (!m->bits && m->ptrwords && m->type_id < g->ntypes && g->types[m->type_id].count)
+			types[n++] = &g->types[m->type_id];
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	if (types) {
+		qsort(types, n, sizeof(*types), more_bytes_first);
+		for (size_t i = 0; i < n && i < 3; i++) {
+			hc_strbuf_printf(&sb, "%s%s (%" PRIu64 " object%s, ", i ? ", " : ": ",
+					 types[i]->name ? types[i]->name : "?", types[i]->count,
+					 types[i]->count == 1 ? "" : "s");
+			hc_strbuf_bytes(&sb, types[i]->bytes);
+			hc_strbuf_puts(&sb, ")");
+		}
+		if (n > 3)
+			hc_strbuf_printf(&sb, " and %zu more", n - 3);
+	}
+	struct hc_warnings *w = &b->prog->warnings[HC_PHASE_GRAPH];
+	const char *what = "some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively";
+	if (!types || sb.oom)
+		hc_warn_oom(w, "%s (which types: out of memory)", what);
+	else
+		hc_warn(w, "%s%s", what, sb.str ? sb.str : "");
+	free(types);
+	hc_strbuf_deinit(&sb);
+}
+
 struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 {
 	if (prog->graph) {
@@ -1563,6 +1629,11 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	}
 	if (!err)
 		err = hc_graph_build(&go_backend, &b, threads, &prog->progress, &g);
+	if (!err && g->conservative_notice)
+		conservative_warn(&b, g);
+	if (!err && b.type_oom)
+		hc_warn_oom(&prog->warnings[HC_PHASE_GRAPH],
+			    "out of memory while decoding types: some objects are untyped or were scanned conservatively");
 	for (size_t i = 0; i < b.nmasks; i++) {
 		free(b.masks[i]->bits);
 		free(b.masks[i]);
@@ -1574,9 +1645,6 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	if (err)
 		return err;
 	missing_warn(&b);
-	if (g->conservative_notice)
-		hc_warn(&prog->warnings[HC_PHASE_GRAPH],
-			"some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively");
 	hc_go_graph_save(prog, g);
 	prog->graph = g;
 	*ret = g;

@@ -32,11 +32,8 @@ static const char *root_kind_name(enum hc_root_kind k)
 
 static void bytes_col(struct hc_strbuf *sb, uint64_t n, int width)
 {
-	struct hc_strbuf t;
-	hc_strbuf_init(&t);
-	hc_strbuf_bytes(&t, n);
-	hc_strbuf_printf(sb, "%*s", width, t.str ? t.str : "?");
-	hc_strbuf_deinit(&t);
+	char t[24];
+	hc_strbuf_printf(sb, "%*s", width, hc_bytes_text(n, t));
 }
 
 /* ---- types ---- */

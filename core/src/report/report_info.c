@@ -173,13 +173,10 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 		char p[4];
 		perms(p, s->flags);
 		const char *file = mapping_file(prog, s->vaddr);
-		struct hc_strbuf num;
-		hc_strbuf_init(&num);
-		hc_strbuf_bytes(&num, s->present);
+		char num[24];
 		hc_strbuf_printf(&sb, "  0x%016" PRIx64 " 0x%016" PRIx64 " %-4s %10s  %s\n",
-				 s->vaddr, s->vaddr + s->memsz, p,
-				 num.str ? num.str : "?", file ? file : "");
-		hc_strbuf_deinit(&num);
+				 s->vaddr, s->vaddr + s->memsz, p, hc_bytes_text(s->present, num),
+				 file ? file : "");
 	}
 	size_t nmissing = 0;
 	for (size_t i = 0; i < prog->nfiles; i++)

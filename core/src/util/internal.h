@@ -69,6 +69,8 @@ void hc_strbuf_printf(struct hc_strbuf *sb, const char *fmt, ...) HC_PRINTF(2, 3
 struct hc_error *hc_strbuf_finish(struct hc_strbuf *sb, char **ret);
 /** Human-readable byte count: "12.5 MiB", "840 B". */
 void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n);
+/** The same into @p buf, with no allocation (a column cannot run out of memory); returns buf. */
+const char *hc_bytes_text(uint64_t n, char buf[static 24]);
 
 /* ---- vectors ---- */
 

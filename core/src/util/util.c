@@ -88,12 +88,12 @@ struct hc_error *hc_strbuf_finish(struct hc_strbuf *sb, char **ret)
 	return NULL;
 }
 
-void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n)
+const char *hc_bytes_text(uint64_t n, char buf[static 24])
 {
 	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
 	if (n < 1024) {
-		hc_strbuf_printf(sb, "%" PRIu64 " B", n);
-		return;
+		snprintf(buf, 24, "%" PRIu64 " B", n);
+		return buf;
 	}
 	double v = (double)n / 1024.0;
 	size_t u = 0;
@@ -101,7 +101,14 @@ void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n)
 		v /= 1024.0;
 		u++;
 	}
-	hc_strbuf_printf(sb, "%.1f %s", v, units[u]);
+	snprintf(buf, 24, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n)
+{
+	char buf[24];
+	hc_strbuf_puts(sb, hc_bytes_text(n, buf));
 }
 
 bool hc_grow(void *arrp, size_t *cap, size_t need, size_t elem)
