@@ -760,9 +760,13 @@ static const struct hc_go_goroutine *crashed_goroutine(const struct hc_go_gorout
 	return NULL;
 }
 
-#define TRIAGE_FRAMES 16
+/* At most 60 lines: 3 of the runtime's, 24 of the crashed goroutine, 2 of
+ * counts, 7 of heap and types, 7 of suspects, 6 of leaks, 4 of warnings,
+ * and blank lines between. */
+#define TRIAGE_FRAMES 9
 #define TRIAGE_TYPES 5
-#define TRIAGE_SUSPECTS 3
+#define TRIAGE_SUSPECTS 2
+#define TRIAGE_WARNINGS 3
 #define TRIAGE_LEAKS 4
 #define TRIAGE_GROUPS 3
 
@@ -920,8 +924,11 @@ json_done:
 	if (l->ngroups > TRIAGE_LEAKS)
 		hc_strbuf_printf(&sb, "  ... %zu more groups\n", l->ngroups - TRIAGE_LEAKS);
 	size_t nwarn = hc_program_num_warnings(prog);
-	if (nwarn)
-		hc_strbuf_printf(&sb, "%zu warning%s (--json lists them)\n", nwarn, nwarn == 1 ? "" : "s");
+	for (size_t i = 0; i < nwarn && i < TRIAGE_WARNINGS; i++)
+		hc_strbuf_printf(&sb, "warning: %s\n", hc_program_warning(prog, i));
+	if (nwarn > TRIAGE_WARNINGS)
+		hc_strbuf_printf(&sb, "... %zu more warnings (--json lists them)\n",
+				 nwarn - TRIAGE_WARNINGS);
 	free_suspects(s, ns);
 	hc_go_leaks_destroy(l);
 	hc_go_crash_deinit(&crash);
