@@ -255,12 +255,21 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 		free(m);
 		return NULL;
 	}
-	if (tflag & TFLAG_GCMASK_ON_DEMAND) {
+	/* Go 1.22-1.23: a large object whose type has a GC program points to
+	 * a dummy type the runtime wrote outside the heap, with the program
+	 * unrolled into a mask and only Size_, PtrBytes, GCData and TFlag =
+	 * TFlagUnrolledBitmap set (mbitmap_allocheaders.go: heapSetType).  It
+	 * has no name: the object stays untyped here, scanned with the mask,
+	 * and the static type of a pointer to it names it (go_types.c).  The
+	 * same bit is TFlagGCMaskOnDemand from Go 1.24 on. */
+	bool unrolled = L->kind_gcprog && (tflag & TFLAG_UNROLLED_BITMAP);
+	if (L->kind_gcprog) {
+		if (kind & KIND_GCPROG)
+			gcdata = 0; /* a GC program, not a mask */
+	} else if (tflag & TFLAG_GCMASK_ON_DEMAND) {
 		/* type.go:getGCMask: GCData points to a slot the runtime fills lazily. */
 		if (!hc_memory_peek_u64(&b->prog->mem, gcdata, &gcdata))
 			gcdata = 0;
-	} else if (L->kind_gcprog && (kind & KIND_GCPROG)) {
-		gcdata = 0; /* a GC program, not a mask */
 	}
 	if (gcdata) {
 		size_t n = (size_t)((m->ptrwords + 7) / 8);
@@ -269,6 +278,15 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 			free(m->bits);
 			m->bits = NULL;
 		}
+	}
+	if (unrolled) {
+		if (!m->bits && m->ptrwords)
+			b->g->conservative_notice = true;
+		m->type_id = NONE;
+		b->masks[b->nmasks++] = m;
+		if (!hc_u64map_put(&b->mask_index, rtype, (uint64_t)(uintptr_t)m))
+			return NULL;
+		return m;
 	}
 	char *name = type_name(b, rtype, t);
 	Dwarf_Die die;
@@ -437,7 +455,7 @@ static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t ad
 	uint64_t seen;
 	bool known = hc_u64map_get(&b->mask_index, rtype, &seen);
 	struct type_mask *m = gb_type_mask(b, rtype);
-	if (m)
+	if (m && m->type_id != NONE) /* NONE: a GC program's unnamed dummy type */
 		b->g->type[id] = object_type(b, m, slot, large);
 	else if (!known && hc_u64map_get(&b->mask_index, rtype, &seen))
 		hc_warn(&b->prog->warnings,
