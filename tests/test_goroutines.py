@@ -50,6 +50,7 @@ class GoroutinesTest(unittest.TestCase):
                         printed += 1
                         frames = [(f["function"], f["file"], f["line"]) for f in g["frames"]]
                         self.assertEqual(frames, w["frames"], "goroutine %d" % goid)
+                        self.assertEqual(g["elided_frames"], w["elided"], "goroutine %d" % goid)
                     cb = g["created_by"]
                     cb = cb and (cb["function"], cb["file"], cb["line"], cb.get("goroutine", 0))
                     self.assertEqual(cb, w["created_by"], "goroutine %d" % goid)

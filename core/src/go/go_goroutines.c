@@ -524,6 +524,17 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 						(gs->nframes - w.cut) * sizeof(*gs->frames));
 					gs->nframes -= drop;
 				}
+				/* traceback.go:traceback1 prints the innermost
+				 * tracebackInnerFrames (50) logical frames and the
+				 * outermost tracebackOuterFrames (50), and says how
+				 * many it elided between. */
+				size_t n = gs->nframes - w.first;
+				if (n > 100) {
+					memmove(gs->frames + w.first + 50, gs->frames + gs->nframes - 50,
+						50 * sizeof(*gs->frames));
+					g.elided = n - 100;
+					gs->nframes = w.first + 100;
+				}
 				if (rest)
 					g.error = "its stack does not unwind to its first frame";
 				if (gs->nframes == w.first)

@@ -133,6 +133,7 @@ static json_object *goroutine_json(const struct hc_go_goroutines *gs,
 	add_or_null(o, "start", hc_go_start_json(gs, g, oom), oom);
 	add_or_null(o, "created_by", hc_go_created_json(gs, g, oom), oom);
 	hc_json_add(o, "frames", hc_go_frames_json(gs, g, oom), oom);
+	hc_json_add(o, "elided_frames", U64(g->elided), oom);
 	hc_json_add(o, "leaked", json_object_new_boolean(leaked), oom);
 	hc_json_add(o, "crashed", json_object_new_boolean(g->crashing), oom);
 	hc_json_add_string(o, "error", g->error, oom);
@@ -159,8 +160,10 @@ void hc_go_frames_text(struct hc_strbuf *sb, const struct hc_go_goroutines *gs,
 	size_t n = g->nframes;
 	for (size_t i = 0; i < n; i++) {
 		if (max && i == max && n > max + 1) {
-			hc_strbuf_printf(sb, "...%zu more frames...\n", n - max - 1);
+			hc_strbuf_printf(sb, "...%zu more frames...\n", n - max - 1 + g->elided);
 			i = n - 1; /* and the outermost */
+		} else if (g->elided && i == 50) {
+			hc_strbuf_printf(sb, "...%zu frames elided...\n", g->elided);
 		}
 		const struct hc_go_logical *f = &gs->frames[g->first_frame + i];
 		hc_go_print_name(sb, f->name);
