@@ -27,6 +27,42 @@ static void add_or_null(json_object *obj, const char *key, json_object *val, boo
 	}
 }
 
+/*
+ * The goroutines with which leaked, or, when the object graph cannot be
+ * built (a damaged heap), the goroutines alone with none marked leaked and
+ * a warning saying why: a crash's goroutines stand without its heap.
+ * *@p have_graph says which.
+ */
+static struct hc_error *leaks_or_goroutines(struct hc_program *prog, struct hc_go_leaks **ret,
+					    bool *have_graph)
+{
+	struct hc_error *err = hc_go_leaks_get(prog, ret);
+	*have_graph = !err;
+	if (!err || hc_error_code(err) == HC_ERROR_NO_MEMORY)
+		return err;
+	struct hc_go_goroutines *gs;
+	struct hc_error *e2 = hc_go_goroutines_get(prog, &gs);
+	if (e2) {
+		hc_error_destroy(e2);
+		return err;
+	}
+	struct hc_go_leaks *l = calloc(1, sizeof(*l));
+	if (l)
+		l->leaked = calloc(gs->n + 1, sizeof(*l->leaked));
+	if (!l || !l->leaked) {
+		free(l);
+		hc_go_goroutines_destroy(gs);
+		hc_error_destroy(err);
+		return &hc_enomem;
+	}
+	l->gs = gs;
+	hc_warn(&prog->warnings, "the heap could not be analysed, so no goroutine is judged leaked: %s",
+		hc_error_message(err));
+	hc_error_destroy(err);
+	*ret = l;
+	return NULL;
+}
+
 /* traceback.go:printFuncName: gopanic is "panic", a generic function's
  * shapes are "[...]". */
 void hc_go_print_name(struct hc_strbuf *sb, const char *name)
@@ -359,7 +395,8 @@ out:
 struct hc_error *hc_report_goroutines(struct hc_program *prog, unsigned flags, char **ret)
 {
 	struct hc_go_leaks *l;
-	struct hc_error *err = hc_go_leaks_get(prog, &l);
+	bool have_graph;
+	struct hc_error *err = leaks_or_goroutines(prog, &l, &have_graph);
 	if (err)
 		return err;
 	const struct hc_go_goroutines *gs = l->gs;
@@ -785,8 +822,10 @@ struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char 
 	struct suspect *s = NULL;
 	size_t ns = 0;
 	const double threshold = 10;
-	if ((err = hc_go_memstats(prog, &ms)) || (err = hc_go_leaks_get(prog, &l)) ||
-	    (err = hc_graph_get(prog, &g)) || (err = find_suspects(g, threshold, &s, &ns))) {
+	bool have_graph = false;
+	if ((err = hc_go_memstats(prog, &ms)) || (err = leaks_or_goroutines(prog, &l, &have_graph)) ||
+	    (have_graph && ((err = hc_graph_get(prog, &g)) ||
+			    (err = find_suspects(g, threshold, &s, &ns))))) {
 		free_suspects(s, ns);
 		hc_go_leaks_destroy(l);
 		hc_go_crash_deinit(&crash);
@@ -795,7 +834,7 @@ struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char 
 	const struct hc_go_goroutines *gs = l->gs;
 	const struct hc_go_goroutine *cg = crashed_goroutine(gs, &crash);
 	uint32_t types[TRIAGE_TYPES];
-	size_t ntypes = top_types(g, types, TRIAGE_TYPES);
+	size_t ntypes = g ? top_types(g, types, TRIAGE_TYPES) : 0;
 	char sigbuf[16];
 	if (flags & HC_REPORT_JSON) {
 		bool oom = false;
@@ -859,7 +898,10 @@ struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char 
 			json_object_array_add(ta, o);
 		}
 		hc_json_add(doc, "types", ta, &oom);
-		hc_json_add(doc, "suspects", suspects_json(g, s, ns, &oom), &oom);
+		if (g)
+			hc_json_add(doc, "suspects", suspects_json(g, s, ns, &oom), &oom);
+		else
+			hc_json_add(doc, "suspects", json_object_new_array(), &oom);
 		hc_json_add(doc, "leaks", leak_groups_json(l, &oom), &oom);
 json_done:
 		free_suspects(s, ns);
@@ -896,7 +938,8 @@ json_done:
 	hc_strbuf_puts(&sb, ", Sys ");
 	hc_strbuf_bytes(&sb, ms->Sys);
 	hc_strbuf_printf(&sb, ", %u GCs\n", ms->NumGC);
-	hc_strbuf_puts(&sb, "top types by retained:\n");
+	if (ntypes)
+		hc_strbuf_puts(&sb, "top types by retained:\n");
 	for (size_t i = 0; i < ntypes; i++) {
 		const struct hc_type_info *t = &g->types[types[i]];
 		hc_strbuf_puts(&sb, "  ");
@@ -906,8 +949,10 @@ json_done:
 		hc_strbuf_puts(&sb, ")\n");
 	}
 	hc_strbuf_puts(&sb, "\n");
-	suspects_text(&sb, g, s, ns, threshold, TRIAGE_SUSPECTS);
-	hc_strbuf_puts(&sb, "\n");
+	if (g) {
+		suspects_text(&sb, g, s, ns, threshold, TRIAGE_SUSPECTS);
+		hc_strbuf_puts(&sb, "\n");
+	}
 	hc_strbuf_printf(&sb, "leaked goroutines: %zu in %zu group%s%s\n", l->nleaked, l->ngroups,
 			 l->ngroups == 1 ? "" : "s", l->ngroups ? " (heapcore leaks tells more)" : "");
 	for (size_t i = 0; i < l->ngroups && i < TRIAGE_LEAKS; i++) {
