@@ -921,6 +921,8 @@ json_done:
 	} else if (crash.signal) {
 		hc_strbuf_printf(&sb, "killed by %s\n", hc_signal_name(crash.signal, sigbuf));
 	}
+	if (!cg && (crash.fatal || crash.panic))
+		hc_strbuf_puts(&sb, "\nno goroutine was running on the thread that took the signal\n");
 	if (cg) {
 		hc_strbuf_printf(&sb, "\ngoroutine %" PRIu64 " ", cg->goid);
 		header(&sb, cg, l->leaked[(size_t)(cg - gs->g)], true);
