@@ -314,7 +314,9 @@ HC_PUBLIC struct hc_error *hc_report_object(struct hc_program *prog, unsigned fl
  * first (HC_REPORT_ALL: each goroutine on its own, as Go prints it);
  * HC_REPORT_JSON: {"goroutines": [{"id", "status", "wait_minutes",
  * "locked_to_thread", "stack_bytes", "start", "created_by", "frames",
- * "leaked", "crashed", "error"}], "counts", "leaked", "warnings"}.  A
+ * "elided_frames", "leaked", "crashed", "error"}], "counts", "leaked",
+ * "warnings"}; over 100 frames, the innermost and outermost 50, as Go
+ * prints them.  A
  * goroutine whose g or stack is damaged is listed with the reason in
  * "error"; the rest stand.
  */
