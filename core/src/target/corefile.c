@@ -142,7 +142,7 @@ static struct hc_error *parse_file_note(struct hc_core *core,
 	return NULL;
 }
 
-static void parse_auxv(struct hc_core *core, const uint8_t *desc, size_t size)
+void hc_core_parse_auxv(struct hc_core *core, const uint8_t *desc, size_t size)
 {
 	core->has_auxv = true;
 	for (size_t off = 0; off + 16 <= size; off += 16) {
@@ -191,7 +191,7 @@ static struct hc_error *parse_notes(struct hc_core *core, const uint8_t *p,
 			core->signal = (int)get_u32(desc);
 			core->si_code = (int)get_u32(desc + 8);
 		} else if (is_core && type == NT_AUXV) {
-			parse_auxv(core, desc, descsz);
+			hc_core_parse_auxv(core, desc, descsz);
 		} else if (is_core && type == NT_FILE) {
 			err = parse_file_note(core, desc, descsz);
 		}
@@ -558,6 +558,7 @@ void hc_core_close(struct hc_core *core)
 	if (core->fd >= 0)
 		close(core->fd);
 	hc_input_image_free(&core->owned);
+	free(core->strings);
 	free(core->loads);
 	free(core->threads);
 	free(core->files);
