@@ -10,6 +10,7 @@
 
 #include "debuginfo/debugfile.h"
 #include "debuginfo/dwarf_index.h"
+#include "glibc/glibc.h"
 #include "go/go.h"
 #include "go/go_stack.h"
 #include "graph/graph.h"
@@ -33,6 +34,11 @@ static struct hc_error *program_open(const char *core_path, int pid,
 	prog->open_flags = opts->flags;
 	/* A live process changes: its analyses are never kept. */
 	if (core_path && opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
+		free(prog);
+		return &hc_enomem;
+	}
+	if (opts->debug_dirs && !(prog->debug_dirs = strdup(opts->debug_dirs))) {
+		free((char *)prog->cache_dir);
 		free(prog);
 		return &hc_enomem;
 	}
@@ -94,6 +100,8 @@ void hc_program_destroy(struct hc_program *prog)
 	hc_graph_destroy(prog->graph);
 	hc_pcln_destroy(prog->pcln);
 	hc_go_destroy(prog->go);
+	hc_glibc_destroy(prog->glibc);
+	free(prog->debug_dirs);
 	hc_dwarf_index_destroy(prog->dwarf);
 	hc_target_close(prog);
 	hc_warnings_deinit(&prog->warnings);

@@ -96,49 +96,60 @@ static struct hc_error *parse_prstatus(struct hc_core *core,
 	return NULL;
 }
 
+/*
+ * The NT_FILE table: which file backs each file mapping, at which offset.
+ * The table is built in a local array and handed to @p core only whole, so
+ * that a note rejected half-way leaves nothing behind; the error says what
+ * is wrong with the note, for a warning.
+ */
 static struct hc_error *parse_file_note(struct hc_core *core,
 					const uint8_t *desc, size_t size)
 {
 	if (size < 16)
-		return hc_error_format(HC_ERROR_BAD_DATA,
-				       "%s: NT_FILE note is too short", core->path);
+		return hc_error_create(HC_ERROR_BAD_DATA, "it is too short");
 	uint64_t count = get_u64(desc), page = get_u64(desc + 8);
 	if (count > (size - 16) / 24)
 		return hc_error_format(HC_ERROR_BAD_DATA,
-				       "%s: NT_FILE note claims %" PRIu64
-				       " files but has room for %zu",
-				       core->path, count, (size - 16) / 24);
+				       "it claims %" PRIu64 " files but has room for %zu",
+				       count, (size - 16) / 24);
 	if (count == 0)
 		return NULL;
-	core->files = calloc(count, sizeof(*core->files));
-	if (!core->files)
+	struct hc_file_mapping *files = calloc(count, sizeof(*files));
+	if (!files)
 		return &hc_enomem;
+	struct hc_error *err = NULL;
 	const char *names = (const char *)desc + 16 + count * 24;
 	const char *end = (const char *)desc + size;
 	for (uint64_t i = 0; i < count; i++) {
 		const uint8_t *e = desc + 16 + i * 24;
 		const char *nul = memchr(names, '\0', (size_t)(end - names));
-		if (!nul)
-			return hc_error_format(HC_ERROR_BAD_DATA,
-					       "%s: NT_FILE note's names are cut short",
-					       core->path);
-		struct hc_file_mapping *f = &core->files[i];
+		if (!nul) {
+			err = hc_error_create(HC_ERROR_BAD_DATA, "its names are cut short");
+			break;
+		}
+		struct hc_file_mapping *f = &files[i];
 		f->start = get_u64(e);
 		f->end = get_u64(e + 8);
-		if (page && get_u64(e + 16) > UINT64_MAX / page)
-			return hc_error_format(HC_ERROR_BAD_DATA,
-					       "%s: NT_FILE entry %" PRIu64
-					       " has an impossible offset",
-					       core->path, i);
+		if (page && get_u64(e + 16) > UINT64_MAX / page) {
+			err = hc_error_format(HC_ERROR_BAD_DATA,
+					      "entry %" PRIu64 " has an impossible offset", i);
+			break;
+		}
 		f->offset = get_u64(e + 16) * page;
 		f->path = names;
-		if (f->end < f->start)
-			return hc_error_format(HC_ERROR_BAD_DATA,
-					       "%s: NT_FILE entry %s ends before it starts",
-					       core->path, names);
+		if (f->end < f->start) {
+			err = hc_error_format(HC_ERROR_BAD_DATA,
+					      "entry %" PRIu64 " ends before it starts", i);
+			break;
+		}
 		names = nul + 1;
-		core->nfiles++;
 	}
+	if (err) {
+		free(files);
+		return err;
+	}
+	core->files = files;
+	core->nfiles = count;
 	return NULL;
 }
 
@@ -160,45 +171,89 @@ void hc_core_parse_auxv(struct hc_core *core, const uint8_t *desc, size_t size)
 	}
 }
 
+/*
+ * The kernel writes one note segment, with one NT_PRPSINFO, NT_SIGINFO,
+ * NT_AUXV and NT_FILE note and one NT_PRSTATUS per thread (binfmt_elf.c,
+ * fill_note_info).  A crafted or damaged core may hold several segments or
+ * repeat a note: threads are gathered from every segment, and of the
+ * process-wide notes the first is used and each repeat is a warning.  A note
+ * whose sizes run past its segment ends that segment's notes, with a
+ * warning; what came before it is kept.
+ */
+enum { SEEN_PRPSINFO = 1, SEEN_SIGINFO = 2, SEEN_AUXV = 4, SEEN_FILE = 8 };
+
+static bool first_note(unsigned *seen, unsigned which, const char *name,
+		       struct hc_warnings *warnings)
+{
+	if (!(*seen & which)) {
+		*seen |= which;
+		return true;
+	}
+	hc_warn(warnings, "core has more than one %s note; only the first is used", name);
+	return false;
+}
+
 static struct hc_error *parse_notes(struct hc_core *core, const uint8_t *p,
-				    size_t size)
+				    size_t size, unsigned *seen,
+				    struct hc_warnings *warnings)
 {
 	size_t off = 0;
 	while (off + 12 <= size) {
 		uint32_t namesz = get_u32(p + off), descsz = get_u32(p + off + 4),
 			 type = get_u32(p + off + 8);
 		size_t name_off = off + 12;
-		size_t desc_off = name_off + ((namesz + 3u) & ~(size_t)3);
-		if (desc_off > size || descsz > size - desc_off)
-			return hc_error_format(HC_ERROR_BAD_DATA,
-					       "%s: a note runs past the end of its segment",
-					       core->path);
+		/* In size_t: a 32-bit sum would wrap for sizes near 4 GiB. */
+		size_t desc_off = name_off + (((size_t)namesz + 3) & ~(size_t)3);
+		if (desc_off > size || descsz > size - desc_off) {
+			hc_warn(warnings,
+				"a note at byte %zu of the core's note segment runs past the segment's %zu bytes; the notes from there on are ignored",
+				off, size);
+			return NULL;
+		}
 		const char *name = (const char *)p + name_off;
 		const uint8_t *desc = p + desc_off;
 		bool is_core = namesz == 5 && memcmp(name, "CORE", 5) == 0;
-		bool is_linux = namesz == 6 && memcmp(name, "LINUX", 6) == 0;
 		struct hc_error *err = NULL;
 		if (is_core && type == NT_PRSTATUS) {
 			err = parse_prstatus(core, desc, descsz);
-		} else if (is_core && type == NT_PRPSINFO &&
-			   descsz >= PRPSINFO_SIZE) {
-			core->has_prpsinfo = true;
-			core->pid = (int32_t)get_u32(desc + PRPSINFO_PID);
-			memcpy(core->fname, desc + PRPSINFO_FNAME, 16);
-			memcpy(core->psargs, desc + PRPSINFO_PSARGS, 80);
-		} else if (is_core && type == NT_SIGINFO && descsz >= 12) {
-			core->has_siginfo = true;
-			core->signal = (int)get_u32(desc);
-			core->si_code = (int)get_u32(desc + 8);
+		} else if (is_core && type == NT_PRPSINFO) {
+			if (descsz < PRPSINFO_SIZE)
+				hc_warn(warnings, "the core's NT_PRPSINFO note has %" PRIu32
+					" bytes, not %d; the process name is unknown",
+					descsz, PRPSINFO_SIZE);
+			else if (first_note(seen, SEEN_PRPSINFO, "NT_PRPSINFO", warnings)) {
+				core->has_prpsinfo = true;
+				core->pid = (int32_t)get_u32(desc + PRPSINFO_PID);
+				memcpy(core->fname, desc + PRPSINFO_FNAME, 16);
+				memcpy(core->psargs, desc + PRPSINFO_PSARGS, 80);
+			}
+		} else if (is_core && type == NT_SIGINFO) {
+			if (descsz < 12)
+				hc_warn(warnings, "the core's NT_SIGINFO note has %" PRIu32
+					" bytes, too few for a siginfo", descsz);
+			else if (first_note(seen, SEEN_SIGINFO, "NT_SIGINFO", warnings)) {
+				core->has_siginfo = true;
+				core->signal = (int)get_u32(desc);
+				core->si_code = (int)get_u32(desc + 8);
+			}
 		} else if (is_core && type == NT_AUXV) {
-			hc_core_parse_auxv(core, desc, descsz);
+			if (first_note(seen, SEEN_AUXV, "NT_AUXV", warnings))
+				hc_core_parse_auxv(core, desc, descsz);
 		} else if (is_core && type == NT_FILE) {
-			err = parse_file_note(core, desc, descsz);
+			if (first_note(seen, SEEN_FILE, "NT_FILE", warnings)) {
+				err = parse_file_note(core, desc, descsz);
+				if (err && err != &hc_enomem) {
+					hc_warn(warnings,
+						"the core's NT_FILE note is ignored (%s): the files the process mapped are unknown",
+						hc_error_message(err));
+					hc_error_destroy(err);
+					err = NULL;
+				}
+			}
 		}
-		(void)is_linux;
 		if (err)
 			return err;
-		off = desc_off + ((descsz + 3u) & ~(size_t)3);
+		off = desc_off + (((size_t)descsz + 3) & ~(size_t)3);
 	}
 	return NULL;
 }
@@ -336,6 +391,7 @@ static struct hc_error *read_segments(struct hc_core *core, bool force,
 	if (!core->loads)
 		return &hc_enomem;
 	bool have_notes = false;
+	unsigned seen = 0;
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(core->elf, (int)i, &ph))
@@ -356,7 +412,7 @@ static struct hc_error *read_segments(struct hc_core *core, bool force,
 						       core->path, ph.p_offset + ph.p_filesz,
 						       core->size);
 			struct hc_error *err = parse_notes(
-				core, core->image + ph.p_offset, ph.p_filesz);
+				core, core->image + ph.p_offset, ph.p_filesz, &seen, warnings);
 			if (err)
 				return err;
 			have_notes = true;
