@@ -231,7 +231,10 @@ static struct hc_error *parse_notes(struct hc_core *core, const uint8_t *p,
 			if (descsz < 12)
 				hc_warn(warnings, "the core's NT_SIGINFO note has %" PRIu32
 					" bytes, too few for a siginfo", descsz);
-			else if (first_note(seen, SEEN_SIGINFO, "NT_SIGINFO", warnings)) {
+			/* gdb's gcore writes one per thread, after its NT_PRSTATUS: the
+			 * first is the first thread's, as the kernel's only one is. */
+			else if (!(*seen & SEEN_SIGINFO)) {
+				*seen |= SEEN_SIGINFO;
 				core->has_siginfo = true;
 				core->signal = (int)get_u32(desc);
 				core->si_code = (int)get_u32(desc + 8);
