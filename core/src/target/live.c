@@ -283,6 +283,78 @@ static int read_remote(struct snapshot *s, uint64_t addr, uint8_t *buf, size_t n
 	return 0;
 }
 
+/* Copy whole pages, page by page: how many leading bytes could be read. */
+static uint64_t copy_pages(struct snapshot *s, uint64_t addr, uint64_t len, uint8_t *out)
+{
+	uint64_t p = 0;
+	while (p < len && read_remote(s, addr + p, out + p, len - p < PAGE ? (size_t)(len - p) : PAGE) == 0)
+		p += PAGE;
+	return p < len ? p : len;
+}
+
+#define BATCH 1024       /* iovecs per process_vm_readv (IOV_MAX) */
+#define PAGEMAP_CHUNK 32768 /* pagemap entries read at once (128 MiB of memory) */
+
+/*
+ * Anonymous memory: the runs of pages that hold data (present or swapped,
+ * says /proc/PID/pagemap), read in batches of up to BATCH runs per
+ * process_vm_readv; the rest is left zero.  False when pagemap cannot say.
+ */
+static bool copy_sparse(struct snapshot *s, uint64_t addr, uint64_t len, uint8_t *out,
+			uint64_t *ret)
+{
+	static __thread uint64_t entries[PAGEMAP_CHUNK];
+	struct iovec local[BATCH], remote[BATCH];
+	uint64_t npages = len / PAGE;
+	for (uint64_t first = 0; first < npages;) {
+		uint64_t n = npages - first < PAGEMAP_CHUNK ? npages - first : PAGEMAP_CHUNK;
+		ssize_t got = pread(s->pagemap, entries, n * 8, (off_t)((addr / PAGE + first) * 8));
+		if (got != (ssize_t)(n * 8))
+			return false;
+		size_t nio = 0;
+		uint64_t batch_bytes = 0;
+		for (uint64_t k = 0; k <= n; k++) {
+			bool last = k == n;
+			if (!last && entries[k] >> 62 != 0) {
+				uint64_t a = addr + (first + k) * PAGE;
+				if (nio && (uint64_t)(uintptr_t)remote[nio - 1].iov_base + remote[nio - 1].iov_len == a) {
+					remote[nio - 1].iov_len += PAGE;
+					local[nio - 1].iov_len += PAGE;
+				} else {
+					remote[nio] = (struct iovec){(void *)(uintptr_t)a, PAGE};
+					local[nio] = (struct iovec){out + (a - addr), PAGE};
+					nio++;
+				}
+				batch_bytes += PAGE;
+				if (nio < BATCH)
+					continue;
+			}
+			if (!nio || (!last && nio < BATCH && entries[k] >> 62 == 0))
+				continue;
+			ssize_t r = s->access ? -1
+				    : process_vm_readv(s->pid, local, nio, remote, nio, 0);
+			if (r != (ssize_t)batch_bytes) {
+				/* Run by run, so that an unreadable page ends the copy there. */
+				for (size_t i = 0; i < nio; i++) {
+					uint64_t a = (uint64_t)(uintptr_t)remote[i].iov_base;
+					if (read_remote(s, a, local[i].iov_base, remote[i].iov_len) == 0)
+						continue;
+					uint64_t done = copy_pages(s, a, remote[i].iov_len, local[i].iov_base);
+					if (done < remote[i].iov_len) {
+						*ret = a - addr + done;
+						return true;
+					}
+				}
+			}
+			nio = 0;
+			batch_bytes = 0;
+		}
+		first += n;
+	}
+	*ret = len;
+	return true;
+}
+
 /*
  * Copy [addr, addr + len) into @p out; for anonymous memory only the pages
  * that hold something.  Returns how many leading bytes were copied (a page
@@ -291,37 +363,12 @@ static int read_remote(struct snapshot *s, uint64_t addr, uint8_t *buf, size_t n
 static uint64_t copy_range(struct snapshot *s, uint64_t addr, uint64_t len, bool anonymous,
 			   uint8_t *out)
 {
-	uint64_t done = 0;
-	while (done < len) {
-		uint64_t run = len - done;
-		if (run > (64u << 20))
-			run = 64u << 20;
-		bool skip = false;
-		if (anonymous && s->pagemap >= 0) {
-			/* The longest run of pages that all hold, or all lack, data. */
-			uint64_t entries[512];
-			uint64_t npages = run / PAGE < 512 ? run / PAGE : 512;
-			ssize_t got = pread(s->pagemap, entries, npages * 8,
-					    (off_t)((addr + done) / PAGE * 8));
-			if (got == (ssize_t)(npages * 8) && npages) {
-				bool has = entries[0] >> 62 != 0;
-				uint64_t k = 1;
-				while (k < npages && (entries[k] >> 62 != 0) == has)
-					k++;
-				run = k * PAGE;
-				skip = !has;
-			}
-		}
-		if (!skip && read_remote(s, addr + done, out + done, (size_t)run) != 0) {
-			/* Page by page, to keep what can be read. */
-			uint64_t p = 0;
-			while (p < run && read_remote(s, addr + done + p, out + done + p, PAGE) == 0)
-				p += PAGE;
-			return done + p;
-		}
-		done += run;
-	}
-	return done;
+	uint64_t done;
+	if (anonymous && s->pagemap >= 0 && len % PAGE == 0 && copy_sparse(s, addr, len, out, &done))
+		return done;
+	if (read_remote(s, addr, out, (size_t)len) == 0)
+		return len;
+	return copy_pages(s, addr, len, out);
 }
 
 struct mapping {
