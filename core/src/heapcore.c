@@ -16,13 +16,14 @@
 #include "graph/graph.h"
 #include "target/program.h"
 
-struct hc_error *hc_program_open(const char *core_path, const struct hc_open_options *opts,
-				 struct hc_program **ret)
+/* Open a program on @p core_path, or (core_path NULL) on process @p pid. */
+static struct hc_error *program_open(const char *core_path, int pid,
+				     const struct hc_process_access *access,
+				     const struct hc_open_options *opts, struct hc_program **ret)
 {
 	static const struct hc_open_options defaults;
-	if (!core_path || !ret)
-		return hc_error_create(HC_ERROR_INVALID_ARGUMENT,
-				       "no core file given");
+	if (!ret)
+		return hc_error_create(HC_ERROR_INVALID_ARGUMENT, "no result pointer given");
 	if (!opts)
 		opts = &defaults;
 	struct hc_program *prog = calloc(1, sizeof(*prog));
@@ -32,7 +33,8 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 	prog->progress.arg = opts->progress_arg;
 	prog->open_flags = opts->flags;
 	prog->report_phases = HC_PHASES_OPEN;
-	if (opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
+	/* A live process changes: its analyses are never kept. */
+	if (core_path && opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
 		free(prog);
 		return &hc_enomem;
 	}
@@ -41,7 +43,9 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 		free(prog);
 		return &hc_enomem;
 	}
-	struct hc_error *err = hc_target_open(prog, core_path, opts->exe_path, opts->flags);
+	struct hc_error *err = core_path
+		? hc_target_open(prog, core_path, opts->exe_path, opts->flags)
+		: hc_target_open_pid(prog, pid, access, opts->exe_path, opts->flags);
 	if (!err) {
 		struct hc_debug_search s = {.symbols = opts->symbols_path,
 					    .debug_dirs = opts->debug_dirs,
@@ -56,6 +60,30 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 	hc_go_read_version(prog);
 	*ret = prog;
 	return NULL;
+}
+
+struct hc_error *hc_program_open(const char *core_path, const struct hc_open_options *opts,
+				 struct hc_program **ret)
+{
+	if (!core_path)
+		return hc_error_create(HC_ERROR_INVALID_ARGUMENT, "no core file given");
+	return program_open(core_path, 0, NULL, opts, ret);
+}
+
+struct hc_error *hc_program_open_pid(int pid, const struct hc_open_options *opts,
+				     struct hc_program **ret)
+{
+	return program_open(NULL, pid, NULL, opts, ret);
+}
+
+struct hc_error *hc_program_open_process(int pid, const struct hc_process_access *access,
+					 const struct hc_open_options *opts,
+					 struct hc_program **ret)
+{
+	if (!access || !access->read || !access->threads || !access->nthreads)
+		return hc_error_create(HC_ERROR_INVALID_ARGUMENT,
+				       "no memory reader or no threads given for the process");
+	return program_open(NULL, pid, access, opts, ret);
 }
 
 struct hc_error *hc_program_open_core(const char *core_path,
