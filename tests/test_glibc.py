@@ -105,5 +105,54 @@ class TestGlibcStats(unittest.TestCase):
         self.assertIn("(main_arena)", out)
 
 
+class TestGlibcGraph(unittest.TestCase):
+    def test_leaks_are_the_lost_blocks(self):
+        # The blocks each program lost on purpose, and nothing else: same
+        # count, bytes, and (type, usable size) groups.
+        for fx in fixtures(allocator="glibc"):
+            with self.subTest(fx=fx):
+                doc, _ = run_json("leaks", "--json", "--top", "0", fx.core)
+                lost = fx.truth["leaked"]
+                lo = doc["leaked_objects"]
+                self.assertEqual(lo["count"], len(lost))
+                self.assertEqual(lo["bytes"], sum(e["usable_size"] for e in lost))
+                want = {}
+                for e in lost:
+                    key = (e.get("type") or None, e["usable_size"])
+                    want[key] = want.get(key, 0) + 1
+                got = {(g["type"], g["size"]): g["count"] for g in lo["groups"]}
+                self.assertEqual(got, want)
+                for g in lo["groups"]:
+                    self.assertEqual(g["bytes"], g["count"] * g["size"])
+
+    def test_leaked_blocks_have_no_path(self):
+        fx = fixtures("cshapes", allocator="glibc")[0]
+        for e in fx.truth["leaked"][:3]:
+            status, _, err = run("path", hex(e["address"]), fx.core, check=False)
+            self.assertEqual(status, 2, err)
+            self.assertIn("not reachable", err)
+
+    def test_cxx_types_from_vtables(self):
+        # cxxshapes/main.cc: kCircles + kLostCircles circles, kSquares
+        # squares, one Registry<int>, two Nodes, 12 + 13 Workers.
+        fx = fixtures("cxxshapes", allocator="glibc")[0]
+        doc, _ = run_json("types", "--json", "--top", "0", fx.core)
+        counts = {t["type"]: t["count"] for t in doc["types"]}
+        self.assertEqual(counts.get("shapes::Circle"), 25 + 6)
+        self.assertEqual(counts.get("shapes::Square"), 17)
+        self.assertEqual(counts.get("Registry<int>"), 1)
+        self.assertEqual(counts.get("Node"), 2)
+        self.assertEqual(counts.get("Worker"), 25)
+
+    def test_roots_name_globals_and_threads(self):
+        fx = fixtures("cshapes", allocator="glibc")[0]
+        doc, _ = run_json("roots", "--json", "--top", "0", fx.core)
+        names = [r["root"] if "root" in r else r["name"] for r in doc["roots"]]
+        for want in ("kept_main", "kept_thread", "list_head"):
+            self.assertIn(want, names)
+        self.assertTrue(any(n.endswith(" stack") for n in names))
+        self.assertTrue(any(n.endswith(" TLS") for n in names))
+
+
 if __name__ == "__main__":
     unittest.main()

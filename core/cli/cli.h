@@ -102,5 +102,6 @@ int cmd_path(int argc, char **argv);
 int cmd_object(int argc, char **argv);
 int cmd_pprof(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_leaks(int argc, char **argv);
 
 #endif /* HC_CLI_H */

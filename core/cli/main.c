@@ -18,6 +18,7 @@ static const struct cli_command commands[] = {
 	{"object", cmd_object, "one object: type, size, retained, pointers, referrers"},
 	{"pprof", cmd_pprof, "a heap profile for go tool pprof, as the program would have written it"},
 	{"diff", cmd_diff, "what changed between two cores of one executable"},
+	{"leaks", cmd_leaks, "blocks in use that nothing reaches (glibc malloc)"},
 };
 
 static void usage(FILE *f)

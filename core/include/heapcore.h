@@ -301,6 +301,16 @@ HC_PUBLIC struct hc_error *hc_report_path(struct hc_program *prog, unsigned flag
 HC_PUBLIC struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags,
 					    uint64_t address, char **ret);
 
+/**
+ * Leaks: the objects in use that no root reaches, grouped by type and size,
+ * the most bytes first; with HC_REPORT_JSON, {"leaked_objects": {"count",
+ * "bytes", "groups": [{"type", "size", "count", "bytes"}]}, "warnings"}.
+ * For glibc malloc, size is the block's usable size (malloc_usable_size())
+ * and type is null for blocks without a C++ vtable.
+ */
+HC_PUBLIC struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags,
+					   size_t top, char **ret);
+
 /** The profiles hc_report_pprof() writes. */
 enum hc_pprof_kind {
 	/**

@@ -53,6 +53,8 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 		return err;
 	}
 	hc_go_read_version(prog);
+	if (!prog->go_version && hc_glibc_present(prog))
+		prog->graph_get = hc_glibc_graph_get;
 	*ret = prog;
 	return NULL;
 }
