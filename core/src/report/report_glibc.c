@@ -336,15 +336,3 @@ struct hc_error *hc_report_glibc_leaks(struct hc_program *prog, unsigned flags, 
 	hc_text_warnings(&sb, prog);
 	return hc_strbuf_finish(&sb, ret);
 }
-
-/*
- * `leaks` for every allocator: glibc's here; another backend's leaks
- * report is dispatched from here when it has one.
- */
-struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags, size_t top, char **ret)
-{
-	if (!prog->go_version && hc_glibc_present(prog))
-		return hc_report_glibc_leaks(prog, flags, top, ret);
-	return hc_error_create(HC_ERROR_UNSUPPORTED,
-			       "leaks: this build of heapcore finds leaks in glibc malloc heaps only");
-}
