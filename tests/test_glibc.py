@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import unittest
 
-from heapcore_test import fixtures, run, run_json
+from heapcore_test import SANITIZE, fixtures, run, run_gdb, run_json
 
 MALLINFO2 = ["arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
              "fsmblks", "uordblks", "fordblks", "keepcost"]
@@ -152,6 +152,27 @@ class TestGlibcGraph(unittest.TestCase):
             self.assertIn(want, names)
         self.assertTrue(any(n.endswith(" stack") for n in names))
         self.assertTrue(any(n.endswith(" TLS") for n in names))
+
+
+@unittest.skipIf(SANITIZE, "gdb cannot load an ASan-instrumented library")
+class TestGlibcGdb(unittest.TestCase):
+    def test_gdb_text_is_cli_text(self):
+        for fx in fixtures(allocator="glibc"):
+            cmds = (("heap-stats", ["stats"]), ("heap-stats --json", ["stats", "--json"]),
+                    ("heap-leaks --json", ["leaks", "--json"]),
+                    ("heap-types --top 0", ["types", "--top", "0"]),
+                    ("heap-roots", ["roots"]))
+            outs, err = run_gdb([fx.exe, fx.core], [c for c, _ in cmds])
+            for (gdb_cmd, cli), got in zip(cmds, outs):
+                with self.subTest(fx=fx, cmd=gdb_cmd):
+                    _, want, _ = run(*cli, fx.core, fx.exe)
+                    self.assertEqual(got, want, err)
+        # ADDR is a gdb expression: a kept list node, by its global.
+        fx = fixtures("cshapes", allocator="glibc")[0]
+        outs, err = run_gdb([fx.exe, fx.core], ["heap-path list_head", "p/x (long)list_head"])
+        addr = outs[1].split("=")[-1].strip()
+        _, want, _ = run("path", addr, fx.core, fx.exe)
+        self.assertEqual(outs[0], want, err)
 
 
 if __name__ == "__main__":
