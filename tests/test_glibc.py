@@ -2,7 +2,10 @@
 mallinfo2() each program stored before it aborted (glibc's own count),
 malloc_info()'s per-arena XML, and the blocks it lost on purpose."""
 import os
+import re
 import shutil
+import struct
+import subprocess
 import tempfile
 import unittest
 
@@ -152,6 +155,86 @@ class TestGlibcGraph(unittest.TestCase):
             self.assertIn(want, names)
         self.assertTrue(any(n.endswith(" stack") for n in names))
         self.assertTrue(any(n.endswith(" TLS") for n in names))
+
+
+def gdb_value(fx, expr):
+    """@p expr evaluated by gdb (libc6-dbg's DWARF) on the fixture's core."""
+    p = subprocess.run(["gdb", "-nx", "-batch", "-iex", "set auto-load no",
+                        "-ex", "p/x " + expr, fx.exe, fx.core],
+                       capture_output=True, text=True, timeout=120)
+    m = re.search(r"^\$1 = (0x[0-9a-f]+)", p.stdout, re.M)
+    if not m:
+        raise AssertionError("gdb could not evaluate %s: %s" % (expr, p.stderr))
+    return int(m.group(1), 16)
+
+
+def patched_core(fx, tmp, patches):
+    """A copy of the fixture's core with @p patches {address: 8-byte word}."""
+    with open(fx.core, "rb") as f:
+        data = bytearray(f.read())
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    for addr, word in patches.items():
+        for i in range(phnum):
+            typ, _, off, vaddr, _, filesz = struct.unpack_from(
+                "<IIQQQQ", data, phoff + i * phentsize)
+            if typ == 1 and vaddr <= addr < vaddr + filesz:
+                struct.pack_into("<Q", data, off + addr - vaddr, word)
+                break
+        else:
+            raise AssertionError("0x%x is not in the core" % addr)
+    path = os.path.join(tmp, "core")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+class TestGlibcDamaged(unittest.TestCase):
+    """A damaged heap: the damage is named in a warning, the rest reported."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.fx = fixtures("cshapes", allocator="glibc")[0]
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def stats(self, core):
+        status, out, err = run("stats", "--json", core, self.fx.exe, check=False)
+        self.assertEqual(status, 0, err)
+        import json
+        return json.loads(out)
+
+    def test_fastbin_cycle(self):
+        chunk = gdb_value(self.fx, "main_arena.fastbinsY[0]")
+        # the chunk's fd, mangled as glibc stores it, pointing to itself
+        core = patched_core(self.fx, self.tmp, {chunk + 16: ((chunk + 16) >> 12) ^ chunk})
+        doc = self.stats(core)
+        self.assertTrue(any("fastbin 0: a cycle at chunk 0x%x" % chunk in w
+                            for w in doc["warnings"]), doc["warnings"])
+        self.assertEqual(doc["mallinfo2"]["arena"], self.fx.truth["mallinfo2"]["arena"])
+        self.assertEqual(doc["mallinfo2"]["hblkhd"], self.fx.truth["mallinfo2"]["hblkhd"])
+        _, out, err = run("leaks", core, self.fx.exe)
+        self.assertIn("leaked: %d blocks" % len(self.fx.truth["leaked"]), out)
+
+    def test_damaged_tcache(self):
+        tc = gdb_value(self.fx, "tcache")
+        tid = self.fx.truth["threads"][0]
+        # counts[0..3] say 7 where the lists hold other numbers
+        core = patched_core(self.fx, self.tmp, {tc: 0x0007000700070007})
+        doc = self.stats(core)
+        self.assertTrue(any("thread %d: its tcache 0x%x is damaged" % (tid, tc) in w
+                            for w in doc["warnings"]), doc["warnings"])
+        # the other threads' tcaches are still found
+        self.assertEqual(len(doc["tcaches"]), len(self.fx.truth["threads"]) - 1)
+
+    def test_bad_chunk_size(self):
+        first = gdb_value(self.fx, "mp_.sbrk_base")
+        core = patched_core(self.fx, self.tmp, {first + 8: 0x7})
+        doc = self.stats(core)
+        self.assertTrue(any("chunk 0x%x has a bad size 0x7" % first in w
+                            for w in doc["warnings"]), doc["warnings"])
+        self.assertEqual(len(doc["arenas"]), len(self.fx.truth["arenas"]))
 
 
 @unittest.skipIf(SANITIZE, "gdb cannot load an ASan-instrumented library")
