@@ -39,10 +39,8 @@ struct gsym {
 };
 
 struct module {
-	char *name; /* base name */
-	uint64_t bias;
-	const uint8_t *image;
-	size_t size;
+	char *name;     /* base name */
+	uint64_t start; /* where its first page (ELF header) is mapped */
 };
 
 struct gbuilder {
@@ -145,7 +143,13 @@ static const struct gsym *sym_at(const struct gbuilder *b, uint64_t addr)
 	return addr < s->addr + s->size ? s : NULL;
 }
 
-/* The executable's and every mapped library's data symbols and load bias. */
+/*
+ * Every ELF file the core maps (the executable and each library): its load
+ * bias, and its data symbols where the file could be opened.  The program
+ * headers are read from the core (the kernel saves each mapped ELF file's
+ * first page), so that a library on this machine that differs from the
+ * crashed process's costs names, never roots.
+ */
 static struct hc_error *load_modules(struct gbuilder *b)
 {
 	struct hc_program *prog = b->prog;
@@ -156,26 +160,24 @@ static struct hc_error *load_modules(struct gbuilder *b)
 			return &hc_enomem;
 	for (size_t i = 0; i < prog->core->nfiles; i++) {
 		const struct hc_file_mapping *f = &prog->core->files[i];
-		if (f->offset != 0)
+		uint8_t magic[SELFMAG];
+		if (f->offset != 0 || !hc_memory_peek(&prog->mem, f->start, magic, SELFMAG) ||
+		    memcmp(magic, ELFMAG, SELFMAG) != 0)
 			continue;
 		const struct hc_mapped_file *mf = NULL;
 		for (size_t k = 0; k < prog->nfiles; k++)
 			if (strcmp(prog->files[k].path, f->path) == 0)
 				mf = &prog->files[k];
-		if (!mf || !mf->image)
-			continue;
 		if (!hc_grow(&b->mods, &b->cap_mods, b->nmods + 1, sizeof(*b->mods)))
 			return &hc_enomem;
 		struct module *m = &b->mods[b->nmods];
 		m->name = strdup(base_name(f->path));
 		if (!m->name)
 			return &hc_enomem;
-		m->image = mf->image;
-		m->size = mf->size;
-		m->bias = f->start;
-		if (mf->image == exe->image) {
-			m->bias = prog->bias;
-		} else if (!image_syms(b, mf->image, mf->size, f->start)) {
+		m->start = f->start;
+		bool is_exe = mf && mf->image == exe->image;
+		if (mf && mf->image && !is_exe &&
+		    !image_syms(b, mf->image, mf->size, f->start)) {
 			free(m->name);
 			return &hc_enomem;
 		}
@@ -353,27 +355,38 @@ static struct hc_error *scan_range(struct gbuilder *b, uint64_t a, uint64_t end,
 	return NULL;
 }
 
-/* The writable PT_LOAD segments of module @p m. */
+/* The writable PT_LOAD segments of module @p m, from its program headers
+ * in the core. */
 static struct hc_error *module_roots(struct gbuilder *b, const struct module *m)
 {
-	const uint8_t *img = m->image;
+	struct hc_memory *mem = &b->prog->mem;
 	Elf64_Ehdr eh;
-	if (m->size < sizeof(eh))
+	if (!hc_memory_peek(mem, m->start, &eh, sizeof(eh)) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+	    eh.e_phnum > 256)
 		return NULL;
-	memcpy(&eh, img, sizeof(eh));
-	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > m->size ||
-	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > m->size - eh.e_phoff)
+	Elf64_Phdr ph[256];
+	if (!hc_memory_peek(mem, m->start + eh.e_phoff, ph, eh.e_phnum * sizeof(Elf64_Phdr))) {
+		hc_warn(&b->prog->warnings, "%s: its program headers are not in the core; its "
+			"writable data is not scanned for roots", m->name);
 		return NULL;
+	}
+	/* The load bias: the first PT_LOAD maps file offset 0 at m->start. */
+	uint64_t bias = 0;
+	bool first = true;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && first) {
+			bias = m->start - (ph[i].p_vaddr & ~4095ull);
+			first = false;
+		}
+	}
 	char fallback[300];
 	snprintf(fallback, sizeof(fallback), "%s (writable data)", m->name);
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		memcpy(&ph, img + eh.e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_W))
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W) || ph[i].p_memsz > (1ull << 40))
 			continue;
-		uint64_t start = m->bias + ph.p_vaddr;
-		struct hc_error *err = scan_range(b, start, start + ph.p_memsz, NULL, fallback,
+		uint64_t start = bias + ph[i].p_vaddr;
+		struct hc_error *err = scan_range(b, start, start + ph[i].p_memsz, NULL, fallback,
 						  HC_ROOT_GLOBAL);
 		if (err)
 			return err;
