@@ -58,6 +58,8 @@ static struct hc_error *program_open(const char *core_path, int pid,
 		return err;
 	}
 	hc_go_read_version(prog);
+	if (!prog->go_version && hc_glibc_present(prog))
+		prog->graph_get = hc_glibc_graph_get;
 	*ret = prog;
 	return NULL;
 }

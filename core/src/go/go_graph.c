@@ -1603,6 +1603,8 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 		*ret = prog->graph;
 		return NULL;
 	}
+	if (prog->graph_get) /* another allocator's heap */
+		return prog->graph_get(prog, ret);
 	struct builder b = {.prog = prog};
 	hc_u64map_init(&b.mask_index);
 	pthread_mutex_init(&b.lock, NULL);

@@ -10,7 +10,9 @@
 #include "go/go.h"
 #include "go/go_leaks.h"
 #include "graph/graph_leaks.h"
+#include "glibc/glibc.h"
 #include "report/report.h"
+#include "report/report_glibc.h"
 #include "report/report_goroutines.h"
 #include "target/program.h"
 
@@ -727,6 +729,8 @@ struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags, double
 				 char **ret)
 {
 	hc_report_begin(prog, HC_PHASES_GOROUTINES);
+	if (!prog->go_version && hc_glibc_present(prog)) /* a C or C++ program */
+		return hc_report_glibc_leaks(prog, flags, 0, ret);
 	struct hc_go_leaks *l;
 	struct hc_error *err = hc_go_leaks_get(prog, &l);
 	if (err)

@@ -61,6 +61,8 @@ struct hc_program {
 	struct hc_glibc *glibc; /* the glibc malloc heap, walked on first use */
 	char *debug_dirs;       /* where separate debug info is looked for (NULL: the default) */
 	struct hc_graph *graph;
+	/* The object graph's builder when the heap is not Go's (glibc), or NULL. */
+	struct hc_error *(*graph_get)(struct hc_program *prog, struct hc_graph **ret);
 	struct hc_pcln *pcln;
 	struct hc_progress progress;
 	const char *cache_dir; /* where analyses are saved and found again (NULL: nowhere) */
