@@ -15,7 +15,8 @@
 
 /* abi.Type.TFlag bits (internal/abi/type.go). */
 #define TFLAG_EXTRA_STAR 2
-#define TFLAG_GCMASK_ON_DEMAND 16
+#define TFLAG_GCMASK_ON_DEMAND 16 /* Go 1.24+ */
+#define TFLAG_UNROLLED_BITMAP 16  /* Go 1.22-1.23: a GC program's unrolled dummy type */
 #define TFLAG_DIRECT_IFACE 32 /* Go 1.26+ */
 /* abi.Type.Kind_ bits of Go 1.22-1.25 (KindDirectIface, KindGCProg up to 1.23). */
 #define KIND_DIRECT_IFACE 32
@@ -53,7 +54,8 @@ struct type_mask {
 	uint64_t rtype;
 	uint64_t size, ptrwords;
 	uint8_t *bits;   /* NULL: scan conservatively */
-	uint32_t type_id;      /* the type itself */
+	uint32_t type_id;      /* the type itself; NONE for a GC program's unnamed
+				* dummy type (Go 1.22-1.23), whose objects stay untyped */
 	uint32_t array_type_id; /* "[]T": arrays and slices allocate with the element type */
 	const char *name;      /* owned by the type table */
 	bool direct_iface;     /* an interface holds the value itself, not a pointer to it */
