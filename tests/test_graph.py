@@ -84,7 +84,7 @@ def gdb_facts(fx, probe=()):
 class ReachabilityTest(unittest.TestCase):
     def test_reachable_equals_allocated_after_gc(self):
         for fx in fixtures():
-            if fx.program not in ("sizes", "goroutines", "graph", "cgo"):
+            if fx.program not in ("sizes", "goroutines", "graph", "cgo", "ifaces"):
                 continue  # taken right after runtime.GC() (afteralloc allocates later)
             with self.subTest(fixture=repr(fx)):
                 doc, _ = run_json("roots", "--json", "--top", "0", fx.core)
@@ -365,6 +365,20 @@ class TypedTest(unittest.TestCase):
                     for want in ("main.ListNode", "main.TreeNode", "main.Entry",
                                  "main.Item", "[]uint8", "[]*main.Item"):
                         self.assertIn(want, names)
+
+
+    def test_objects_only_interfaces_reach(self):
+        # fixtures/go/ifaces: objects behind an itab (a []Shape, a heap
+        # struct's []Shape holding values, a map's and a channel's Shape
+        # elements) and behind an empty interface, counted exactly under
+        # their names.  Go 1.22 and 1.23 emit no DWARF for a type only an
+        # itab reaches: its runtime type descriptor lays it out.
+        for fx in fixtures("ifaces"):
+            with self.subTest(fixture=repr(fx)):
+                doc, _ = run_json("types", "--json", "--top", "0", fx.core)
+                counts = {t["type"]: t["count"] for t in doc["types"]}
+                for name, n in fx.truth["expect"]["counts"].items():
+                    self.assertEqual(counts.get(name), n, name)
 
 
 class CommandsTest(unittest.TestCase):

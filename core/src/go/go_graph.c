@@ -115,6 +115,19 @@ static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout
 	L->cb_n = gl_field_opt(&in, "runtime.cleanupBlock", "n", false);
 	L->cb_cleanups = gl_field_opt(&in, "runtime.cleanupBlock", "cleanups", false);
 	L->cleanupfn_size = L->cb_cleanups.present ? gl_type_size(&in, "runtime.cleanupFn") : 0;
+	const char *abi[][2] = {
+		{"internal/abi.PtrType", "Elem"}, {"internal/abi.SliceType", "Elem"},
+		{"internal/abi.ArrayType", "Elem"}, {"internal/abi.ArrayType", "Len"},
+		{"internal/abi.ChanType", "Elem"}, {"internal/abi.StructType", "Fields.array"},
+		{"internal/abi.StructType", "Fields.len"}, {"internal/abi.StructField", "Typ"},
+		{"internal/abi.StructField", "Offset"}, {"internal/abi.InterfaceType", "Methods.len"},
+	};
+	struct gf *abi_f[] = {&L->pt_elem, &L->sl_elem, &L->ar_elem, &L->ar_len, &L->ch_elem,
+			      &L->st_fields, &L->st_nfields, &L->sf_typ, &L->sf_offset,
+			      &L->it_nmethods};
+	for (size_t i = 0; i < HC_ARRAY_SIZE(abi_f); i++)
+		*abi_f[i] = gl_field_opt(&in, abi[i][0], abi[i][1], false);
+	L->sf_sizeof = L->sf_typ.present ? gl_type_size(&in, "internal/abi.StructField") : 0;
 	/* Go 1.22 and 1.23 mark GC programs in Kind_; 1.24 dropped them. */
 	L->kind_gcprog = strncmp(prog->go_version, "go1.22", 6) == 0 ||
 			 strncmp(prog->go_version, "go1.23", 6) == 0;
