@@ -111,9 +111,15 @@ def generate(goroot, out):
     return truth
 
 
+# The heapcore that check_exact runs, and the executable it passes after the
+# core (None: found from the core); bench/compare sets both.
+HEAPCORE = os.path.join(ROOT, "build", "core", "heapcore")
+EXE = None
+
+
 def heapcore(*args, env=None):
-    exe = os.path.join(ROOT, "build", "core", "heapcore")
-    return subprocess.run([exe] + list(args), capture_output=True, text=True, env=env)
+    return subprocess.run([HEAPCORE] + list(args) + ([EXE] if EXE else []),
+                          capture_output=True, text=True, env=env)
 
 
 def check_exact(core, truth):

@@ -8,7 +8,7 @@ heapcore command's.  Loaded at gdb start from /etc/gdb/gdbinit.d (see
 
 Commands (all prefixed heap- so they never clash with GEF's or pwndbg's
 `heap`): heap-info, heap-stats, heap-types, heap-roots, heap-top, heap-path,
-heap-object, heap-pprof, heap-diff.
+heap-object, heap-pprof, heap-diff, heap-goroutines, heap-leaks, heap-triage.
 """
 import ctypes
 import os
@@ -29,6 +29,7 @@ HC_REPORT_JSON = 1
 HC_REPORT_BY_SIZE = 2
 HC_REPORT_SORT_COUNT = 4
 HC_REPORT_SORT_BYTES = 8
+HC_REPORT_ALL = 16
 
 _lib = None
 _open = {"key": None, "prog": None}
@@ -140,6 +141,9 @@ def _library():
             "hc_report_object": [vp, u, u64, out],
             "hc_report_pprof": [vp, ctypes.c_int, out, ctypes.POINTER(sz)],
             "hc_report_diff": [vp, vp, u, u64, out],
+            "hc_report_goroutines": [vp, u, out],
+            "hc_report_leaks": [vp, u, ctypes.c_double, out],
+            "hc_report_triage": [vp, u, out],
         }
         for name, args in signatures.items():
             fn = getattr(lib, name)
@@ -542,6 +546,95 @@ types by growth, roots by growth of what they retain."""
             lib.hc_free(text)
 
 
+def _complete_options(options, text, word):
+    """The options of a command that start with what is being typed.  gdb
+    breaks words at "-", so @p word may be only the tail of the option
+    being typed: the completions are returned as tails of the same length."""
+    token = "" if not text or text[-1].isspace() else text.split()[-1]
+    word = word or ""
+    cut = len(token) - len(word)
+    return [o[cut:] for o in options if o.startswith(token)]
+
+
+class HeapGoroutines(gdb.Command):
+    """Show every goroutine as Go's crash traceback does: status, frames, leaked.
+
+Usage: heap-goroutines [--json] [--all] [--force]
+Goroutines with the same status and frames are grouped, largest group
+first; --all lists each one.  The same text as `heapcore goroutines`."""
+
+    OPTIONS = ["--json", "--all", "--force", "--no-cache"]
+
+    def __init__(self):
+        super().__init__("heap-goroutines", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        flags, force, _ = _parse("heap-goroutines", arg, {"--all": HC_REPORT_ALL})
+        _report("hc_report_goroutines", flags, force)
+
+    def complete(self, text, word):
+        return _complete_options(self.OPTIONS, text, word)
+
+
+class HeapLeaks(gdb.Command):
+    """Show the leaked goroutines and the leak suspects.
+
+Usage: heap-leaks [--json] [--threshold PCT] [--force]
+Leaked goroutines as Go 1.26's leak detector finds them (on any Go
+version), grouped, with the bytes only they keep alive; then every root
+retaining at least PCT % (default 10) of the live heap with its
+accumulation point.  The same text as `heapcore leaks`."""
+
+    OPTIONS = ["--json", "--threshold", "--force", "--no-cache"]
+
+    def __init__(self):
+        super().__init__("heap-leaks", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        words, rest, threshold = arg.split(), [], 10.0
+        i = 0
+        while i < len(words):
+            if words[i] == "--threshold":
+                try:
+                    threshold = float(words[i + 1])
+                except (IndexError, ValueError):
+                    threshold = -1.0
+                if not 0 <= threshold <= 100:
+                    raise gdb.GdbError("heap-leaks: --threshold needs a percentage")
+                i += 2
+                continue
+            rest.append(words[i])
+            i += 1
+        flags, force, _ = _parse("heap-leaks", " ".join(rest), {})
+        _report("hc_report_leaks", flags, force, threshold)
+
+    def complete(self, text, word):
+        return _complete_options(self.OPTIONS, text, word)
+
+
+class HeapTriage(gdb.Command):
+    """Show the first screen on a crash: the panic, the goroutine, leaks.
+
+Usage: heap-triage [--json] [--force]
+What the Go runtime printed first (the panic or the fatal signal), the
+goroutine that crashed, goroutines by status, the MemStats headline, top
+types, leak suspects and leaked goroutines, in at most 60 lines.
+`gdb -ex heap-triage EXE core` is the one-liner.  The same text as
+`heapcore triage`."""
+
+    OPTIONS = ["--json", "--force", "--no-cache"]
+
+    def __init__(self):
+        super().__init__("heap-triage", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        flags, force, _ = _parse("heap-triage", arg, {})
+        _report("hc_report_triage", flags, force)
+
+    def complete(self, text, word):
+        return _complete_options(self.OPTIONS, text, word)
+
+
 for _cls in (HeapInfo, HeapStats, HeapTypes, HeapRoots, HeapTop, HeapPath, HeapObject,
-             HeapPprof, HeapDiff):
+             HeapPprof, HeapDiff, HeapGoroutines, HeapLeaks, HeapTriage):
     _cls()

@@ -2,7 +2,7 @@
 """The library's layers include only downwards.
 
 core/src/<layer>/ may include headers of its own layer and of the layers
-below it, never above: util -> target -> debuginfo | graph -> go -> report,
+below it, never above: util -> target -> debuginfo | graph -> go | glibc -> report,
 and the public handle (core/src/heapcore.c) on top.  debuginfo and graph
 are siblings: the graph is allocator- and format-neutral and includes
 neither DWARF nor a backend.  Usage: check_layers.py SOURCE_DIR
@@ -18,8 +18,9 @@ ALLOWED = {
     "debuginfo": {"util", "target"},
     "graph": {"util"},
     "go": {"util", "target", "debuginfo", "graph"},
-    "report": {"util", "target", "debuginfo", "graph", "go"},
-    "": {"util", "target", "debuginfo", "graph", "go", "report"},
+    "glibc": {"util", "target", "debuginfo", "graph"},
+    "report": {"util", "target", "debuginfo", "graph", "go", "glibc"},
+    "": {"util", "target", "debuginfo", "graph", "go", "glibc", "report"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

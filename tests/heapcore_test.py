@@ -26,8 +26,10 @@ class Fixture:
         return "%s/%s" % (self.program, self.dirname)
 
 
-def fixtures(program=None):
-    """Every decompressed fixture, optionally of one program."""
+def fixtures(program=None, allocator="go"):
+    """Every decompressed fixture of @p allocator's programs ("go", or
+    "glibc": the C and C++ programs of fixtures/glibc/), optionally of one
+    program."""
     out = []
     if not FIXTURES or not os.path.isdir(FIXTURES):
         raise RuntimeError("HEAPCORE_FIXTURES is not set or missing: %r" % FIXTURES)
@@ -35,7 +37,8 @@ def fixtures(program=None):
         if program and prog != program:
             continue
         for tc in sorted(os.listdir(os.path.join(FIXTURES, prog))):
-            if os.path.exists(os.path.join(FIXTURES, prog, tc, "truth.json")):
+            if os.path.exists(os.path.join(FIXTURES, prog, tc, "truth.json")) and \
+                    tc.startswith("glibc") == (allocator == "glibc"):
                 out.append(Fixture(prog, tc))
     if not out:
         raise RuntimeError("no fixtures found under %s" % FIXTURES)

@@ -35,6 +35,8 @@ enum {
 	OPT_DIAGNOSE = 1 << 5, /* open a damaged or mismatched core anyway (HC_OPEN_DIAGNOSE) */
 	OPT_OLD_CORE = 1 << 6, /* a leading OLD_CORE argument: CORE is the newer one */
 	OPT_THRESHOLD = 1 << 7,
+	OPT_ALL = 1 << 8,       /* --all */
+	OPT_PERCENT = 1 << 9,   /* --threshold PCT, a percentage */
 };
 
 /* Options the commands share. */
@@ -54,6 +56,8 @@ struct cli_common {
 	bool no_cache;         /* --no-cache: neither use nor save analyses */
 	const char *old_core;  /* OPT_OLD_CORE */
 	unsigned long long threshold; /* --threshold BYTES */
+	bool all;                     /* --all */
+	double threshold_pct;         /* --threshold PCT (OPT_PERCENT; default 10) */
 };
 
 /*
@@ -102,5 +106,8 @@ int cmd_path(int argc, char **argv);
 int cmd_object(int argc, char **argv);
 int cmd_pprof(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_goroutines(int argc, char **argv);
+int cmd_leaks(int argc, char **argv);
+int cmd_triage(int argc, char **argv);
 
 #endif /* HC_CLI_H */

@@ -18,6 +18,9 @@ static const struct cli_command commands[] = {
 	{"object", cmd_object, "one object: type, size, retained, pointers, referrers"},
 	{"pprof", cmd_pprof, "a heap profile for go tool pprof, as the program would have written it"},
 	{"diff", cmd_diff, "what changed between two cores of one executable"},
+	{"goroutines", cmd_goroutines, "every goroutine: status, frames, leaked, grouped"},
+	{"leaks", cmd_leaks, "leaked goroutines and leak suspects"},
+	{"triage", cmd_triage, "the first screen on a crash: panic, goroutine, leaks"},
 };
 
 static void usage(FILE *f)
@@ -27,7 +30,7 @@ static void usage(FILE *f)
 		   "Inspect the heap of a crashed process from its core dump.  EXE is\n"
 		   "found from the core when not given.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\noptions of every command:\n"
 		   "  --json              one JSON document instead of text\n"
 		   "  --force             go on with a mismatched executable or a truncated core\n"
@@ -81,6 +84,7 @@ int cli_parse_common(int argc, char **argv, const char *help,
 	ret->diagnose = allowed & OPT_DIAGNOSE;
 	ret->top = 20;
 	ret->depth = 1;
+	ret->threshold_pct = 10;
 	const char *pos[3];
 	int npos = 0, maxpos = (allowed & (OPT_ADDRESS | OPT_OLD_CORE)) ? 3 : 2;
 	bool dashdash = false;
@@ -121,6 +125,16 @@ int cli_parse_common(int argc, char **argv, const char *help,
 				if (!val || !parse_number(val, &n) || n == 0 || n > 1000)
 					goto bad_value;
 				ret->depth = (unsigned)n;
+				i++;
+			} else if ((allowed & OPT_ALL) && strcmp(a, "--all") == 0) {
+				ret->all = true;
+			} else if ((allowed & OPT_PERCENT) && strcmp(a, "--threshold") == 0) {
+				char *end;
+				errno = 0;
+				ret->threshold_pct = val ? strtod(val, &end) : -1;
+				if (!val || errno || end == val || *end || !(ret->threshold_pct >= 0) ||
+				    ret->threshold_pct > 100)
+					goto bad_value;
 				i++;
 			} else if ((allowed & OPT_THRESHOLD) && strcmp(a, "--threshold") == 0) {
 				if (!val || !parse_number(val, &ret->threshold))
@@ -224,7 +238,7 @@ int cli_open(const struct cli_common *opts, struct hc_program **ret)
 unsigned cli_report_flags(const struct cli_common *opts)
 {
 	return (opts->json ? HC_REPORT_JSON : 0) | (opts->by_size ? HC_REPORT_BY_SIZE : 0) |
-	       opts->sort_flags;
+	       (opts->all ? HC_REPORT_ALL : 0) | opts->sort_flags;
 }
 
 int cli_run_report(int argc, char **argv, const char *help, unsigned allowed,

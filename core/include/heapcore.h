@@ -202,6 +202,8 @@ enum hc_report_flags {
 	HC_REPORT_SORT_COUNT = 1u << 2,
 	/** types: sort by bytes. */
 	HC_REPORT_SORT_BYTES = 1u << 3,
+	/** goroutines: every goroutine on its own instead of grouped. */
+	HC_REPORT_ALL = 1u << 4,
 };
 
 /**
@@ -302,6 +304,55 @@ HC_PUBLIC struct hc_error *hc_report_object(struct hc_program *prog, unsigned fl
 					    uint64_t address, char **ret);
 
 /** The profiles hc_report_pprof() writes. */
+/**
+ * Every goroutine that is not dead, as Go's own crash traceback shows it:
+ * id, status (the wait reason of a waiting one), minutes waited, locked to
+ * a thread, stack size, start function, where it was created, every frame
+ * (inlined calls expanded; a running goroutine's from its thread), and
+ * whether it leaked (Go 1.26's goroutine leak detector, on any version).
+ * Text groups goroutines with the same status and frames, largest group
+ * first (HC_REPORT_ALL: each goroutine on its own, as Go prints it);
+ * HC_REPORT_JSON: {"goroutines": [{"id", "status", "wait_minutes",
+ * "locked_to_thread", "stack_bytes", "start", "created_by", "frames",
+ * "leaked", "crashed", "error"}], "counts", "leaked", "warnings"}.  A
+ * goroutine whose g or stack is damaged is listed with the reason in
+ * "error"; the rest stand.
+ */
+HC_PUBLIC struct hc_error *hc_report_goroutines(struct hc_program *prog, unsigned flags,
+						char **ret);
+
+/**
+ * What leaked: the leaked goroutines (Go 1.26's goroutine leak detector,
+ * on any version: blocked on channels, select or sync objects nothing but
+ * other leaked goroutines can reach), grouped by start function, go
+ * statement, status and blocking frame, with the heap bytes only they keep
+ * alive; and the leak suspects (Eclipse MAT's): every root, or object
+ * several roots share, retaining at least @p threshold percent of the live
+ * heap, with its accumulation point (down the dominator tree to where the
+ * bytes spread over many children), the elements accumulated there and
+ * the shortest path to it.  HC_REPORT_JSON: {"leaked_goroutines":
+ * [{"count", "status", "start", "created_by", "blocked_in", "stack_bytes",
+ * "retained", "retained_objects", "goroutines"}], "suspects": [{"root",
+ * "type", "retained", "share", "accumulation": {"address", "type",
+ * "element_type", "count", "bytes", "retained"}, "path"}], "threshold",
+ * "live_bytes", "warnings"}.
+ */
+HC_PUBLIC struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags,
+					   double threshold, char **ret);
+
+/**
+ * The first screen on a crash, at most 60 lines: what the Go runtime
+ * printed first (the panic value as printpanics prints it, the "[signal
+ * ...]" line of a panic a signal raised, or a fatal signal's lines), the
+ * goroutine that panicked or crashed with its frames, the goroutines by
+ * status, the MemStats headline, the types retaining the most, the leak
+ * suspects and the leaked goroutine groups (see hc_report_leaks()).
+ * HC_REPORT_JSON: {"panic": {"message", "goroutine", "signal"} or null,
+ * "signal": {"number", "name", "text"}, "goroutine", "goroutines",
+ * "memstats", "types", "suspects", "leaks", "warnings"}.
+ */
+HC_PUBLIC struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char **ret);
+
 enum hc_pprof_kind {
 	/**
 	 * What pprof.WriteHeapProfile would have written at the moment of the

@@ -10,6 +10,7 @@
 
 #include "debuginfo/debugfile.h"
 #include "debuginfo/dwarf_index.h"
+#include "glibc/glibc.h"
 #include "go/go.h"
 #include "go/go_stack.h"
 #include "graph/graph.h"
@@ -31,6 +32,11 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 	prog->progress.arg = opts->progress_arg;
 	prog->open_flags = opts->flags;
 	if (opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
+		free(prog);
+		return &hc_enomem;
+	}
+	if (opts->debug_dirs && !(prog->debug_dirs = strdup(opts->debug_dirs))) {
+		free((char *)prog->cache_dir);
 		free(prog);
 		return &hc_enomem;
 	}
@@ -66,6 +72,8 @@ void hc_program_destroy(struct hc_program *prog)
 	hc_graph_destroy(prog->graph);
 	hc_pcln_destroy(prog->pcln);
 	hc_go_destroy(prog->go);
+	hc_glibc_destroy(prog->glibc);
+	free(prog->debug_dirs);
 	hc_dwarf_index_destroy(prog->dwarf);
 	hc_target_close(prog);
 	hc_warnings_deinit(&prog->warnings);

@@ -445,14 +445,24 @@ static bool scan_words(struct builder *b, struct hc_edge_buf *eb, uint32_t self,
 	return true;
 }
 
-/* The type of object @p id from runtime type @p m (serialized: it may add types). */
-static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t rtype,
-				     uint64_t slot, bool large)
+/* The type of object @p id at @p addr from runtime type @p m (serialized:
+ * it may add types).  A descriptor that does not decode is named once; the
+ * caller scans its objects conservatively. */
+static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t addr,
+				     uint64_t rtype, uint64_t slot, bool large)
 {
 	pthread_mutex_lock(&b->lock);
+	uint64_t seen;
+	bool known = hc_u64map_get(&b->mask_index, rtype, &seen);
 	struct type_mask *m = gb_type_mask(b, rtype);
 	if (m && m->type_id != NONE) /* NONE: a GC program's unnamed dummy type */
 		b->g->type[id] = object_type(b, m, slot, large);
+	else if (!known && hc_u64map_get(&b->mask_index, rtype, &seen))
+		hc_warn(&b->prog->warnings,
+			"type descriptor at 0x%" PRIx64 " (%s of the object at 0x%" PRIx64
+			") is unreadable or describes an impossible type; objects of that type are "
+			"scanned conservatively",
+			rtype, large ? "the large span's type" : "the malloc header", addr);
 	pthread_mutex_unlock(&b->lock);
 	return m;
 }
@@ -518,20 +528,22 @@ static struct hc_error *scan_spans(struct hc_graph_builder *gb, size_t r0, size_
 				}
 			} else if (large) {
 				const struct type_mask *lm =
-					large_type ? locked_type(b, id, large_type, s->elemsize, true) : NULL;
+					large_type ? locked_type(b, id, a, large_type, s->elemsize, true)
+						   : NULL;
 				if (lm && lm->bits)
 					ok = scan_typed(b, eb, id, p, s->elemsize, lm);
-				else if (lm)
+				else if (large_type)
 					ok = scan_words(b, eb, id, p, 0, s->elemsize);
 			} else {
 				/* A malloc header: the object's type, its data from slot+8. */
 				uint64_t rtype;
 				memcpy(&rtype, p, 8);
 				const struct type_mask *tm =
-					rtype ? locked_type(b, id, rtype, s->elemsize - 8, false) : NULL;
+					rtype ? locked_type(b, id, a, rtype, s->elemsize - 8, false)
+					      : NULL;
 				if (tm && tm->bits)
 					ok = scan_typed(b, eb, id, p + 8, s->elemsize - 8, tm);
-				else if (tm)
+				else if (rtype)
 					ok = scan_words(b, eb, id, p, 8, s->elemsize);
 			}
 			if (!ok)
@@ -1191,6 +1203,14 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			pc = 0;
 		}
 		if (sp < lo || sp > hi) {
+			/* A running goroutine's thread may be on another stack (g0, a
+			 * signal stack, C code); any other g saved its own sp. */
+			if (status != 2)
+				hc_warn(&b->prog->warnings,
+					"goroutine %" PRIu64 ": saved stack pointer 0x%" PRIx64
+					" is outside its stack [0x%" PRIx64 ", 0x%" PRIx64
+					"); the whole stack is scanned conservatively",
+					goid, sp, lo, hi);
 			sp = lo; /* unknown: scan the whole stack */
 			pc = 0;
 		}
@@ -1335,7 +1355,10 @@ static struct hc_error *special_roots(struct builder *b)
 			if (s->state != GO_SPAN_INUSE ||
 			    !gl_peek_field(b->prog, s->mspan, L->s_specials, &sp))
 				continue;
-			for (unsigned k = 0; sp && k <= s->nelems * 8u + 8; k++) {
+			/* A handful of records per object: a list longer than
+			 * that loops back on itself or is damaged. */
+			unsigned k = 0, most = s->nelems * 8u + 8;
+			for (; sp && k < most; k++) {
 				if (!budget) {
 					hc_warn(&b->prog->warnings, "more special records than the heap could "
 						"hold; the rest are not read");
@@ -1384,6 +1407,11 @@ static struct hc_error *special_roots(struct builder *b)
 				}
 				sp = next;
 			}
+			if (sp && k == most)
+				hc_warn(&b->prog->warnings,
+					"span 0x%" PRIx64 " (mspan 0x%" PRIx64 "): its specials list does not "
+					"end after %u records (cyclic or damaged); the rest are not read",
+					s->base, s->mspan, most);
 		}
 	}
 	/* Queued finalizers (finblock.fin[0 .. cnt) of every block on allfin)

@@ -396,7 +396,9 @@ uint64_t hc_go_walk_stack(struct hc_pcln *t, uint64_t pc, uint64_t sp, uint64_t 
 		if (varp > sp)
 			varp -= 8; /* the saved frame pointer */
 		uint64_t argp = fp;
-		if (fr.conservative) {
+		if (!v->word) {
+			/* Frames only: no pointer words asked for. */
+		} else if (fr.conservative) {
 			for (uint64_t a = sp; a + 8 <= fp; a += 8) {
 				uint64_t val;
 				if (hc_memory_peek_u64(&t->prog->mem, a, &val) && !v->word(v->arg, a, val))
@@ -586,4 +588,40 @@ size_t hc_pcln_expand_inline(struct hc_pcln *t, uint64_t pc, uint64_t *out, size
 		uf = inline_next(t, &f, uf);
 	}
 	return n;
+}
+
+size_t hc_pcln_logical_frames(struct hc_pcln *t, uint64_t pc, bool trap,
+			      struct hc_go_logical *out, size_t max)
+{
+	struct func f;
+	if (max == 0 || !findfunc(t, pc, &f))
+		return 0;
+	/* traceback.go:(*unwinder).symPC: a return address backs up into
+	 * its call; a trapping instruction or a function's entry does not. */
+	uint64_t sympc = !trap && pc > f.entry ? pc - 1 : pc;
+	struct inline_frame uf = inline_at(t, &f, sympc);
+	size_t n = 0;
+	for (unsigned depth = 0; uf.pc && depth < MAX_INLINE_DEPTH && n < max; depth++) {
+		struct hc_go_logical *l = &out[n++];
+		int64_t start, funcid;
+		src_func(t, &f, uf, &l->name, &start, &funcid);
+		file_line(t, &f, uf.pc, &l->file, &l->line);
+		l->inlined = uf.index >= 0;
+		l->entry = f.entry;
+		uf = inline_next(t, &f, uf);
+	}
+	return n;
+}
+
+bool hc_pcln_physical(struct hc_pcln *t, uint64_t pc, const char **name, const char **file,
+		      int64_t *line)
+{
+	struct func f;
+	if (!findfunc(t, pc, &f))
+		return false;
+	/* traceback.go:printcreatedby1: the physical function's name, the
+	 * position of the call (pc backed up into it). */
+	*name = func_name(t, f.nameoff);
+	file_line(t, &f, pc > f.entry ? pc - 1 : pc, file, line);
+	return true;
 }

@@ -29,7 +29,8 @@ struct hc_go_stack_visitor {
 	void *arg;
 	/** A new frame; its pointer words follow.  False stops the walk. */
 	bool (*frame)(void *arg, const struct hc_go_frame *fr);
-	/** A word of the current frame that holds a live pointer.  False stops. */
+	/** A word of the current frame that holds a live pointer.  False stops.
+	 *  NULL: only the frames are wanted, and no stack map is read. */
 	bool (*word)(void *arg, uint64_t addr, uint64_t value);
 };
 
@@ -73,5 +74,30 @@ const char *hc_pcln_func_for_pc(struct hc_pcln *pcln, uint64_t pc);
  * as tracebackPCs elides them (at most @p max); 0 when nothing is inlined.
  */
 size_t hc_pcln_expand_inline(struct hc_pcln *pcln, uint64_t pc, uint64_t *out, size_t max);
+
+/* One logical frame of a traceback (traceback.go:traceback2). */
+struct hc_go_logical {
+	const char *name;  /* the function's symbol, generic shapes kept */
+	const char *file;  /* "?" when the tables do not say */
+	int64_t line;
+	uint64_t entry;    /* the physical function's entry */
+	bool inlined;
+};
+
+/**
+ * The logical frames Go's traceback prints for the physical frame at
+ * @p pc, innermost first: its inlined calls, then the function itself (at
+ * most @p max; 0 when no Go function holds @p pc).  @p trap: @p pc is the
+ * faulting instruction itself (the frame a signal interrupted, or the
+ * caller of sigpanic), not a return address.
+ */
+size_t hc_pcln_logical_frames(struct hc_pcln *pcln, uint64_t pc, bool trap,
+			      struct hc_go_logical *out, size_t max);
+/**
+ * The physical function holding @p pc and the position of the call just
+ * before @p pc, as "created by" prints a goroutine's go statement.
+ */
+bool hc_pcln_physical(struct hc_pcln *pcln, uint64_t pc, const char **name, const char **file,
+		      int64_t *line);
 
 #endif /* HC_GO_STACK_H */

@@ -60,13 +60,17 @@ static struct hc_error *info_json(struct hc_program *prog, char **ret)
 	hc_json_add(doc, "arch", json_object_new_string(hc_arch_name(core->arch)), &oom);
 	hc_json_add(doc, "pid", json_object_new_int(core->pid), &oom);
 	hc_json_add(doc, "command", json_object_new_string(core->fname), &oom);
-	json_object *sig = json_object_new_object();
+	/* A core of a running process (gcore, --pid) records no signal. */
+	json_object *sig = core->has_siginfo ? json_object_new_object() : NULL;
 	if (sig) {
 		hc_json_add(sig, "number", json_object_new_int(core->signal), &oom);
 		hc_json_add(sig, "name", json_object_new_string(hc_signal_name(core->signal, sigbuf)), &oom);
 		hc_json_add(sig, "code", json_object_new_int(core->si_code), &oom);
 	}
-	hc_json_add(doc, "signal", sig, &oom);
+	if (core->has_siginfo)
+		hc_json_add(doc, "signal", sig, &oom);
+	else if (json_object_object_add(doc, "signal", NULL) != 0)
+		oom = true;
 	hc_json_add(doc, "crashed_tid", json_object_new_int(core->threads[0].tid), &oom);
 	json_object *threads = json_object_new_array();
 	for (size_t i = 0; threads && i < core->nthreads; i++) {
@@ -140,9 +144,12 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 			 prog->go_version && prog->exe_mismatch ? " (read through the mismatched executable)" : "");
 	hc_strbuf_printf(&sb, "arch:        %s\n", hc_arch_name(core->arch));
 	hc_strbuf_printf(&sb, "process:     pid %d, %s\n", core->pid, core->fname);
-	hc_strbuf_printf(&sb, "signal:      %s (%d) in thread %d\n",
-			 hc_signal_name(core->signal, sigbuf), core->signal,
-			 core->threads[0].tid);
+	if (core->has_siginfo)
+		hc_strbuf_printf(&sb, "signal:      %s (%d) in thread %d\n",
+				 hc_signal_name(core->signal, sigbuf), core->signal,
+				 core->threads[0].tid);
+	else
+		hc_strbuf_printf(&sb, "signal:      none (a snapshot of a running process: no NT_SIGINFO)\n");
 	hc_strbuf_printf(&sb, "threads:     %zu\n", core->nthreads);
 	hc_strbuf_printf(&sb, "  %-8s %-18s %-18s\n", "tid", "pc", "sp");
 	for (size_t i = 0; i < core->nthreads; i++)

@@ -10,7 +10,9 @@
 
 #include "go/go.h"
 #include "target/program.h"
+#include "glibc/glibc.h"
 #include "report/report.h"
+#include "report/report_glibc.h"
 
 #define U64(x) json_object_new_uint64(x)
 
@@ -268,6 +270,8 @@ static void by_class_text(struct hc_strbuf *sb, const struct hc_go *go)
 
 struct hc_error *hc_report_stats(struct hc_program *prog, unsigned flags, char **ret)
 {
+	if (!prog->go_version && hc_glibc_present(prog))
+		return hc_report_glibc_stats(prog, flags, ret);
 	const struct hc_memstats *ms;
 	struct hc_error *err = hc_go_memstats(prog, &ms);
 	if (err)

@@ -8,6 +8,7 @@
 
 #include <libelf.h>
 
+#include "target/input.h"
 #include "util/internal.h"
 
 /* Registers we keep per thread, in the kernel's user_regs order. */
@@ -24,6 +25,9 @@ struct hc_thread {
 struct hc_file_mapping {
 	uint64_t start, end, offset; /* offset in bytes */
 	const char *path;            /* into the note's data */
+	/* Which file it is, where the source says (a live process's maps). */
+	uint64_t dev, ino;
+	bool dev_ino_known;
 };
 
 struct hc_core_segment {
@@ -41,8 +45,11 @@ struct hc_core {
 	char *path;
 	int fd;
 	Elf *elf;
-	const uint8_t *image; /* the whole file, mapped by libelf */
+	const uint8_t *image; /* the whole file, mapped by libelf, or owned.data */
 	size_t size;
+	enum hc_input_kind kind;      /* compressed as */
+	struct hc_input_image owned;  /* a compressed or piped core's bytes (input.h) */
+	bool from_stream;             /* read from a pipe: no identity to key a cache with */
 	enum hc_arch arch;
 	struct hc_core_segment *loads;
 	size_t nloads;
@@ -64,7 +71,10 @@ struct hc_core {
 	int64_t mtime_ns;     /* the file's modification time: the kernel wrote it at the crash */
 };
 
-/** Open and parse a core; fails on anything that is not a usable core. */
+/**
+ * Open and parse a core; fails on anything that is not a usable core.
+ * @p path "-" reads standard input; zstd, xz and lz4 are decompressed.
+ */
 struct hc_error *hc_core_open(const char *path, bool force,
 			      struct hc_warnings *warnings,
 			      struct hc_core **ret);

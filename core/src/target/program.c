@@ -65,6 +65,10 @@ static struct hc_error *find_exe(struct hc_program *prog, char **ret)
 		*ret = strdup(named);
 		return *ret ? NULL : &hc_enomem;
 	}
+	if (prog->core->from_stream)
+		return hc_error_format(HC_ERROR_NOT_FOUND,
+				       "cannot find the executable: the core names %s, which does not exist; give it as an argument",
+				       named);
 	char *core_copy = strdup(prog->core->path);
 	if (!core_copy)
 		return &hc_enomem;
@@ -262,6 +266,139 @@ static struct hc_error *add_core_segments(struct hc_program *prog)
 	return NULL;
 }
 
+#define PAGE_SIZE 4096u
+
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * The build ID in the first page of an ELF file (@p n bytes of it, as the
+ * file holds it or as the core saved the mapping): the first GNU build ID
+ * note, else Go's, among the notes that lie in the page (linkers put them
+ * right after the program headers).  False when there is none.
+ */
+static bool page_build_id(const uint8_t *p, size_t n, const uint8_t **id, size_t *len)
+{
+	if (n < 64 || memcmp(p, ELFMAG, SELFMAG) != 0 || p[EI_CLASS] != ELFCLASS64)
+		return false;
+	uint64_t phoff = get64(p + 32);
+	uint16_t phentsize = get16(p + 54), phnum = get16(p + 56);
+	if (phentsize != sizeof(Elf64_Phdr) || phoff > n || phnum > (n - phoff) / phentsize)
+		return false;
+	const uint8_t *go = NULL;
+	size_t golen = 0;
+	for (unsigned i = 0; i < phnum; i++) {
+		const uint8_t *ph = p + phoff + (size_t)i * phentsize;
+		uint64_t off = get64(ph + 8), size = get64(ph + 32);
+		if (get32(ph) != PT_NOTE || off > n || size > n - off)
+			continue;
+		for (uint64_t o = off; o + 12 <= off + size;) {
+			uint32_t namesz = get32(p + o), descsz = get32(p + o + 4), type = get32(p + o + 8);
+			uint64_t d = o + 12 + ((namesz + 3ull) & ~3ull);
+			if (d > off + size || descsz > off + size - d)
+				break;
+			if (namesz == 4 && memcmp(p + o + 12, "GNU", 4) == 0 && type == NT_GNU_BUILD_ID) {
+				*id = p + d;
+				*len = descsz;
+				return true;
+			}
+			if (namesz == 4 && memcmp(p + o + 12, "Go\0\0", 4) == 0 && type == 4 && !go) {
+				go = p + d;
+				golen = descsz;
+			}
+			o = d + ((descsz + 3ull) & ~3ull);
+		}
+	}
+	*id = go;
+	*len = golen;
+	return go != NULL;
+}
+
+/*
+ * Whether the file a core's NT_FILE note names is the file the process
+ * mapped, so that its bytes may stand for what the core left out: a file
+ * of the analysing machine that merely has that name (a rebuilt library,
+ * another machine's /etc file) must not.  Where the core saved the first
+ * page of a mapping of the file, an ELF file's build ID must be the one
+ * saved (without one, its ELF and program headers must be), other files'
+ * saved bytes must be the file's.  Where it saved nothing of it, only an
+ * ELF file whose size covers every mapping of it is used.  Returns NULL
+ * when it is, else why not (to free).
+ */
+static char *not_the_mapped_file(struct hc_program *prog, const char *path,
+				 const uint8_t *image, size_t size)
+{
+	const struct hc_core *core = prog->core;
+	const uint8_t *saved = NULL;
+	size_t nsaved = 0;
+	char *why = NULL;
+	for (size_t i = 0; i < core->nfiles; i++) {
+		const struct hc_file_mapping *f = &core->files[i];
+		if (strcmp(f->path, path) != 0)
+			continue;
+		uint64_t len = f->end - f->start;
+		if (f->offset > size || len > size + PAGE_SIZE - 1 - f->offset) {
+			if (asprintf(&why, "not the file the process mapped: it has %zu bytes, the process mapped bytes %#" PRIx64 "-%#" PRIx64 " of it",
+				     size, f->offset, f->offset + len) < 0)
+				why = NULL;
+			return why ? why : strdup("not the file the process mapped (too small)");
+		}
+		if (f->dev_ino_known) {
+			/* A live process says which file it mapped: compare by identity. */
+			continue;
+		}
+		if (!saved && f->offset == 0) {
+			nsaved = len < PAGE_SIZE ? (size_t)len : PAGE_SIZE;
+			saved = hc_memory_ptr(&prog->mem, f->start, nsaved);
+		}
+	}
+	size_t n = size < PAGE_SIZE ? size : PAGE_SIZE;
+	bool elf = n >= SELFMAG && memcmp(image, ELFMAG, SELFMAG) == 0;
+	if (!saved)
+		return elf ? NULL
+			   : strdup("not used: it is not an ELF file, and the core saved none of its bytes to check it against");
+	const uint8_t *ours, *theirs;
+	size_t nours, ntheirs;
+	bool has_ours = page_build_id(image, n, &ours, &nours);
+	bool has_theirs = page_build_id(saved, nsaved, &theirs, &ntheirs);
+	if (has_theirs || has_ours) {
+		if (has_theirs && has_ours && nours == ntheirs && memcmp(ours, theirs, nours) == 0)
+			return NULL;
+		return strdup(has_theirs ? "not the file the process mapped: its build ID differs from the one the core saved"
+					 : "not the file the process mapped: it has a build ID, the core's copy of its first page has none");
+	}
+	/* No build ID: the bytes the core saved (an ELF file's headers) must be the file's. */
+	size_t cmp = nsaved < n ? nsaved : n;
+	if (elf && cmp >= 64) {
+		uint64_t hdrs = get64(image + 32) + (uint64_t)get16(image + 54) * get16(image + 56);
+		if (hdrs < cmp)
+			cmp = (size_t)hdrs;
+	}
+	if (cmp < nsaved && !elf)
+		return strdup("not the file the process mapped: it is shorter than the bytes the core saved of it");
+	if (memcmp(saved, image, cmp) != 0)
+		return strdup("not the file the process mapped: its first bytes differ from those the core saved");
+	return NULL;
+}
+
 static struct hc_mapped_file *mapped_file(struct hc_program *prog,
 					  const char *path)
 {
@@ -276,92 +413,208 @@ static struct hc_mapped_file *mapped_file(struct hc_program *prog,
 		f->size = prog->exe->size;
 		return f;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		f->error = strdup(fd < 0 ? strerror(errno) : "not a regular file");
+	/*
+	 * Regular files only, looked at before they are opened (opening a
+	 * device can act: a watchdog, a tape), and opened without blocking
+	 * (a FIFO put there since).
+	 */
+	struct stat st, fst;
+	if (stat(path, &st) != 0) {
+		f->error = strdup(strerror(errno));
+		return f;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		f->error = strdup(S_ISDIR(st.st_mode) ? "not a regular file: a directory"
+				  : S_ISFIFO(st.st_mode) ? "not a regular file: a FIFO"
+				  : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "not a regular file: a device"
+				  : "not a regular file");
+		return f;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_dev != st.st_dev ||
+	    fst.st_ino != st.st_ino) {
+		f->error = strdup(fd < 0 ? strerror(errno) : "not a regular file (it changed while opened)");
 		if (fd >= 0)
 			close(fd);
 		return f;
 	}
-	if (st.st_size > 0) {
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* A live process names the file it mapped by device and inode. */
+	for (size_t i = 0; i < prog->core->nfiles; i++) {
+		const struct hc_file_mapping *m = &prog->core->files[i];
+		if (m->dev_ino_known && strcmp(m->path, path) == 0 &&
+		    (m->ino != (uint64_t)fst.st_ino || m->dev != (uint64_t)fst.st_dev)) {
+			f->error = strdup("not the file the process mapped: it was replaced since (another inode)");
+			close(fd);
+			return f;
+		}
+	}
+	if (fst.st_size > 0) {
+		void *p = mmap(NULL, (size_t)fst.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED) {
 			f->error = strdup(strerror(errno));
 		} else {
-			f->image = p;
-			f->size = (size_t)st.st_size;
-			f->owned = true;
+			f->error = not_the_mapped_file(prog, path, p, (size_t)fst.st_size);
+			if (f->error) {
+				munmap(p, (size_t)fst.st_size);
+			} else {
+				f->image = p;
+				f->size = (size_t)fst.st_size;
+				f->owned = true;
+			}
 		}
+	} else {
+		f->error = strdup("not the file the process mapped: it is empty");
 	}
 	close(fd);
 	return f;
 }
 
+/* NT_FILE entries in start order, for finding the one that maps an address. */
+struct file_index {
+	const struct hc_file_mapping **sorted;
+	size_t n;
+};
+
+static int file_start_cmp(const void *a, const void *b)
+{
+	const struct hc_file_mapping *x = *(const struct hc_file_mapping *const *)a;
+	const struct hc_file_mapping *y = *(const struct hc_file_mapping *const *)b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The entry mapping @p addr, else NULL and *next the next entry's start (or UINT64_MAX). */
+static const struct hc_file_mapping *file_at(const struct file_index *ix, uint64_t addr,
+					     uint64_t *next)
+{
+	size_t lo = 0, hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->sorted[mid]->start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*next = lo < ix->n ? ix->sorted[lo]->start : UINT64_MAX;
+	if (lo > 0 && addr < ix->sorted[lo - 1]->end)
+		return ix->sorted[lo - 1];
+	return NULL;
+}
+
 /*
- * For each part of a segment the core did not save, use the file mapped
- * there; what no readable file covers becomes a hole with a reason.
+ * Give [lo, hi), which the core did not save, the bytes of the files
+ * mapped there; what no usable file covers becomes a hole saying @p why.
+ */
+static struct hc_error *add_from_files(struct hc_program *prog, const struct file_index *ix,
+				       uint64_t lo, uint64_t hi, const char *why)
+{
+	while (lo < hi) {
+		uint64_t next;
+		const struct hc_file_mapping *fm = file_at(ix, lo, &next);
+		struct hc_error *err;
+		if (!fm) {
+			uint64_t end = next < hi ? next : hi;
+			err = hc_memory_add_hole(&prog->mem, lo, end, why);
+			if (err)
+				return err;
+			lo = end;
+			continue;
+		}
+		uint64_t end = fm->end < hi ? fm->end : hi;
+		struct hc_mapped_file *mf = mapped_file(prog, fm->path);
+		uint64_t off = fm->offset + (lo - fm->start);
+		uint64_t avail = 0;
+		if (mf->image && off < mf->size)
+			avail = mf->size - off < end - lo ? mf->size - off : end - lo;
+		if (avail) {
+			struct hc_memory_segment seg = {
+				.start = lo,
+				.end = lo + avail,
+				.data = mf->image + off,
+			};
+			err = hc_memory_add(&prog->mem, &seg);
+			if (err)
+				return err;
+		}
+		err = hc_memory_add_hole(&prog->mem, lo + avail, end,
+					 mf->image ? "lies past the end of its mapped file"
+					 : mf->error && strncmp(mf->error, "not the file", 12) == 0
+						 ? "was not saved in the core, and the file of that name is not the one the process mapped"
+						 : "was not saved in the core and its file could not be opened");
+		if (err)
+			return err;
+		lo = end;
+	}
+	return NULL;
+}
+
+static int load_cmp(const void *a, const void *b)
+{
+	const struct hc_core_segment *x = *(const struct hc_core_segment *const *)a;
+	const struct hc_core_segment *y = *(const struct hc_core_segment *const *)b;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/*
+ * What the core did not save comes from the files its NT_FILE note maps
+ * there: the unsaved part of each segment (a kernel core leaves out
+ * read-only file mappings, all of them under a restrictive
+ * coredump_filter), and the mappings that have no segment at all (gdb's
+ * gcore leaves out the executable's read-only segment: .rodata, the
+ * pclntab, type data).
  */
 static struct hc_error *add_file_segments(struct hc_program *prog)
 {
 	const struct hc_core *core = prog->core;
+	struct hc_error *err = NULL;
 	prog->files = calloc(core->nfiles ? core->nfiles : 1, sizeof(*prog->files));
-	if (!prog->files)
-		return &hc_enomem;
-	for (size_t i = 0; i < core->nfiles; i++)
+	struct file_index ix = {calloc(core->nfiles ? core->nfiles : 1, sizeof(*ix.sorted)),
+				core->nfiles};
+	const struct hc_core_segment **loads = calloc(core->nloads ? core->nloads : 1,
+						       sizeof(*loads));
+	if (!prog->files || !ix.sorted || !loads) {
+		err = &hc_enomem;
+		goto out;
+	}
+	for (size_t i = 0; i < core->nfiles; i++) {
+		ix.sorted[i] = &core->files[i];
 		mapped_file(prog, core->files[i].path);
-	for (size_t i = 0; i < core->nloads; i++) {
-		const struct hc_core_segment *s = &core->loads[i];
-		uint64_t lo = s->vaddr + s->present, hi = s->vaddr + s->memsz;
-		const char *why = s->present < s->filesz
-					  ? "was cut off when the core was truncated"
-					  : "was not saved in the core";
-		while (lo < hi) {
-			uint64_t next = hi;
-			const struct hc_file_mapping *fm = NULL;
-			for (size_t j = 0; j < core->nfiles; j++) {
-				const struct hc_file_mapping *f = &core->files[j];
-				if (f->start <= lo && lo < f->end) {
-					fm = f;
-					break;
-				}
-				if (f->start > lo && f->start < next)
-					next = f->start;
-			}
-			struct hc_error *err;
-			if (!fm) {
-				err = hc_memory_add_hole(&prog->mem, lo, next, why);
-				if (err)
-					return err;
-				lo = next;
+	}
+	qsort(ix.sorted, ix.n, sizeof(*ix.sorted), file_start_cmp);
+	for (size_t i = 0; i < core->nloads; i++)
+		loads[i] = &core->loads[i];
+	qsort(loads, core->nloads, sizeof(*loads), load_cmp);
+	for (size_t i = 0; i < core->nloads && !err; i++) {
+		const struct hc_core_segment *s = loads[i];
+		err = add_from_files(prog, &ix, s->vaddr + s->present, s->vaddr + s->memsz,
+				     s->present < s->filesz ? "was cut off when the core was truncated"
+							    : "was not saved in the core");
+	}
+	/* Mapped files no segment covers: sweep both lists in address order. */
+	uint64_t done = 0;
+	size_t li = 0;
+	for (size_t i = 0; i < ix.n && !err; i++) {
+		uint64_t lo = ix.sorted[i]->start > done ? ix.sorted[i]->start : done;
+		uint64_t hi = ix.sorted[i]->end;
+		while (lo < hi && !err) {
+			while (li < core->nloads && loads[li]->vaddr + loads[li]->memsz <= lo)
+				li++;
+			if (li < core->nloads && loads[li]->vaddr <= lo) {
+				lo = loads[li]->vaddr + loads[li]->memsz;
 				continue;
 			}
-			uint64_t end = fm->end < hi ? fm->end : hi;
-			struct hc_mapped_file *mf = mapped_file(prog, fm->path);
-			uint64_t off = fm->offset + (lo - fm->start);
-			uint64_t avail = 0;
-			if (mf->image && off < mf->size)
-				avail = mf->size - off < end - lo ? mf->size - off : end - lo;
-			if (avail) {
-				struct hc_memory_segment seg = {
-					.start = lo,
-					.end = lo + avail,
-					.data = mf->image + off,
-				};
-				err = hc_memory_add(&prog->mem, &seg);
-				if (err)
-					return err;
-			}
-			err = hc_memory_add_hole(&prog->mem, lo + avail, end,
-						 mf->image ? "lies past the end of its mapped file"
-							   : "was not saved in the core and its file could not be opened");
-			if (err)
-				return err;
+			uint64_t end = li < core->nloads && loads[li]->vaddr < hi ? loads[li]->vaddr : hi;
+			err = add_from_files(prog, &ix, lo, end, "was not saved in the core");
 			lo = end;
 		}
+		if (hi > done)
+			done = hi;
 	}
-	hc_memory_finish(&prog->mem);
-	return NULL;
+	if (!err)
+		hc_memory_finish(&prog->mem);
+out:
+	free(ix.sorted);
+	free(loads);
+	return err;
 }
 
 struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
@@ -430,6 +683,9 @@ static bool file_identity(struct hc_strbuf *out, const char *what, int fd, const
 
 bool hc_target_identity(const struct hc_program *prog, unsigned flags, struct hc_strbuf *out)
 {
+	/* A core read from a pipe cannot be recognised again. */
+	if (prog->core->from_stream)
+		return false;
 	if (!file_identity(out, "core", prog->core->fd, prog->core->path) ||
 	    !file_identity(out, "exe", prog->exe->fd, prog->exe->path) ||
 	    (prog->exe->debug.path &&

@@ -19,6 +19,7 @@ struct hc_mapped_file {
 };
 
 struct hc_go;
+struct hc_glibc;
 struct hc_graph;
 struct hc_dwarf_index;
 
@@ -37,6 +38,8 @@ struct hc_program {
 	char *go_version;
 	struct hc_dwarf_index *dwarf;
 	struct hc_go *go;
+	struct hc_glibc *glibc; /* the glibc malloc heap, walked on first use */
+	char *debug_dirs;       /* where separate debug info is looked for (NULL: the default) */
 	struct hc_graph *graph;
 	struct hc_pcln *pcln;
 	struct hc_progress progress;

@@ -1,0 +1,13 @@
+/*
+ * The glibc malloc reports (report_glibc.c): what the front ends' commands
+ * show for a program on glibc malloc.
+ */
+#ifndef HC_REPORT_GLIBC_H
+#define HC_REPORT_GLIBC_H
+
+#include "util/internal.h"
+
+/** `stats` for a glibc heap: mallinfo2() in all and per arena, mmapped chunks, tcaches. */
+struct hc_error *hc_report_glibc_stats(struct hc_program *prog, unsigned flags, char **ret);
+
+#endif /* HC_REPORT_GLIBC_H */
