@@ -455,9 +455,11 @@ static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t ad
 	uint64_t seen;
 	bool known = hc_u64map_get(&b->mask_index, rtype, &seen);
 	struct type_mask *m = gb_type_mask(b, rtype);
-	if (m && m->type_id != NONE) /* NONE: a GC program's unnamed dummy type */
-		b->g->type[id] = object_type(b, m, slot, large);
-	else if (!known && hc_u64map_get(&b->mask_index, rtype, &seen))
+	if (m) {
+		/* NONE: a GC program's unnamed dummy type; the object stays untyped. */
+		if (m->type_id != NONE)
+			b->g->type[id] = object_type(b, m, slot, large);
+	} else if (!known && hc_u64map_get(&b->mask_index, rtype, &seen))
 		hc_warn(&b->prog->warnings,
 			"type descriptor at 0x%" PRIx64 " (%s of the object at 0x%" PRIx64
 			") is unreadable or describes an impossible type; objects of that type are "
