@@ -761,6 +761,23 @@ static void iface_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint3
 	if (name && dwarf_type_named(p, name, &die)) {
 		*layout = layout_of(p, &die, 0);
 		*type_id = named_type(p, name);
+	} else if (name && m->direct_iface) {
+		/* A *T whose T has no DWARF type of its own (the linker describes
+		 * only the types its DWARF refers to; a generic type used only
+		 * through its shape has none): T is the pointer type's Elem
+		 * (internal/abi.PtrType), which names the object. */
+		const struct graph_layout *L = &p->b->L;
+		uint8_t kind = 0;
+		uint64_t elem = 0;
+		struct type_mask *em;
+		if (hc_memory_peek(&p->b->prog->mem, rtype + L->t_kind.off, &kind, 1) &&
+		    (kind & KIND_MASK) == KIND_POINTER &&
+		    hc_memory_peek_u64(&p->b->prog->mem, rtype + L->t_sizeof, &elem) && elem &&
+		    (em = gb_type_mask(p->b, elem)) && em->name) {
+			if (dwarf_type_named(p, em->name, &die))
+				*layout = layout_of(p, &die, 0);
+			*type_id = named_type(p, em->name);
+		}
 	}
 	if (!hc_u64map_put(&p->by_rtype, rtype, (uint64_t)*type_id << 32 | *layout))
 		p->oom = true;
