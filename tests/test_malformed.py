@@ -319,9 +319,19 @@ class MalformedTest(unittest.TestCase):
         self.assertIsNone(info["go_version"])
         self.assertTrue(any("runtime.buildVersion" in w and "could not be opened" in w
                             for w in info["warnings"]), info["warnings"])
+        # The variable exists but its bytes do not read: said, not "not a Go program".
+        for cmd in ("stats", "roots"):
+            err = self.expect_error((cmd, path), 2, "cannot read the Go version of ")
+            self.assertIn("(runtime.buildVersion): ", err)
+            self.assertIn("could not be opened", err)
 
     def test_mismatched_executable(self):
         other = [f for f in fixtures("sizes") if f.toolchain != self.fx.toolchain][0]
+        # --force with an executable whose version variable does not read
+        # says that the mismatch was overridden.
+        code, _, err = run("stats", "--force", self.fx.core, "/bin/sh", check=False)
+        self.assertEqual(code, 2, err)
+        self.assertIn("it does not match the core, and --force used it anyway", err)
         for cmd in ("stats", "roots"):
             self.expect_error((cmd, self.fx.core, other.exe), 2,
                               "does not match %s: the core's Go build ID is" % self.fx.core)

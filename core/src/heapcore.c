@@ -112,6 +112,7 @@ void hc_program_destroy(struct hc_program *prog)
 	free((char *)prog->cache_dir);
 	free(prog->cache_note);
 	free(prog->go_version);
+	free(prog->go_version_why);
 	free(prog);
 }
 

@@ -427,10 +427,19 @@ struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret)
 				       "same source, toolchain and flags)",
 				       prog->exe->path,
 				       prog->exe->debug_search ? prog->exe->debug_search : "none searched");
+	const char *forced = prog->exe_mismatch
+				     ? "; it does not match the core, and --force used it anyway"
+				     : "";
+	if (!prog->go_version && prog->go_version_oom)
+		return &hc_enomem;
+	if (!prog->go_version && prog->go_version_why)
+		return hc_error_format(HC_ERROR_FAULT,
+				       "cannot read the Go version of %s (runtime.buildVersion): %s%s",
+				       prog->exe->path, prog->go_version_why, forced);
 	if (!prog->go_version)
 		return hc_error_format(HC_ERROR_UNSUPPORTED,
-				       "%s is not a Go program (no runtime.buildVersion)",
-				       prog->exe->path);
+				       "%s is not a Go program (no runtime.buildVersion)%s",
+				       prog->exe->path, forced);
 	struct hc_go *go = calloc(1, sizeof(*go));
 	if (!go)
 		return &hc_enomem;
@@ -981,10 +990,16 @@ void hc_go_read_version(struct hc_program *prog)
 	if (!err) {
 		s = calloc(1, len + 1);
 		if (!s)
-			return;
-		err = hc_memory_read(&prog->mem, ptr, s, len);
+			err = &hc_enomem;
+		else
+			err = hc_memory_read(&prog->mem, ptr, s, len);
 	}
 	if (err) {
+		/* Kept for hc_go_get's error: the variable exists, its bytes do not read. */
+		prog->go_version_oom = err == &hc_enomem;
+		prog->go_version_why = strdup(hc_error_message(err));
+		if (!prog->go_version_why)
+			prog->go_version_oom = true;
 		hc_warn(&prog->warnings[HC_PHASE_OPEN], "cannot read runtime.buildVersion: %s",
 			hc_error_message(err));
 		hc_error_destroy(err);

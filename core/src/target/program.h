@@ -56,6 +56,8 @@ struct hc_program {
 	struct hc_warnings warnings[HC_NPHASES];
 	unsigned report_phases; /* whose warnings the last report printed (HC_PHASES_...) */
 	char *go_version;
+	char *go_version_why; /* why runtime.buildVersion could not be read, or NULL */
+	bool go_version_oom;  /* it could not be read for want of memory */
 	struct hc_dwarf_index *dwarf;
 	struct hc_go *go;
 	struct hc_glibc *glibc; /* the glibc malloc heap, walked on first use */
