@@ -10,7 +10,9 @@
 #include "go/go.h"
 #include "go/go_leaks.h"
 #include "graph/graph_leaks.h"
+#include "glibc/glibc.h"
 #include "report/report.h"
+#include "report/report_glibc.h"
 #include "report/report_goroutines.h"
 #include "target/program.h"
 
@@ -394,6 +396,7 @@ out:
 
 struct hc_error *hc_report_goroutines(struct hc_program *prog, unsigned flags, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
 	struct hc_go_leaks *l;
 	bool have_graph;
 	struct hc_error *err = leaks_or_goroutines(prog, &l, &have_graph);
@@ -725,6 +728,9 @@ static json_object *leak_groups_json(const struct hc_go_leaks *l, bool *oom)
 struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags, double threshold,
 				 char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
+	if (!prog->go_version && hc_glibc_present(prog)) /* a C or C++ program */
+		return hc_report_glibc_leaks(prog, flags, 0, ret);
 	struct hc_go_leaks *l;
 	struct hc_error *err = hc_go_leaks_get(prog, &l);
 	if (err)
@@ -812,6 +818,7 @@ static const struct hc_go_goroutine *crashed_goroutine(const struct hc_go_gorout
 
 struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
 	struct hc_go_crash crash;
 	struct hc_error *err = hc_go_crash_get(prog, &crash);
 	if (err)
