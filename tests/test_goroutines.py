@@ -205,7 +205,8 @@ class TriageTest(unittest.TestCase):
                 if g:
                     frames = [(f["function"], f["file"], f["line"]) for f in g["frames"]]
                     self.assertEqual(frames, want[g["id"]]["frames"])
-                    self.assertIn("\ngoroutine %d [running]:\n" % g["id"], text)
+                    self.assertIn("\ngoroutine %d [%s]:\n" % (g["id"], want[g["id"]]["bracket"]),
+                                  text)
                 self.assertEqual(doc["signal"]["name"], "SIGABRT")
 
 
