@@ -32,6 +32,7 @@ static struct hc_error *program_open(const char *core_path, int pid,
 	prog->progress.fn = opts->progress;
 	prog->progress.arg = opts->progress_arg;
 	prog->open_flags = opts->flags;
+	prog->report_phases = HC_PHASES_OPEN;
 	/* A live process changes: its analyses are never kept. */
 	if (core_path && opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
 		free(prog);
@@ -104,7 +105,8 @@ void hc_program_destroy(struct hc_program *prog)
 	free(prog->debug_dirs);
 	hc_dwarf_index_destroy(prog->dwarf);
 	hc_target_close(prog);
-	hc_warnings_deinit(&prog->warnings);
+	for (int i = 0; i < HC_NPHASES; i++)
+		hc_warnings_deinit(&prog->warnings[i]);
 	free((char *)prog->cache_dir);
 	free(prog->cache_note);
 	free(prog->go_version);
@@ -128,12 +130,25 @@ const char *hc_program_go_version(const struct hc_program *prog)
 
 size_t hc_program_num_warnings(const struct hc_program *prog)
 {
-	return prog->warnings.count;
+	size_t n = 0;
+	for (int k = 0; k < HC_NPHASES; k++) {
+		if (prog->report_phases >> k & 1)
+			n += hc_warnings_nlines(&prog->warnings[k]);
+	}
+	return n;
 }
 
 const char *hc_program_warning(const struct hc_program *prog, size_t i)
 {
-	return i < prog->warnings.count ? prog->warnings.msgs[i] : NULL;
+	for (int k = 0; k < HC_NPHASES; k++) {
+		if (!(prog->report_phases >> k & 1))
+			continue;
+		size_t n = hc_warnings_nlines(&prog->warnings[k]);
+		if (i < n)
+			return hc_warnings_line(&prog->warnings[k], i);
+		i -= n;
+	}
+	return NULL;
 }
 
 void hc_program_set_progress(struct hc_program *prog, hc_progress_fn *fn, void *arg)

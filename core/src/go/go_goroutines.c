@@ -455,7 +455,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		g.wait_minutes = -1;
 		if (!gl_peek_field(prog, gp, L.g_status, &status) ||
 		    !gl_peek_field(prog, gp, L.g_goid, &g.goid)) {
-			hc_warn(&prog->warnings, "goroutine at 0x%" PRIx64 " is unreadable", gp);
+			hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine at 0x%" PRIx64 " is unreadable", gp);
 			continue;
 		}
 		status &= ~0x1000ULL; /* _Gscan */
@@ -532,7 +532,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		}
 		g.nframes = gs->nframes - g.first_frame;
 		if (g.error)
-			hc_warn(&prog->warnings, "goroutine %" PRIu64 ": %s", g.goid, g.error);
+			hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64 ": %s", g.goid, g.error);
 		if (!hc_grow(&gs->g, &cap_g, gs->n + 1, sizeof(*gs->g))) {
 			oom = true;
 			break;
@@ -564,7 +564,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 				uint64_t c, next;
 				if (!gl_peek_field(prog, s, L.sg_c, &c) ||
 				    !gl_peek_field(prog, s, L.sg_waitlink, &next)) {
-					hc_warn(&prog->warnings, "goroutine %" PRIu64
+					hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64
 						": its sudog at 0x%" PRIx64 " is unreadable", g->goid, s);
 					break;
 				}
@@ -575,7 +575,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 				s = next;
 				if (k + 1 == MAX_SUDOGS_PER_G && s) {
 					g->error = "its sudog list does not end (a cycle?)";
-					hc_warn(&prog->warnings, "goroutine %" PRIu64 ": %s", g->goid,
+					hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64 ": %s", g->goid,
 						g->error);
 				}
 			}

@@ -458,7 +458,7 @@ static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t ad
 	if (m && m->type_id != NONE) /* NONE: a GC program's unnamed dummy type */
 		b->g->type[id] = object_type(b, m, slot, large);
 	else if (!known && hc_u64map_get(&b->mask_index, rtype, &seen))
-		hc_warn(&b->prog->warnings,
+		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 			"type descriptor at 0x%" PRIx64 " (%s of the object at 0x%" PRIx64
 			") is unreadable or describes an impossible type; objects of that type are "
 			"scanned conservatively",
@@ -467,11 +467,65 @@ static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t ad
 	return m;
 }
 
+/*
+ * Objects whose bytes are not in the core (common: systemd-coredump cuts
+ * cores at ProcessSizeMax) are counted per scan job and merged once, so that
+ * a core missing most of its heap costs one warning, not one per object.
+ */
+static void missing_add(struct gb_missing *m, uint64_t addr, uint64_t bytes)
+{
+	m->count++;
+	m->bytes += bytes;
+	for (size_t i = 0; i < HC_ARRAY_SIZE(m->first); i++) {
+		if (i < m->count - 1 && m->first[i] < addr)
+			continue;
+		if (i < m->count - 1) /* insert: shift the higher ones up */
+			memmove(&m->first[i + 1], &m->first[i],
+				(HC_ARRAY_SIZE(m->first) - i - 1) * sizeof(m->first[0]));
+		m->first[i] = addr;
+		break;
+	}
+}
+
+static void missing_merge(struct gb_missing *into, const struct gb_missing *m)
+{
+	uint64_t count = into->count;
+	for (size_t i = 0; i < HC_ARRAY_SIZE(m->first) && i < m->count; i++)
+		missing_add(into, m->first[i], 0);
+	into->count = count + m->count;
+	into->bytes += m->bytes;
+}
+
+/* The one warning for every object missing from the core, if any was. */
+static void missing_warn(struct builder *b)
+{
+	const struct gb_missing *m = &b->missing;
+	if (!m->count)
+		return;
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_bytes(&sb, m->bytes);
+	for (size_t i = 0; i < HC_ARRAY_SIZE(m->first) && i < m->count; i++)
+		hc_strbuf_printf(&sb, "%s0x%" PRIx64, i ? ", " : "; the first at ", m->first[i]);
+	if (m->count > HC_ARRAY_SIZE(m->first))
+		hc_strbuf_puts(&sb, ", ...");
+	if (sb.oom)
+		hc_warn_oom(&b->prog->warnings[HC_PHASE_GRAPH],
+			    "%" PRIu64 " heap objects are not in the core; their pointers are unknown",
+			    m->count);
+	else
+		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
+			"%" PRIu64 " heap object%s (%s) %s not in the core; their pointers are unknown",
+			m->count, m->count == 1 ? "" : "s", sb.str, m->count == 1 ? "is" : "are");
+	hc_strbuf_deinit(&sb);
+}
+
 /* The graph's scan of runs [r0, r1): runs are the spans, one for one. */
 static struct hc_error *scan_spans(struct hc_graph_builder *gb, size_t r0, size_t r1,
 				   struct hc_edge_buf *eb, bool report)
 {
 	struct builder *b = gb->ctx;
+	struct gb_missing missing = {0};
 	struct hc_go *go = b->go;
 	struct hc_graph *g = b->g;
 	for (size_t i = r0; i < r1; i++) {
@@ -507,10 +561,7 @@ static struct hc_error *scan_spans(struct hc_graph_builder *gb, size_t r0, size_
 			}
 			const uint8_t *p = hc_memory_ptr(&b->prog->mem, a, s->elemsize);
 			if (!p) {
-				pthread_mutex_lock(&b->lock);
-				hc_warn(&b->prog->warnings,
-					"object at 0x%" PRIx64 " is not in the core; its pointers are unknown", a);
-				pthread_mutex_unlock(&b->lock);
+				missing_add(&missing, a, s->elemsize);
 				id++;
 				continue;
 			}
@@ -550,6 +601,11 @@ static struct hc_error *scan_spans(struct hc_graph_builder *gb, size_t r0, size_
 				return hc_edge_error(eb);
 			id++;
 		}
+	}
+	if (missing.count) {
+		pthread_mutex_lock(&b->lock);
+		missing_merge(&b->missing, &missing);
+		pthread_mutex_unlock(&b->lock);
 	}
 	return NULL;
 }
@@ -1153,7 +1209,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		    !gl_peek_field(b->prog, gp, L->g_goid, &goid) ||
 		    !gl_peek_field(b->prog, gp, L->g_m, &m) ||
 		    !gl_peek_field(b->prog, gp, L->g_waitreason, &reason)) {
-			hc_warn(&b->prog->warnings, "goroutine at 0x%" PRIx64 " is unreadable", gp);
+			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "goroutine at 0x%" PRIx64 " is unreadable", gp);
 			continue;
 		}
 		status &= ~0x1000ULL; /* _Gscan */
@@ -1177,7 +1233,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		const struct hc_go_span *ss = si == SIZE_MAX ? NULL : &b->go->spans[si];
 		if (!ss || ss->state != GO_SPAN_MANUAL || hi < lo ||
 		    hi > ss->base + (uint64_t)ss->npages * b->go->page_size) {
-			hc_warn(&b->prog->warnings,
+			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 				"goroutine %" PRIu64 ": stack [0x%" PRIx64 ", 0x%" PRIx64
 				") is not in a stack span; not scanned", goid, lo, hi);
 			continue;
@@ -1206,7 +1262,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			/* A running goroutine's thread may be on another stack (g0, a
 			 * signal stack, C code); any other g saved its own sp. */
 			if (status != 2)
-				hc_warn(&b->prog->warnings,
+				hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 					"goroutine %" PRIu64 ": saved stack pointer 0x%" PRIx64
 					" is outside its stack [0x%" PRIx64 ", 0x%" PRIx64
 					"); the whole stack is scanned conservatively",
@@ -1215,7 +1271,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			pc = 0;
 		}
 		if (hi - sp > b->stack_budget) {
-			hc_warn(&b->prog->warnings,
+			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 				"goroutine stacks add up to more than the stack spans hold; the rest are not scanned");
 			break;
 		}
@@ -1317,7 +1373,7 @@ static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t
 		n = (uint32_t)n;
 		uint64_t words = n * entry_size <= (1u << 16) ? n * entry_size / 8 : 0;
 		if (words > budget) {
-			hc_warn(&b->prog->warnings, "the %s is longer than any real one; the rest is not read",
+			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "the %s is longer than any real one; the rest is not read",
 				name);
 			break;
 		}
@@ -1360,7 +1416,7 @@ static struct hc_error *special_roots(struct builder *b)
 			unsigned k = 0, most = s->nelems * 8u + 8;
 			for (; sp && k < most; k++) {
 				if (!budget) {
-					hc_warn(&b->prog->warnings, "more special records than the heap could "
+					hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "more special records than the heap could "
 						"hold; the rest are not read");
 					break;
 				}
@@ -1369,7 +1425,7 @@ static struct hc_error *special_roots(struct builder *b)
 				if (!gl_peek_field(b->prog, sp, L->sp_next, &next) ||
 				    !gl_peek_field(b->prog, sp, L->sp_offset, &off) ||
 				    !gl_peek_field(b->prog, sp, L->sp_kind, &kind)) {
-					hc_warn(&b->prog->warnings, "span 0x%" PRIx64 ": special record at 0x%" PRIx64
+					hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "span 0x%" PRIx64 ": special record at 0x%" PRIx64
 						" is unreadable", s->base, sp);
 					break;
 				}
@@ -1408,7 +1464,7 @@ static struct hc_error *special_roots(struct builder *b)
 				sp = next;
 			}
 			if (sp && k == most)
-				hc_warn(&b->prog->warnings,
+				hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 					"span 0x%" PRIx64 " (mspan 0x%" PRIx64 "): its specials list does not "
 					"end after %u records (cyclic or damaged); the rest are not read",
 					s->base, s->mspan, most);
@@ -1493,8 +1549,9 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 		threads = n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
 	}
 	struct hc_graph *g = NULL;
-	size_t first_warning = prog->warnings.count;
 	struct hc_error *err = hc_go_get(prog, &b.go);
+	/* A graph built anew (hc_report_diff frees one) warns anew. */
+	hc_warnings_deinit(&prog->warnings[HC_PHASE_GRAPH]);
 	if (!err && hc_go_graph_cached(prog, &g)) {
 		hc_u64map_deinit(&b.mask_index);
 		pthread_mutex_destroy(&b.lock);
@@ -1516,10 +1573,11 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	pthread_mutex_destroy(&b.lock);
 	if (err)
 		return err;
+	missing_warn(&b);
 	if (g->conservative_notice)
-		hc_warn(&prog->warnings,
+		hc_warn(&prog->warnings[HC_PHASE_GRAPH],
 			"some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively");
-	hc_go_graph_save(prog, g, first_warning);
+	hc_go_graph_save(prog, g);
 	prog->graph = g;
 	*ret = g;
 	return NULL;

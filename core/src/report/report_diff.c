@@ -273,6 +273,8 @@ struct hc_error *hc_report_diff(struct hc_program *before, struct hc_program *af
 	struct hc_graph_summary *sa = NULL, *sb = NULL;
 	struct hc_graph_delta *types = NULL, *roots = NULL;
 	size_t ntypes = 0, nroots = 0;
+	hc_report_begin(before, HC_PHASES_GRAPH);
+	hc_report_begin(after, HC_PHASES_GRAPH);
 	struct hc_error *err = same_executable(before, after);
 	if (!err)
 		err = hc_go_memstats(before, &ma);

@@ -355,6 +355,7 @@ out:
 
 struct hc_error *hc_report_goroutines(struct hc_program *prog, unsigned flags, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
 	struct hc_go_leaks *l;
 	struct hc_error *err = hc_go_leaks_get(prog, &l);
 	if (err)
@@ -685,6 +686,7 @@ static json_object *leak_groups_json(const struct hc_go_leaks *l, bool *oom)
 struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags, double threshold,
 				 char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
 	struct hc_go_leaks *l;
 	struct hc_error *err = hc_go_leaks_get(prog, &l);
 	if (err)
@@ -768,6 +770,7 @@ static const struct hc_go_goroutine *crashed_goroutine(const struct hc_go_gorout
 
 struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
 	struct hc_go_crash crash;
 	struct hc_error *err = hc_go_crash_get(prog, &crash);
 	if (err)

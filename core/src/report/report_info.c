@@ -204,6 +204,7 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 struct hc_error *hc_report_info(struct hc_program *prog, unsigned flags,
 				char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_OPEN);
 	if (flags & HC_REPORT_JSON)
 		return info_json(prog, ret);
 	return info_text(prog, ret);

@@ -270,6 +270,7 @@ static void by_class_text(struct hc_strbuf *sb, const struct hc_go *go)
 
 struct hc_error *hc_report_stats(struct hc_program *prog, unsigned flags, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_HEAP);
 	if (!prog->go_version && hc_glibc_present(prog))
 		return hc_report_glibc_stats(prog, flags, ret);
 	const struct hc_memstats *ms;
@@ -285,7 +286,7 @@ struct hc_error *hc_report_stats(struct hc_program *prog, unsigned flags, char *
 	fields(&sb, ms);
 	if (flags & HC_REPORT_BY_SIZE)
 		by_class_text(&sb, go);
-	if (prog->warnings.count)
+	if (hc_program_num_warnings(prog))
 		hc_strbuf_puts(&sb, "\n");
 	hc_text_warnings(&sb, prog);
 	return hc_strbuf_finish(&sb, ret);

@@ -214,14 +214,14 @@ static struct hc_error *verify_exe(struct hc_program *prog, unsigned flags)
 	}
 	if (r == 0) {
 		prog->exe_verified_by = "nothing to compare";
-		hc_warn(&prog->warnings,
+		hc_warn(&prog->warnings[HC_PHASE_OPEN],
 			"could not check that %s belongs to the core: the core holds none of its bytes",
 			prog->exe->path);
 	}
 	if (r < 0) {
 		if (!(flags & (HC_OPEN_FORCE | HC_OPEN_DIAGNOSE)))
 			return err;
-		hc_warn(&prog->warnings, "%s", hc_error_message(err));
+		hc_warn(&prog->warnings[HC_PHASE_OPEN], "%s", hc_error_message(err));
 		hc_error_destroy(err);
 		prog->exe_mismatch = true;
 		prog->exe_verified_by = flags & HC_OPEN_FORCE ? "mismatch overridden by --force"
@@ -635,7 +635,7 @@ struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
 {
 	hc_memory_init(&prog->mem);
 	bool force = flags & (HC_OPEN_FORCE | HC_OPEN_DIAGNOSE);
-	struct hc_error *err = hc_core_open(core_path, force, &prog->warnings,
+	struct hc_error *err = hc_core_open(core_path, force, &prog->warnings[HC_PHASE_OPEN],
 					    &prog->core);
 	if (err)
 		return err;
