@@ -84,7 +84,7 @@ def gdb_facts(fx, probe=()):
 class ReachabilityTest(unittest.TestCase):
     def test_reachable_equals_allocated_after_gc(self):
         for fx in fixtures():
-            if fx.program not in ("sizes", "goroutines", "graph", "cgo"):
+            if fx.program not in ("sizes", "goroutines", "graph", "cgo", "ifaces"):
                 continue  # taken right after runtime.GC() (afteralloc allocates later)
             with self.subTest(fixture=repr(fx)):
                 doc, _ = run_json("roots", "--json", "--top", "0", fx.core)
@@ -367,6 +367,20 @@ class TypedTest(unittest.TestCase):
                         self.assertIn(want, names)
 
 
+    def test_objects_only_interfaces_reach(self):
+        # fixtures/go/ifaces: objects behind an itab (a []Shape, a heap
+        # struct's []Shape holding values, a map's and a channel's Shape
+        # elements) and behind an empty interface, counted exactly under
+        # their names.  Go 1.22 and 1.23 emit no DWARF for a type only an
+        # itab reaches: its runtime type descriptor lays it out.
+        for fx in fixtures("ifaces"):
+            with self.subTest(fixture=repr(fx)):
+                doc, _ = run_json("types", "--json", "--top", "0", fx.core)
+                counts = {t["type"]: t["count"] for t in doc["types"]}
+                for name, n in fx.truth["expect"]["counts"].items():
+                    self.assertEqual(counts.get(name), n, name)
+
+
 class CommandsTest(unittest.TestCase):
     def test_types_json_shape(self):
         fx = fixtures("graph")[0]
@@ -397,8 +411,6 @@ class CommandsTest(unittest.TestCase):
         self.assertEqual(code, 1)
 
 
-if __name__ == "__main__":
-    unittest.main()
 
 
 class ProgressTest(unittest.TestCase):
@@ -500,3 +512,29 @@ class ThreadsTest(unittest.TestCase):
                     _, one, _ = run(*cmd, fx.core, env={"HEAPCORE_THREADS": "1"})
                     _, three, _ = run(*cmd, fx.core, env={"HEAPCORE_THREADS": "3"})
                     self.assertEqual(one, three, cmd)
+
+
+class ConservativeWarningTest(unittest.TestCase):
+    """The warning about conservative scanning names the types it is about,
+    the biggest first, with their objects and bytes.  The pprof fixture's
+    program writes its heap profile through gzip: on Go 1.24 and 1.26 the
+    one compress/flate.Writer (a type with a GC program, too big for a mask)
+    is such a type."""
+
+    def test_names_types(self):
+        cases = [fx for fx in fixtures("pprof")
+                 if fx.dirname in ("go1.24", "go1.26")]
+        self.assertTrue(cases)
+        for fx in cases:
+            with self.subTest(fixture=repr(fx)):
+                _, out, _ = run("roots", "--top", "1", fx.core)
+                lines = [l for l in out.splitlines() if "scanned conservatively" in l]
+                self.assertEqual(len(lines), 1, out)
+                self.assertRegex(lines[0], r"scanned conservatively: \S+ \(\d+ objects?, "
+                                 r"[\d.]+ [KMG]?i?B\)(, \S+ \(\d+ objects?, [\d.]+ [KMG]?i?B\))*"
+                                 r"( and \d+ more)?$")
+                self.assertIn("compress/flate.Writer (1 object, ", lines[0])
+
+
+if __name__ == "__main__":
+    unittest.main()

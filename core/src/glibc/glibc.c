@@ -162,7 +162,7 @@ static void warn(struct walk *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	hc_warn(&w->prog->warnings, "%s", buf);
+	hc_warn(&w->prog->warnings[HC_PHASE_HEAP], "%s", buf);
 }
 
 /* The fastbins of arena @p a (its malloc_state image @p ms). */

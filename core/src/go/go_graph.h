@@ -42,6 +42,11 @@ struct graph_layout {
 	int64_t kind_finalizer, kind_cleanup, kind_weak;
 	uint64_t allfin, finalizer_size, cleanups_all, cleanupfn_size;
 	struct gf fb_alllink, fb_cnt, fb_fin, cb_alllink, cb_n, cb_cleanups;
+	/* The kinds' descriptors past abi.Type (internal/abi/type.go), to
+	 * lay out a type DWARF does not describe (all optional). */
+	struct gf pt_elem, sl_elem, ar_elem, ar_len, ch_elem, st_fields, st_nfields,
+		sf_typ, sf_offset, it_nmethods;
+	uint64_t sf_sizeof;
 };
 
 /* A runtime type: its decoded pointer mask and names, cached per descriptor. */
@@ -77,6 +82,11 @@ struct builder {
 	uint64_t stack_budget; /* stack bytes left to scan: at most the stack spans' bytes */
 	struct gb_stack_seed *stack_seeds;
 	size_t nstack_seeds, cap_stack_seeds;
+	bool type_oom;           /* a type could not be decoded or named for want of memory */
+	struct gb_missing {      /* objects whose bytes the core lacks: one warning for all */
+		uint64_t count, bytes;
+		uint64_t first[3]; /* the lowest addresses, 0 past count */
+	} missing;
 };
 
 /** Append a type named @p name (taken over) to the graph's table; NONE when out of memory. */

@@ -60,6 +60,7 @@ struct slot {
 	uint64_t off;
 	uint64_t count, stride; /* SLOT_ARRAY */
 	Dwarf_Off die;          /* the pointee's type (SLOT_PTR, SLOT_SLICE) */
+	uint64_t rtype;         /* or, where DWARF has none, its runtime type */
 	uint32_t layout;        /* its layout, resolved on first use, or SLOT_ARRAY's element's */
 	uint32_t type_id;       /* the type an untyped pointee gets */
 	enum slot_kind kind;
@@ -99,6 +100,7 @@ struct prop {
 	struct hc_u64map by_func;  /* closure entry pc -> type id */
 	struct hc_u64map by_hchan; /* runtime element type -> hchan<T>'s type id << 32 | layout */
 	struct hc_u64map array_of; /* type id -> the type id of "[]T" */
+	struct hc_u64map by_rlayout; /* runtime type -> layout id built from its descriptor */
 	uint64_t *weak;            /* per object, a bit: typed with a generic type (upgradable) */
 	uint8_t *generic;          /* per type id: 0 not known yet, 1 specific, 2 generic */
 	size_t cap_generic;
@@ -115,11 +117,11 @@ static uint32_t named_type(struct prop *p, const char *name)
 	if (hc_strmap_get(&p->names, name, &id))
 		return (uint32_t)id;
 	char *copy = strdup(name);
-	if (!copy)
+	uint32_t t = copy ? gb_add_type(p->b, 0, copy) : NONE;
+	if (t == NONE || !hc_strmap_put(&p->names, p->b->g->types[t].name, t, false)) {
+		p->oom = true; /* typing stops, and says so */
 		return NONE;
-	uint32_t t = gb_add_type(p->b, 0, copy);
-	if (t == NONE || !hc_strmap_put(&p->names, p->b->g->types[t].name, t, false))
-		return NONE;
+	}
 	return t;
 }
 
@@ -135,6 +137,23 @@ static bool add_slot(struct prop *p, uint32_t lid, struct slot s)
 }
 
 static uint32_t layout_of(struct prop *p, Dwarf_Die *type, int depth);
+static uint32_t rtype_layout(struct prop *p, uint64_t rtype, int depth);
+static uint32_t rtype_type_id(struct prop *p, const struct type_mask *m);
+static bool rt_elem(struct prop *p, uint64_t rtype, unsigned kind, uint64_t *ret);
+static uint32_t array_type(struct prop *p, uint32_t t);
+
+/* Kinds (internal/abi/type.go: Kind, under KindMask). */
+#define KIND_MASK 31
+#define KIND_ARRAY 17
+#define KIND_CHAN 18
+#define KIND_FUNC 19
+#define KIND_INTERFACE 20
+#define KIND_POINTER 22
+#define KIND_SLICE 23
+#define KIND_STRING 24
+#define KIND_STRUCT 25
+/* Bounds on descriptors read from the target: a struct's fields. */
+#define RT_MAX_FIELDS 4096
 static bool shape_name(const char *name, char *out, size_t outlen);
 
 /*
@@ -543,6 +562,180 @@ static uint32_t layout_of(struct prop *p, Dwarf_Die *type, int depth)
 	return lid;
 }
 
+/* ---- layouts from runtime type descriptors ---- */
+
+/*
+ * The type id for runtime type @p m: the one its name already has (DWARF's
+ * and the runtime's names for a type agree), else its own.
+ */
+static uint32_t rtype_type_id(struct prop *p, const struct type_mask *m)
+{
+	uint64_t id;
+	if (!m->name || m->type_id == NONE)
+		return NONE;
+	if (hc_strmap_get(&p->names, m->name, &id))
+		return (uint32_t)id;
+	if (!hc_strmap_put(&p->names, m->name, m->type_id, false))
+		p->oom = true;
+	return m->type_id;
+}
+
+/* The kind of runtime type @p rtype, or 0 when unreadable. */
+static unsigned rt_kind(struct prop *p, uint64_t rtype)
+{
+	const struct graph_layout *L = &p->b->L;
+	uint64_t v;
+	return L->t_kind.present && gl_peek_field(p->b->prog, rtype, L->t_kind, &v)
+		       ? (unsigned)(v & KIND_MASK)
+		       : 0;
+}
+
+/* The element type of a pointer, slice, array or channel descriptor of @p kind. */
+static bool rt_elem(struct prop *p, uint64_t rtype, unsigned kind, uint64_t *ret)
+{
+	const struct graph_layout *L = &p->b->L;
+	struct gf f = kind == KIND_POINTER ? L->pt_elem
+		      : kind == KIND_SLICE ? L->sl_elem
+		      : kind == KIND_ARRAY ? L->ar_elem
+		      : L->ch_elem;
+	uint64_t v;
+	if (!f.present || rt_kind(p, rtype) != kind || !gl_peek_field(p->b->prog, rtype, f, &v) || !v)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* A slot pointing to values of runtime type @p elem (an array of them with @p array). */
+static struct slot rt_pointer_slot(struct prop *p, uint64_t off, uint64_t elem, bool array)
+{
+	struct slot s = {.off = off, .kind = array ? SLOT_SLICE : SLOT_PTR, .rtype = elem,
+			 .layout = UNRESOLVED, .type_id = NONE};
+	struct type_mask *m = gb_type_mask(p->b, elem);
+	if (m) {
+		s.type_id = rtype_type_id(p, m);
+		if (array)
+			s.type_id = array_type(p, s.type_id);
+	} else {
+		s.layout = NONE;
+	}
+	return s;
+}
+
+/*
+ * Append the slots of a value of runtime type @p rtype at @p off to layout
+ * @p lid, from its descriptor (internal/abi/type.go): a struct's fields, an
+ * array's element, the element a pointer or slice refers to, an interface
+ * (empty or not), a string, a func value.  What the descriptor does not
+ * describe (a map's internals, unsafe.Pointer) adds nothing.
+ */
+static void add_rvalue(struct prop *p, uint32_t lid, uint64_t rtype, uint64_t off, int depth)
+{
+	const struct graph_layout *L = &p->b->L;
+	struct hc_program *prog = p->b->prog;
+	struct type_mask *m = gb_type_mask(p->b, rtype);
+	uint64_t elem, n, v;
+	if (depth > MAX_NESTING || p->oom || !m || m->ptrwords == 0)
+		return;
+	switch (rt_kind(p, rtype)) {
+	case KIND_POINTER:
+		if (rt_elem(p, rtype, KIND_POINTER, &elem))
+			add_slot(p, lid, rt_pointer_slot(p, off, elem, false));
+		return;
+	case KIND_SLICE:
+		if (rt_elem(p, rtype, KIND_SLICE, &elem))
+			add_slot(p, lid, rt_pointer_slot(p, off, elem, true));
+		return;
+	case KIND_STRING:
+		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_STRING, .layout = NONE,
+					       .type_id = named_type(p, "string")});
+		return;
+	case KIND_INTERFACE:
+		if (!L->it_nmethods.present || !gl_peek_field(prog, rtype, L->it_nmethods, &n))
+			return;
+		add_slot(p, lid, (struct slot){.off = off, .kind = n ? SLOT_IFACE : SLOT_EFACE,
+					       .layout = NONE, .type_id = NONE});
+		return;
+	case KIND_FUNC:
+		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_FUNC, .layout = NONE,
+					       .type_id = NONE});
+		return;
+	case KIND_CHAN:
+		add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_HCHAN, .layout = NONE,
+					       .type_id = NONE});
+		return;
+	case KIND_ARRAY: {
+		struct type_mask *em;
+		if (!rt_elem(p, rtype, KIND_ARRAY, &elem) || !L->ar_len.present ||
+		    !gl_peek_field(prog, rtype, L->ar_len, &n) || n == 0 ||
+		    !(em = gb_type_mask(p->b, elem)) || em->size == 0 || n > m->size / em->size)
+			return;
+		uint32_t el = rtype_layout(p, elem, depth + 1);
+		if (el == NONE || p->layouts[el].nslots == 0)
+			return;
+		if (n * p->layouts[el].nslots <= FLATTEN_MAX) {
+			for (uint64_t i = 0; i < n; i++)
+				for (size_t k = 0; k < p->layouts[el].nslots; k++) {
+					struct slot s = p->layouts[el].slots[k];
+					s.off += off + i * em->size;
+					if (!add_slot(p, lid, s))
+						return;
+				}
+		} else {
+			add_slot(p, lid, (struct slot){.off = off, .kind = SLOT_ARRAY, .count = n,
+						       .stride = em->size, .layout = el,
+						       .type_id = NONE});
+		}
+		return;
+	}
+	case KIND_STRUCT: {
+		uint64_t fields;
+		uint8_t f[64];
+		if (!L->st_fields.present || !L->st_nfields.present || !L->sf_typ.present ||
+		    !L->sf_offset.present || L->sf_sizeof == 0 || L->sf_sizeof > sizeof(f) ||
+		    !gl_peek_field(prog, rtype, L->st_fields, &fields) ||
+		    !gl_peek_field(prog, rtype, L->st_nfields, &n) || n > RT_MAX_FIELDS)
+			return;
+		for (uint64_t i = 0; i < n && !p->oom; i++) {
+			if (!hc_memory_peek(&prog->mem, fields + i * L->sf_sizeof, f, L->sf_sizeof))
+				return;
+			v = gl_get(f, L->sf_offset);
+			elem = gl_get(f, L->sf_typ);
+			if (v < m->size && elem)
+				add_rvalue(p, lid, elem, off + v, depth + 1);
+		}
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/*
+ * The layout of a value of runtime type @p rtype, from its descriptor: for
+ * types DWARF does not describe, and without DWARF.
+ */
+static uint32_t rtype_layout(struct prop *p, uint64_t rtype, int depth)
+{
+	uint64_t id;
+	if (hc_u64map_get(&p->by_rlayout, rtype, &id))
+		return (uint32_t)id;
+	struct type_mask *m = gb_type_mask(p->b, rtype);
+	if (depth > MAX_NESTING || !m)
+		return NONE;
+	if (!hc_grow(&p->layouts, &p->cap_layouts, p->nlayouts + 1, sizeof(*p->layouts))) {
+		p->oom = true;
+		return NONE;
+	}
+	uint32_t lid = (uint32_t)p->nlayouts++;
+	p->layouts[lid] = (struct layout){.size = m->size};
+	if (!hc_u64map_put(&p->by_rlayout, rtype, lid)) {
+		p->oom = true;
+		return NONE;
+	}
+	add_rvalue(p, lid, rtype, 0, depth);
+	return lid;
+}
+
 /*
  * Whether type @p t says less than DWARF can: runtime.hchan (no element
  * type), runtime.bmap and runtime.hmap (no keys or values: an old map's
@@ -736,6 +929,9 @@ static void chan_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint32
 		snprintf(name, sizeof(name), "[]%s", m->name);
 		*layout = layout_of(p, &die, 0);
 		*type_id = named_type(p, name);
+	} else if (m && m->name) {
+		*layout = rtype_layout(p, rtype, 0);
+		*type_id = array_type(p, rtype_type_id(p, m));
 	}
 	if (!hc_u64map_put(&p->by_chan, rtype, (uint64_t)*type_id << 32 | *layout))
 		p->oom = true;
@@ -761,6 +957,17 @@ static void iface_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint3
 	if (name && dwarf_type_named(p, name, &die)) {
 		*layout = layout_of(p, &die, 0);
 		*type_id = named_type(p, name);
+	} else if (name) {
+		/* A type DWARF leaves out (Go 1.22 and 1.23 describe no type
+		 * that only an itab reaches): its own descriptor says. */
+		uint64_t elem = rtype;
+		if (m->direct_iface && !rt_elem(p, rtype, KIND_POINTER, &elem))
+			elem = 0;
+		struct type_mask *em = elem ? gb_type_mask(p->b, elem) : NULL;
+		if (em) {
+			*layout = rtype_layout(p, elem, 0);
+			*type_id = rtype_type_id(p, em);
+		}
 	}
 	if (!hc_u64map_put(&p->by_rtype, rtype, (uint64_t)*type_id << 32 | *layout))
 		p->oom = true;
@@ -778,6 +985,11 @@ static uint32_t die_layout(struct prop *p, Dwarf_Off die, uint32_t *layout)
 
 static uint32_t slot_layout(struct prop *p, struct slot *s)
 {
+	if (!s->die && s->rtype) {
+		if (s->layout == UNRESOLVED)
+			s->layout = rtype_layout(p, s->rtype, 0);
+		return s->layout;
+	}
 	return die_layout(p, s->die, &s->layout);
 }
 
@@ -1049,6 +1261,8 @@ static void seed_runtime_typed(struct prop *p)
 			tn += 2; /* an array of the runtime's element type */
 		if (dwarf_type_named(p, tn, &die))
 			by_type[t] = layout_of(p, &die, 0);
+		else
+			by_type[t] = rtype_layout(p, ti->rtype, 0);
 	}
 	for (size_t i = 0; i < g->nruns && !p->oom; i++) {
 		const struct hc_graph_run *run = &g->runs[i];
@@ -1066,6 +1280,25 @@ static void seed_runtime_typed(struct prop *p)
 	free(by_type);
 }
 
+/*
+ * Typing that stops short leaves objects untyped: the answer then differs,
+ * and says so.  (Typing may run beside the dominator pass, which raises no
+ * warnings; the lock keeps it so.)
+ */
+static void typing_incomplete(struct builder *b, struct hc_error *err)
+{
+	pthread_mutex_lock(&b->lock);
+	if (!err || err == &hc_enomem)
+		hc_warn_oom(&b->prog->warnings[HC_PHASE_GRAPH],
+			    "typing objects from DWARF stopped: out of memory; objects it did not reach are untyped");
+	else
+		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
+			"objects are typed only as the runtime recorded them: %s",
+			hc_error_message(err));
+	pthread_mutex_unlock(&b->lock);
+	hc_error_destroy(err);
+}
+
 void gb_propagate_types(struct builder *b, bool report_progress)
 {
 	struct hc_graph *g = b->g;
@@ -1077,17 +1310,22 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_u64map_init(&p.by_func);
 	hc_u64map_init(&p.by_hchan);
 	hc_u64map_init(&p.array_of);
+	hc_u64map_init(&p.by_rlayout);
 	struct hc_error *err = hc_dwarf_index_get(b->prog, &p.dw);
 	if (err) {
-		hc_error_destroy(err);
+		typing_incomplete(b, err);
 		return;
 	}
 	struct hc_field elemtype;
 	p.hchan_elemtype = -1;
 	if (!(err = hc_dwarf_field(p.dw, "runtime.hchan", "elemtype", &elemtype)))
 		p.hchan_elemtype = (int64_t)elemtype.offset;
+	else if (err == &hc_enomem)
+		p.oom = true;
 	hc_error_destroy(err);
 	if ((err = hc_pcln_get(b->prog, &p.pcln))) {
+		if (err == &hc_enomem)
+			p.oom = true;
 		hc_error_destroy(err); /* closures stay untyped */
 		p.pcln = NULL;
 	}
@@ -1096,11 +1334,12 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	if (!p.done || !p.weak) {
 		free(p.done);
 		free(p.weak);
+		typing_incomplete(b, NULL);
 		return;
 	}
-	for (uint32_t t = 0; t < g->ntypes; t++)
-		if (!g->types[t].untyped)
-			hc_strmap_put(&p.names, g->types[t].name, t, false);
+	for (uint32_t t = 0; t < g->ntypes && !p.oom; t++)
+		if (!g->types[t].untyped && !hc_strmap_put(&p.names, g->types[t].name, t, false))
+			p.oom = true;
 	seed_globals(&p);
 	seed_stacks(&p);
 	seed_runtime_typed(&p);
@@ -1114,6 +1353,8 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	}
 	if (report_progress)
 		hc_progress(&b->prog->progress, "typing objects", g->nobjects, g->nobjects);
+	if (p.oom)
+		typing_incomplete(b, NULL);
 	for (size_t i = 0; i < p.nlayouts; i++)
 		free(p.layouts[i].slots);
 	free(p.layouts);
@@ -1129,4 +1370,5 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_u64map_deinit(&p.by_func);
 	hc_u64map_deinit(&p.by_hchan);
 	hc_u64map_deinit(&p.array_of);
+	hc_u64map_deinit(&p.by_rlayout);
 }

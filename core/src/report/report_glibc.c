@@ -208,7 +208,7 @@ struct hc_error *hc_report_glibc_stats(struct hc_program *prog, unsigned flags, 
 		hc_strbuf_printf(&sb, "  thread %-8d 0x%" PRIx64 " %6" PRIu64 " chunks %10" PRIu64
 				 " bytes\n", gl->tcaches[i].tid, gl->tcaches[i].addr,
 				 gl->tcaches[i].count, gl->tcaches[i].bytes);
-	if (prog->warnings.count)
+	if (hc_program_num_warnings(prog))
 		hc_strbuf_puts(&sb, "\n");
 	hc_text_warnings(&sb, prog);
 	return hc_strbuf_finish(&sb, ret);
