@@ -99,6 +99,30 @@ class TestGlibcStats(unittest.TestCase):
         finally:
             shutil.rmtree(empty)
 
+    def test_unknown_build_found_by_data(self):
+        # A C library heapcore has no debug file or table row for (the build
+        # ID in the core's copy of its first page altered): main_arena and
+        # mp_ are found by their contents, and the answer is the same.
+        tmp = tempfile.mkdtemp()
+        try:
+            for fx in fixtures(allocator="glibc"):
+                with self.subTest(fx=fx):
+                    with open(fx.core, "rb") as f:
+                        data = bytearray(f.read())
+                    bid = bytes.fromhex(fx.truth["libc_build_id"])
+                    at = data.find(bid)
+                    self.assertGreater(at, 0)
+                    data[at] ^= 0xff
+                    core = os.path.join(tmp, "core")
+                    with open(core, "wb") as f:
+                        f.write(data)
+                    doc, _ = run_json("stats", "--json", core, fx.exe)
+                    self.assertIn("found by their contents", doc["libc"]["layout"])
+                    self.assertEqual(doc["mallinfo2"], fx.truth["mallinfo2"])
+                    self.assertEqual(doc["warnings"], [])
+        finally:
+            shutil.rmtree(tmp)
+
     def test_text(self):
         fx = fixtures("cshapes", allocator="glibc")[0]
         _, out, _ = run("stats", fx.core)

@@ -663,6 +663,105 @@ static struct hc_error *walk(struct walk *w)
 	return NULL;
 }
 
+/* The C library's writable data (its writable PT_LOAD segments), from its
+ * program headers in the core. */
+static bool libc_data(struct walk *w, uint64_t base, uint64_t *lo, uint64_t *hi)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[64];
+	if (!hc_memory_peek(&w->prog->mem, base, &eh, sizeof(eh)) ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 64 ||
+	    !hc_memory_peek(&w->prog->mem, base + eh.e_phoff, ph, eh.e_phnum * sizeof(*ph)))
+		return false;
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W))
+			continue;
+		if (base + ph[i].p_vaddr < *lo)
+			*lo = base + ph[i].p_vaddr;
+		if (base + ph[i].p_vaddr + ph[i].p_memsz > *hi)
+			*hi = base + ph[i].p_vaddr + ph[i].p_memsz;
+	}
+	return *hi > *lo && *hi - *lo < (64u << 20);
+}
+
+/*
+ * Without debug info or a known build: main_arena and mp_ found by what
+ * they hold, in the library's writable data.  main_arena: a malloc_state
+ * whose empty bins point to themselves (malloc_init_state makes every bin
+ * head's fd and bk its own address) and whose arena list returns to it.
+ * mp_: a malloc_par whose tcache_bins is 64 and tcache_max_bytes 1032 (the
+ * defaults; tunables may change them, and then this search fails) and whose
+ * sbrk_base lies at or below main_arena's top, within its system_mem.
+ */
+static bool find_by_data(struct walk *w, uint64_t base)
+{
+	const struct hc_glibc_layout *L = &w->L;
+	uint64_t lo, hi;
+	if (!libc_data(w, base, &lo, &hi))
+		return false;
+	size_t n = (size_t)(hi - lo);
+	uint8_t *img = malloc(n);
+	if (!img)
+		return false;
+	/* Page by page: a page the core lacks stays zero. */
+	memset(img, 0, n);
+	for (uint64_t p = lo; p < hi; p = (p | 4095) + 1) {
+		uint64_t e = (p | 4095) + 1 < hi ? (p | 4095) + 1 : hi;
+		hc_memory_peek(&w->prog->mem, p, img + (p - lo), e - p);
+	}
+	uint64_t arena = 0, top = 0, sysmem = 0;
+	for (uint64_t off = 0; off + L->ms_size <= n && !arena; off += 8) {
+		uint64_t a = lo + off;
+		unsigned empty = 0, bad = 0;
+		for (uint32_t i = 1; i < L->nbins && bad < 4; i++) {
+			uint64_t fd, bk, head = a + L->ms_bins + 16 * (i - 1) - 16;
+			memcpy(&fd, img + off + L->ms_bins + 16 * (i - 1), 8);
+			memcpy(&bk, img + off + L->ms_bins + 16 * (i - 1) + 8, 8);
+			if (fd == head && bk == head)
+				empty++;
+			else if (!fd || !bk || (fd & 15) || (bk & 15))
+				bad++;
+		}
+		uint64_t next, t, sm;
+		uint32_t mutex;
+		memcpy(&next, img + off + L->ms_next, 8);
+		memcpy(&mutex, img + off, 4);
+		memcpy(&t, img + off + L->ms_top, 8);
+		memcpy(&sm, img + off + L->ms_system_mem, 8);
+		/* The pattern of self-pointing bins repeats 16 bytes apart: the
+		 * arena list returning to the candidate, a small lock word and a
+		 * page-multiple system_mem tell the real one. */
+		if (bad || empty < L->nbins / 2 || !next || mutex > 2 || (t & 15) || (sm & 4095))
+			continue;
+		uint64_t x = next;
+		for (int k = 0; k < 1024 && x != a; k++)
+			if (!rd(w, x + L->ms_next, &x))
+				break;
+		if (x != a)
+			continue;
+		top = t;
+		sysmem = sm;
+		arena = a;
+	}
+	uint64_t mp = 0;
+	for (uint64_t off = 0; arena && off + L->mp_tcache_count + 8 <= n && !mp; off += 8) {
+		uint64_t bins, maxb, sbrk;
+		memcpy(&bins, img + off + L->mp_tcache_count - 16, 8);
+		memcpy(&maxb, img + off + L->mp_tcache_count - 8, 8);
+		memcpy(&sbrk, img + off + L->mp_sbrk_base, 8);
+		if (bins == 64 && maxb == 1032 && (!sbrk || (sbrk <= top && top - sbrk <= sysmem)))
+			mp = lo + off;
+	}
+	free(img);
+	if (!arena || !mp)
+		return false;
+	w->gl->main_arena = arena;
+	w->gl->mp = mp;
+	return true;
+}
+
 struct hc_error *hc_glibc_get(struct hc_program *prog, struct hc_glibc **ret)
 {
 	if (prog->glibc) {
@@ -692,10 +791,26 @@ struct hc_error *hc_glibc_get(struct hc_program *prog, struct hc_glibc **ret)
 		goto out;
 	}
 	err = hc_glibc_layout_read(gl->build_id, prog->debug_dirs, &w.L, &gl->layout_source);
-	if (err)
+	if (err && hc_error_code(err) == HC_ERROR_MISSING_DEBUG_INFO) {
+		/* An unknown build: the usual layout, main_arena and mp_ found by
+		 * their contents. */
+		w.L = *hc_glibc_generic_layout();
+		if (find_by_data(&w, f->start)) {
+			hc_error_destroy(err);
+			err = NULL;
+			if (asprintf(&gl->layout_source,
+				     "glibc 2.35-2.41 layout; main_arena and mp_ found by their "
+				     "contents (no debug file, build ID not known)") < 0)
+				err = &hc_enomem;
+		}
+		if (err)
+			goto out;
+	} else if (err) {
 		goto out;
-	gl->main_arena = gl->libc_bias + w.L.main_arena;
-	gl->mp = gl->libc_bias + w.L.mp;
+	} else {
+		gl->main_arena = gl->libc_bias + w.L.main_arena;
+		gl->mp = gl->libc_bias + w.L.mp;
+	}
 	err = walk(&w);
 out:
 	hc_u64map_deinit(&w.listed);

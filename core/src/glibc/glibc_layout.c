@@ -54,6 +54,14 @@ static const struct hc_glibc_layout known[] = {
 	},
 };
 
+const struct hc_glibc_layout *hc_glibc_generic_layout(void)
+{
+	/* Debian 12's 2.36 and Debian 13's 2.41 lay the structures out alike
+	 * (the tcache's uint16_t counts since 2.30, malloc_par's hp_pagesize
+	 * since 2.35); only where main_arena and mp_ lie differs. */
+	return &known[0];
+}
+
 const struct hc_glibc_layout *hc_glibc_known_layout(const char *build_id)
 {
 	for (size_t i = 0; i < HC_ARRAY_SIZE(known); i++)

@@ -25,6 +25,11 @@ struct hc_glibc_layout {
 	uint32_t tc_nbins, tc_count_size;
 };
 
+/**
+ * The structures' layout shared by the glibc 2.35 to 2.41 builds heapcore
+ * knows (main_arena and mp_ of one of them: find the real ones).
+ */
+const struct hc_glibc_layout *hc_glibc_generic_layout(void);
 /** A build's known layout, or NULL. */
 const struct hc_glibc_layout *hc_glibc_known_layout(const char *build_id);
 /**

@@ -233,6 +233,7 @@ static int group_cmp(const void *x, const void *y)
 struct hc_error *hc_report_glibc_leaks(struct hc_program *prog, unsigned flags, size_t top,
 				       char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GRAPH);
 	struct hc_graph *g;
 	struct hc_error *err = hc_glibc_graph_get(prog, &g);
 	if (err)
