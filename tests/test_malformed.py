@@ -346,10 +346,13 @@ class MalformedTest(unittest.TestCase):
         subprocess.run(["objcopy", "--strip-all", self.fx.exe, stripped], check=True)
         for cmd in ("stats", "roots"):
             err = self.expect_error((cmd, self.fx.core, stripped), 2,
-                                    "is a stripped Go executable (no symbol table")
+                                    "Go executable (no symbol table: built with")
             self.assertIn("a rebuild without -s has another build ID: it needs --force", err)
+            # The version comes from the build info the linker keeps.
+            self.assertIn("is a stripped %s Go executable" % self.fx.truth["go_version"], err)
         _, out, _ = run("info", self.fx.core, stripped)
-        self.assertIn("go version:  (unknown: a stripped Go executable)\n", out)
+        self.assertIn("go version:  %s (from its build info: a stripped Go executable)\n"
+                      % self.fx.truth["go_version"], out)
 
 
 

@@ -5,6 +5,7 @@
  */
 #include <elf.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "target/program.h"
@@ -137,10 +138,17 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 				 prog->exe->debug.found_by);
 	else if (prog->exe->debug_search)
 		hc_strbuf_printf(&sb, "debug info:  none found (%s)\n", prog->exe->debug_search);
+	char bi[80], biv[128];
+	const char *unknown = "(not a Go program)";
+	if (hc_exe_stripped_go(prog->exe)) {
+		unknown = "(unknown: a stripped Go executable)";
+		if (hc_exe_buildinfo_version(prog->exe, bi, sizeof(bi))) {
+			snprintf(biv, sizeof(biv), "%s (from its build info: a stripped Go executable)", bi);
+			unknown = biv;
+		}
+	}
 	hc_strbuf_printf(&sb, "go version:  %s%s\n",
-			 prog->go_version ? prog->go_version :
-			 hc_exe_stripped_go(prog->exe) ?
-			 "(unknown: a stripped Go executable)" : "(not a Go program)",
+			 prog->go_version ? prog->go_version : unknown,
 			 prog->go_version && prog->exe_mismatch ? " (read through the mismatched executable)" : "");
 	hc_strbuf_printf(&sb, "arch:        %s\n", hc_arch_name(core->arch));
 	hc_strbuf_printf(&sb, "process:     pid %d, %s\n", core->pid, core->fname);
