@@ -84,6 +84,110 @@ class _OpenOptions(ctypes.Structure):
                 ("cache_dir", ctypes.c_char_p)]
 
 
+class _ThreadRegisters(ctypes.Structure):
+    """struct hc_thread_registers (heapcore.h)."""
+    _fields_ = [("tid", ctypes.c_int32),
+                ("nregs", ctypes.c_uint32),
+                ("regs", ctypes.c_uint64 * 34)]
+
+
+_READ_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
+                            ctypes.c_size_t)
+
+
+class _ProcessAccess(ctypes.Structure):
+    """struct hc_process_access (heapcore.h)."""
+    _fields_ = [("read", _READ_FN),
+                ("arg", ctypes.c_void_p),
+                ("threads", ctypes.POINTER(_ThreadRegisters)),
+                ("nthreads", ctypes.c_size_t)]
+
+
+# The kernel's user_regs_struct on x86-64, by gdb's register names.
+_X86_64_REGS = ("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax",
+                "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss",
+                "fs_base", "gs_base", "ds", "es", "fs", "gs")
+_AARCH64_REGS = tuple("x%d" % i for i in range(31)) + ("sp", "pc", "cpsr")
+
+# Bumped whenever the live inferior may have changed (it ran, or memory or
+# registers were written): a live program is reused only within one stop.
+_generation = [0]
+
+
+def _changed(*_):
+    _generation[0] += 1
+
+
+for _event in ("cont", "memory_changed", "register_changed", "inferior_call", "exited",
+               "new_objfile"):
+    _registry = getattr(gdb.events, _event, None)
+    if _registry is not None:
+        _registry.connect(_changed)
+
+
+def _read_inferior(arg, address, buf, count):
+    """hc_read_memory_fn: read the live inferior through gdb."""
+    try:
+        data = gdb.selected_inferior().read_memory(address, count)
+        ctypes.memmove(buf, bytes(data), count)
+        return 0
+    except (gdb.MemoryError, gdb.error, ValueError, OverflowError):
+        return 14  # EFAULT
+
+
+_read_cb = _READ_FN(_read_inferior)
+
+
+def _thread_registers(inf):
+    """Every thread's registers in user_regs_struct order, gdb's selected
+    thread first; the selected thread and frame are restored."""
+    arch = gdb.selected_frame().architecture().name() if gdb.selected_thread() else ""
+    names = _AARCH64_REGS if "aarch64" in arch else _X86_64_REGS
+    selected = gdb.selected_thread()
+    frame = gdb.selected_frame() if selected else None
+    threads = sorted(inf.threads(), key=lambda t: (t != selected, t.num))
+    regs = (_ThreadRegisters * len(threads))()
+    try:
+        for i, th in enumerate(threads):
+            th.switch()
+            newest = gdb.newest_frame()
+            regs[i].tid = th.ptid[1] or th.ptid[0]
+            regs[i].nregs = len(names)
+            for j, name in enumerate(names):
+                try:
+                    regs[i].regs[j] = int(newest.read_register(name)) & (2 ** 64 - 1)
+                except (gdb.error, ValueError):
+                    regs[i].regs[j] = 0
+    finally:
+        if selected is not None:
+            selected.switch()
+            if frame is not None and frame.is_valid():
+                frame.select()
+    return regs
+
+
+def _open_live(inf, open_flags):
+    """A program for the live inferior gdb holds stopped: a snapshot read
+    through gdb, with its threads' registers (never cached)."""
+    lib = _library()
+    exe, symbols, debug_dirs = _exe_and_symbols()
+    regs = _thread_registers(inf)
+    access = _ProcessAccess(read=_read_cb, arg=None,
+                            threads=ctypes.cast(regs, ctypes.POINTER(_ThreadRegisters)),
+                            nthreads=len(regs))
+    opts = _OpenOptions(flags=open_flags,
+                        exe_path=exe.encode() if exe else None,
+                        symbols_path=symbols.encode() if symbols else None,
+                        debug_dirs=debug_dirs.encode() if debug_dirs else None,
+                        debuginfod=1 if os.environ.get("DEBUGINFOD_URLS") else 0)
+    prog = ctypes.c_void_p()
+    _check(lib.hc_program_open_process(inf.pid, ctypes.byref(access), ctypes.byref(opts),
+                                       ctypes.byref(prog)))
+    if _progress_wanted():
+        lib.hc_program_set_progress(prog.value, _progress_cb, None)
+    return prog.value
+
+
 def _cache_dir():
     """Where analyses are kept between runs, as the CLI keeps them:
     $XDG_CACHE_HOME/heapcore, else ~/.cache/heapcore; None when
@@ -113,6 +217,9 @@ def _library():
         lib.hc_program_open.argtypes = [ctypes.c_char_p, ctypes.POINTER(_OpenOptions),
                                         ctypes.POINTER(vp)]
         lib.hc_program_open.restype = vp
+        lib.hc_program_open_process.argtypes = [ctypes.c_int, ctypes.POINTER(_ProcessAccess),
+                                                 ctypes.POINTER(_OpenOptions), ctypes.POINTER(vp)]
+        lib.hc_program_open_process.restype = vp
         lib.hc_program_destroy.argtypes = [vp]
         lib.hc_program_destroy.restype = None
         lib.hc_error_message.argtypes = [vp]
@@ -230,8 +337,19 @@ def _program(open_flags=0):
     inf = gdb.selected_inferior()
     conn = getattr(inf, "connection", None)
     if inf.pid and conn is not None and conn.type != "core":
-        raise gdb.GdbError("heapcore: the heap- commands read core files; "
-                           "live processes are not supported yet (use gcore first)")
+        # A live inferior: a snapshot at this stop, taken again after it ran.
+        if gdb.selected_thread() is not None and gdb.selected_thread().is_running():
+            raise gdb.GdbError("heapcore: the inferior is running; interrupt it first")
+        key = ("live", inf.pid, _generation[0], _exe_and_symbols(), open_flags)
+        if _open["key"] == key:
+            return _open["prog"]
+        lib = _library()
+        if _open["prog"]:
+            lib.hc_program_destroy(_open["prog"])
+            _open["key"] = _open["prog"] = None
+        prog = _open_live(inf, open_flags)
+        _open["key"], _open["prog"] = key, prog
+        return prog
     core = _core_path()
     if core is None:
         core = _core_from_command_line()
@@ -287,11 +405,18 @@ def _with_progress(call):
             gdb.flush(gdb.STDERR)
 
 
-def _report(fn_name, flags, open_flags, *args):
+def _report(fn_name, flags, open_flags, *args, what=None):
     lib = _library()
     prog = _program(open_flags)
     text = ctypes.c_void_p()
-    _check(_with_progress(lambda: getattr(lib, fn_name)(prog, flags, *args, ctypes.byref(text))))
+    try:
+        _check(_with_progress(lambda: getattr(lib, fn_name)(prog, flags, *args,
+                                                            ctypes.byref(text))))
+    except gdb.GdbError as e:
+        # An expression's value that is not in the heap: say what it was.
+        if what and " is a variable " not in what:
+            raise gdb.GdbError("%s (%s)" % (e, what))
+        raise
     try:
         gdb.write(ctypes.string_at(text.value).decode(errors="replace"))
     finally:
@@ -312,6 +437,50 @@ def _number(command, option, word):
     if value < 0:
         raise gdb.GdbError("%s: %s needs a number" % (command, option))
     return value
+
+
+def _address(command, expr):
+    """The address a gdb expression stands for, and what it is (for
+    messages): a pointer, map or channel its value; a slice its backing
+    array; a string its bytes; an interface its data word; an integer
+    itself; any other variable (a struct, an array) its own address."""
+    try:
+        v = gdb.parse_and_eval(expr)
+        t = v.type.strip_typedefs()
+        code = t.code
+        name = str(v.type)
+        if code == gdb.TYPE_CODE_PTR:
+            return int(v) & (2 ** 64 - 1), "%s, a %s" % (expr, name)
+        if code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_ENUM, gdb.TYPE_CODE_CHAR,
+                    gdb.TYPE_CODE_BOOL):
+            return int(v) & (2 ** 64 - 1), "%s, the integer %#x" % (expr, int(v) & (2 ** 64 - 1))
+        if code == gdb.TYPE_CODE_STRUCT:
+            fields = [f.name for f in t.fields()]
+            if fields[:3] == ["array", "len", "cap"]:
+                if int(v["array"]) == 0:
+                    raise gdb.GdbError("%s: %s is a nil slice (%s): no backing array"
+                                       % (command, expr, name))
+                return int(v["array"]), "%s, a slice (%s) whose backing array is at %#x" % (
+                    expr, name, int(v["array"]))
+            if fields[:2] == ["str", "len"]:
+                if int(v["str"]) == 0:
+                    raise gdb.GdbError("%s: %s is an empty string: no bytes" % (command, expr))
+                return int(v["str"]), "%s, a string whose bytes are at %#x" % (expr, int(v["str"]))
+            if len(fields) == 2 and fields[1] == "data" and fields[0] in ("tab", "_type"):
+                if int(v["data"]) == 0:
+                    raise gdb.GdbError("%s: %s is a nil interface (%s)" % (command, expr, name))
+                return int(v["data"]), "%s, an interface (%s) whose data word is %#x" % (
+                    expr, name, int(v["data"]))
+        if code in (gdb.TYPE_CODE_FLT, gdb.TYPE_CODE_FUNC, gdb.TYPE_CODE_VOID):
+            raise gdb.GdbError("%s: %s is a %s (%s), not an address" % (
+                command, expr, "float" if code == gdb.TYPE_CODE_FLT else "function"
+                if code == gdb.TYPE_CODE_FUNC else "void value", name))
+        if v.address is not None:
+            return int(v.address), "%s, a variable of type %s at %#x" % (expr, name,
+                                                                         int(v.address))
+        return int(v) & (2 ** 64 - 1), "%s (%s)" % (expr, name)
+    except gdb.error as e:
+        raise gdb.GdbError("%s: %s" % (command, e))
 
 
 def _parse(command, arg, allowed, address=False):
@@ -345,10 +514,7 @@ def _parse(command, arg, allowed, address=False):
             i += 1
         elif address and opts["address"] is None and not word.startswith("--"):
             # An expression, as gdb users write it: 0xc000123456, $rax, &var.
-            try:
-                opts["address"] = int(gdb.parse_and_eval(word)) & (2 ** 64 - 1)
-            except gdb.error as e:
-                raise gdb.GdbError("%s: %s" % (command, e))
+            opts["address"], opts["what"] = _address(command, word)
         else:
             raise gdb.GdbError("%s: unknown argument %s" % (command, word))
         i += 1
@@ -437,7 +603,7 @@ ADDR is any gdb expression: 0xc000123456, $rax, a variable."""
 
     def invoke(self, arg, from_tty):
         flags, force, o = _parse("heap-path", arg, {}, address=True)
-        _report("hc_report_path", flags, force, o["address"])
+        _report("hc_report_path", flags, force, o["address"], what=o.get("what"))
 
 
 class HeapObject(gdb.Command):
@@ -451,7 +617,7 @@ ADDR is any gdb expression: 0xc000123456, $rax, a variable."""
 
     def invoke(self, arg, from_tty):
         flags, force, o = _parse("heap-object", arg, {}, address=True)
-        _report("hc_report_object", flags, force, o["address"])
+        _report("hc_report_object", flags, force, o["address"], what=o.get("what"))
 
 
 HC_PPROF_HEAP, HC_PPROF_LIVE, HC_PPROF_RETAINED = 0, 1, 2

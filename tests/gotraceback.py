@@ -45,9 +45,15 @@ def parse(text):
         if not m:
             continue
         goid, bracket = int(m.group(1)), m.group(2)
-        g = {"status": status_of(bracket), "bracket": bracket, "frames": [], "created_by": None}
+        g = {"status": status_of(bracket), "bracket": bracket, "frames": [], "created_by": None,
+             "elided": 0}
         while i < len(lines) and lines[i].strip():
             line = lines[i]
+            e = re.match(r"^\.\.\.(\d+) frames elided\.\.\.$", line)
+            if e:
+                g["elided"] = int(e.group(1))
+                i += 1
+                continue
             if "stack unavailable" in line:
                 g["frames"] = None
                 i += 1

@@ -45,6 +45,32 @@ def fixtures(program=None, allocator="go"):
     return out
 
 
+def heap_unsaved(data):
+    """A copy of core @p data whose heap arena bytes were not saved (as
+    systemd-coredump leaves a core cut at ProcessSizeMax): the PT_LOAD
+    segments of the first 64 MiB heap arena keep their place and size but
+    hold no file bytes.  Go's first arena starts 64 MiB-aligned
+    (heapArenaBytes) in a mapping of at least 4 MiB, whose writable parts
+    are the heap the runtime uses."""
+    import struct
+    out = bytearray(data)
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    arena, cleared = None, 0
+    for i in range(phnum):
+        at = phoff + i * phentsize
+        p_type, flags, _, vaddr, _, filesz, memsz = struct.unpack_from("<IIQQQQQ", data, at)
+        if p_type != 1:
+            continue
+        if arena is None and vaddr % (64 << 20) == 0 and memsz >= 4 << 20:
+            arena = vaddr
+        if arena is not None and arena <= vaddr < arena + (64 << 20) and filesz and flags & 2:
+            struct.pack_into("<Q", out, at + 32, 0)
+            cleared += filesz
+    assert cleared, "no heap arena found"
+    return bytes(out)
+
+
 def run(*args, check=True, timeout=300, env=None):
     """Run heapcore (with @p env added to the environment); returns
     (status, stdout, stderr)."""

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import unittest
 
-from heapcore_test import SANITIZE, fixtures, run, run_gdb
+from heapcore_test import SANITIZE, fixtures, heap_unsaved, run, run_gdb
 
 
 # An ASan-built library can only be loaded into a process whose first library
@@ -55,6 +55,37 @@ class GdbTest(unittest.TestCase):
         _, want, _ = run("object", "--json", "0x%x" % self.list_head(fx), fx.core, fx.exe)
         outs, err = run_gdb([fx.exe, fx.core], ["heap-object --json 'main.list'"])
         self.assertEqual(outs[0], want, err)
+
+    def test_several_commands_one_session(self):
+        # A warning belongs to the analysis that raised it: each command
+        # prints what the CLI prints, whatever ran before it in the session.
+        # On a core whose heap bytes were not saved, the graph warns and
+        # info and stats do not.
+        fx = fixtures("graph")[-1]
+        tmp = tempfile.mkdtemp(prefix="heapcore-test-")
+        try:
+            core = os.path.join(tmp, "core")
+            with open(fx.core, "rb") as f, open(core, "wb") as out:
+                out.write(heap_unsaved(f.read()))
+            for path in (fx.core, core):
+                cmds = [("heap-roots --top 3", ["roots", "--top", "3"]),
+                        ("heap-info", ["info"]),
+                        ("heap-types --top 3", ["types", "--top", "3"]),
+                        ("heap-info --json", ["info", "--json"]),
+                        ("heap-top --top 2 --depth 2", ["top", "--top", "2", "--depth", "2"]),
+                        ("heap-roots --top 3", ["roots", "--top", "3"])]
+                if path == fx.core:  # (stats needs runtime.allp, in the heap)
+                    cmds.insert(2, ("heap-stats --json", ["stats", "--json"]))
+                wants = [run(*cli, path, fx.exe)[1] for _, cli in cmds]
+                outs, err = run_gdb([fx.exe, path], [c for c, _ in cmds])
+                for (cmd, _), out, want in zip(cmds, outs, wants):
+                    with self.subTest(core=path, cmd=cmd):
+                        self.assertEqual(out, want, err)
+                if path == core:
+                    self.assertIn("are not in the core; their pointers are unknown", wants[0])
+                    self.assertNotIn("warning", wants[1])
+        finally:
+            shutil.rmtree(tmp)
 
     @staticmethod
     def list_head(fx):

@@ -2,11 +2,13 @@
 mallinfo2() each program stored before it aborted (glibc's own count),
 malloc_info()'s per-arena XML, and the blocks it lost on purpose."""
 import os
+import json
 import shutil
+import struct
 import tempfile
 import unittest
 
-from heapcore_test import fixtures, run, run_json
+from heapcore_test import SANITIZE, fixtures, run, run_gdb, run_json
 
 MALLINFO2 = ["arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
              "fsmblks", "uordblks", "fordblks", "keepcost"]
@@ -103,6 +105,145 @@ class TestGlibcStats(unittest.TestCase):
         self.assertIn("mallinfo2() (all arenas):", out)
         self.assertIn("  uordblks  %14d" % fx.truth["mallinfo2"]["uordblks"], out)
         self.assertIn("(main_arena)", out)
+
+
+class TestGlibcGraph(unittest.TestCase):
+    def test_leaks_are_the_lost_blocks(self):
+        # The blocks each program lost on purpose, and nothing else: same
+        # count, bytes, and (type, usable size) groups.
+        for fx in fixtures(allocator="glibc"):
+            with self.subTest(fx=fx):
+                doc, _ = run_json("leaks", "--json", fx.core)
+                lost = fx.truth["leaked"]
+                lo = doc["leaked_objects"]
+                self.assertEqual(lo["count"], len(lost))
+                self.assertEqual(lo["bytes"], sum(e["usable_size"] for e in lost))
+                want = {}
+                for e in lost:
+                    key = (e.get("type") or None, e["usable_size"])
+                    want[key] = want.get(key, 0) + 1
+                got = {(g["type"], g["size"]): g["count"] for g in lo["groups"]}
+                self.assertEqual(got, want)
+                for g in lo["groups"]:
+                    self.assertEqual(g["bytes"], g["count"] * g["size"])
+
+    def test_leaked_blocks_have_no_path(self):
+        fx = fixtures("cshapes", allocator="glibc")[0]
+        for e in fx.truth["leaked"][:3]:
+            status, _, err = run("path", hex(e["address"]), fx.core, check=False)
+            self.assertEqual(status, 2, err)
+            self.assertIn("not reachable", err)
+
+    def test_cxx_types_from_vtables(self):
+        # cxxshapes/main.cc: kCircles + kLostCircles circles, kSquares
+        # squares, one Registry<int>, two Nodes, 12 + 13 Workers.
+        fx = fixtures("cxxshapes", allocator="glibc")[0]
+        doc, _ = run_json("types", "--json", "--top", "0", fx.core)
+        counts = {t["type"]: t["count"] for t in doc["types"]}
+        self.assertEqual(counts.get("shapes::Circle"), 25 + 6)
+        self.assertEqual(counts.get("shapes::Square"), 17)
+        self.assertEqual(counts.get("Registry<int>"), 1)
+        self.assertEqual(counts.get("Node"), 2)
+        self.assertEqual(counts.get("Worker"), 25)
+
+    def test_roots_name_globals_and_threads(self):
+        fx = fixtures("cshapes", allocator="glibc")[0]
+        doc, _ = run_json("roots", "--json", "--top", "0", fx.core)
+        names = [r["root"] if "root" in r else r["name"] for r in doc["roots"]]
+        for want in ("kept_main", "kept_thread", "list_head"):
+            self.assertIn(want, names)
+        self.assertTrue(any(n.endswith(" stack") for n in names))
+        self.assertTrue(any(n.endswith(" TLS") for n in names))
+
+
+def patched_core(fx, tmp, patches):
+    """A copy of the fixture's core with @p patches {address: 8-byte word}."""
+    with open(fx.core, "rb") as f:
+        data = bytearray(f.read())
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    for addr, word in patches.items():
+        for i in range(phnum):
+            typ, _, off, vaddr, _, filesz = struct.unpack_from(
+                "<IIQQQQ", data, phoff + i * phentsize)
+            if typ == 1 and vaddr <= addr < vaddr + filesz:
+                struct.pack_into("<Q", data, off + addr - vaddr, word)
+                break
+        else:
+            raise AssertionError("0x%x is not in the core" % addr)
+    path = os.path.join(tmp, "core")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+class TestGlibcDamaged(unittest.TestCase):
+    """A damaged heap: the damage is named in a warning, the rest reported."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.fx = fixtures("cshapes", allocator="glibc")[0]
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def stats(self, core):
+        status, out, err = run("stats", "--json", core, self.fx.exe, check=False)
+        self.assertEqual(status, 0, err)
+        return json.loads(out)
+
+    def test_fastbin_cycle(self):
+        chunk = self.fx.truth["probe"]["fastbin0"]
+        # the chunk's fd, mangled as glibc stores it, pointing to itself
+        core = patched_core(self.fx, self.tmp, {chunk + 16: ((chunk + 16) >> 12) ^ chunk})
+        doc = self.stats(core)
+        self.assertTrue(any("fastbin 0: a cycle at chunk 0x%x" % chunk in w
+                            for w in doc["warnings"]), doc["warnings"])
+        self.assertEqual(doc["mallinfo2"]["arena"], self.fx.truth["mallinfo2"]["arena"])
+        self.assertEqual(doc["mallinfo2"]["hblkhd"], self.fx.truth["mallinfo2"]["hblkhd"])
+        _, out, err = run("leaks", core, self.fx.exe)
+        self.assertIn("leaked: %d blocks" % len(self.fx.truth["leaked"]), out)
+
+    def test_damaged_tcache(self):
+        # the main thread's first malloc made its tcache: the heap's first chunk
+        tc = self.fx.truth["probe"].get("tcache", self.fx.truth["probe"]["sbrk_base"] + 16)
+        tid = self.fx.truth["threads"][0]
+        # counts[0..3] say 7 where the lists hold other numbers
+        core = patched_core(self.fx, self.tmp, {tc: 0x0007000700070007})
+        doc = self.stats(core)
+        self.assertTrue(any("thread %d: its tcache 0x%x is damaged" % (tid, tc) in w
+                            for w in doc["warnings"]), doc["warnings"])
+        # the other threads' tcaches are still found
+        self.assertEqual(len(doc["tcaches"]), len(self.fx.truth["threads"]) - 1)
+
+    def test_bad_chunk_size(self):
+        first = self.fx.truth["probe"]["sbrk_base"]
+        core = patched_core(self.fx, self.tmp, {first + 8: 0x7})
+        doc = self.stats(core)
+        self.assertTrue(any("chunk 0x%x has a bad size 0x7" % first in w
+                            for w in doc["warnings"]), doc["warnings"])
+        self.assertEqual(len(doc["arenas"]), len(self.fx.truth["arenas"]))
+
+
+@unittest.skipIf(SANITIZE, "gdb cannot load an ASan-instrumented library")
+class TestGlibcGdb(unittest.TestCase):
+    def test_gdb_text_is_cli_text(self):
+        for fx in fixtures(allocator="glibc"):
+            cmds = (("heap-stats", ["stats"]), ("heap-stats --json", ["stats", "--json"]),
+                    ("heap-leaks --json", ["leaks", "--json"]),
+                    ("heap-types --top 0", ["types", "--top", "0"]),
+                    ("heap-roots", ["roots"]))
+            outs, err = run_gdb([fx.exe, fx.core], [c for c, _ in cmds])
+            for (gdb_cmd, cli), got in zip(cmds, outs):
+                with self.subTest(fx=fx, cmd=gdb_cmd):
+                    _, want, _ = run(*cli, fx.core, fx.exe)
+                    self.assertEqual(got, want, err)
+        # ADDR is a gdb expression: a kept list node, by its global.
+        fx = fixtures("cshapes", allocator="glibc")[0]
+        outs, err = run_gdb([fx.exe, fx.core], ["heap-path list_head", "p/x (long)list_head"])
+        addr = outs[1].split("=")[-1].strip()
+        _, want, _ = run("path", addr, fx.core, fx.exe)
+        self.assertEqual(outs[0], want, err)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,10 @@ import unittest
 
 from heapcore_test import HEAPCORE, SANITIZE, SOURCE, fixtures
 
-COMMANDS = (["stats"], ["types"], ["roots"], ["top", "--depth", "4"])
+COMMANDS = (["stats"], ["types"], ["roots"], ["top", "--depth", "4"], ["goroutines"],
+            ["leaks"], ["triage"])
 ALL = tuple(c[0] for c in COMMANDS)
-GRAPH = ("types", "roots", "top")
+GRAPH = ("types", "roots", "top", "goroutines", "leaks", "triage")
 SLACK = (768 if SANITIZE else 256) << 20
 
 

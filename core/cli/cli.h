@@ -51,6 +51,7 @@ struct cli_common {
 	unsigned long long address;
 	const char *core;
 	const char *exe;
+	int pid;               /* --pid PID: a running process instead of CORE */
 	const char *symbols;   /* --symbols FILE: the executable's separate debug info */
 	const char *debug_dir; /* --debug-dir DIR[:DIR...]: where to look for it */
 	bool no_cache;         /* --no-cache: neither use nor save analyses */

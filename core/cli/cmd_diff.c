@@ -32,6 +32,7 @@ int cmd_diff(int argc, char **argv)
 		return status;
 	old_opts = opts;
 	old_opts.core = opts.old_core;
+	old_opts.pid = 0; /* --pid is the new one */
 	struct hc_program *before, *after;
 	status = cli_open(&old_opts, &before);
 	if (status)

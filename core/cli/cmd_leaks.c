@@ -45,6 +45,12 @@ static const char leaks_help[] =
 	"with its accumulation point (down the dominator tree to where the bytes\n"
 	"spread over many children: the big map, slice or list), the elements\n"
 	"accumulated there and the path to it.\n\n"
+	"On a C or C++ program on glibc malloc: the blocks still in use that no\n"
+	"root reaches (no global, thread stack, register or TLS word points into\n"
+	"them, nor any block that is reached; scanned conservatively), grouped by\n"
+	"type (a C++ class from its vtable) and usable size (malloc_usable_size),\n"
+	"the most bytes first; --json: {\"leaked_objects\": {\"count\", \"bytes\",\n"
+	"\"groups\": [{\"type\", \"size\", \"count\", \"bytes\"}]}}.\n\n"
 	"  --threshold PCT  suspects retain at least PCT %% of the live heap (default 10)\n"
 	COMMON_HELP;
 

@@ -26,6 +26,7 @@ static const struct cli_command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: heapcore COMMAND [OPTIONS] CORE [EXE]\n"
+		   "       heapcore COMMAND [OPTIONS] --pid PID [EXE]\n"
 		   "       heapcore --version | --help\n\n"
 		   "Inspect the heap of a crashed process from its core dump.  EXE is\n"
 		   "found from the core when not given.\n\ncommands:\n");
@@ -35,6 +36,8 @@ static void usage(FILE *f)
 		   "  --json              one JSON document instead of text\n"
 		   "  --force             go on with a mismatched executable or a truncated core\n"
 		   "  --symbols FILE      the executable's separate debug info (-s FILE)\n"
+		   "  --pid PID           a running process instead of CORE: stopped for the\n"
+		   "                      moment its memory is copied, then let go (ptrace)\n"
 		   "  --no-cache          neither use nor save the analysis in the cache\n"
 		   "                      ($XDG_CACHE_HOME/heapcore, else ~/.cache/heapcore)\n"
 		   "  --debug-dir DIRS    where to look for it by build ID and .gnu_debuglink\n"
@@ -106,6 +109,11 @@ int cli_parse_common(int argc, char **argv, const char *help,
 				if (!val)
 					goto bad_value;
 				ret->symbols = val;
+				i++;
+			} else if (strcmp(a, "--pid") == 0) {
+				if (!val || !parse_number(val, &n) || n == 0 || n > INT32_MAX)
+					goto bad_value;
+				ret->pid = (int)n;
 				i++;
 			} else if (strcmp(a, "--no-cache") == 0) {
 				ret->no_cache = true;
@@ -181,6 +189,16 @@ bad_value:
 		ret->old_core = npos ? pos[0] : NULL;
 		first = 1;
 	}
+	if (ret->pid) {
+		/* --pid PID [EXE]: the process stands for the core. */
+		if (npos > first + 1) {
+			fprintf(stderr, "heapcore %s: --pid takes the place of CORE: too many arguments\n%s",
+				argv[0], help);
+			return EXIT_USAGE;
+		}
+		ret->exe = npos > first ? pos[first] : NULL;
+		return -1;
+	}
 	if (npos <= first) {
 		fprintf(stderr, "heapcore %s: no core file given\n%s", argv[0], help);
 		return EXIT_USAGE;
@@ -226,7 +244,8 @@ int cli_open(const struct cli_common *opts, struct hc_program **ret)
 	};
 	char *cache = cache_dir(opts);
 	o.cache_dir = cache;
-	struct hc_error *err = hc_program_open(opts->core, &o, ret);
+	struct hc_error *err = opts->pid ? hc_program_open_pid(opts->pid, &o, ret)
+				         : hc_program_open(opts->core, &o, ret);
 	free(cache);
 	if (err) {
 		cli_progress_finish();

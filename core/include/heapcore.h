@@ -164,6 +164,53 @@ HC_PUBLIC struct hc_error *hc_program_open(const char *core_path,
 					   const struct hc_open_options *opts,
 					   struct hc_program **ret);
 
+/**
+ * Open a running process as if it were a core taken now (gcore's): every
+ * thread is stopped (PTRACE_SEIZE + PTRACE_INTERRUPT), its registers,
+ * mappings and the memory a core would hold are copied, and it is let go
+ * again (signals that arrived meanwhile are delivered) before this returns;
+ * every answer is then computed from the copy.  The executable is
+ * @p opts->exe_path, else /proc/PID/exe.  Errors: no such process;
+ * permission denied (ptrace needs the same user, and CAP_SYS_PTRACE where
+ * /proc/sys/kernel/yama/ptrace_scope asks for it); already traced; not a
+ * Go program (checked before stopping it); the process exited meanwhile.
+ * The program is never cached (hc_open_options.cache_dir is ignored).
+ */
+HC_PUBLIC struct hc_error *hc_program_open_pid(int pid, const struct hc_open_options *opts,
+					       struct hc_program **ret);
+
+/** Registers of one thread, in the kernel's user_regs_struct order (x86-64: 27). */
+struct hc_thread_registers {
+	int32_t tid;
+	uint32_t nregs;
+	uint64_t regs[34];
+};
+
+/**
+ * Read @p count bytes of the process at @p address into @p buf: 0, or an
+ * errno value (EFAULT, EIO) when they cannot be read.
+ */
+typedef int hc_read_memory_fn(void *arg, uint64_t address, void *buf, size_t count);
+
+/** How hc_program_open_process() reads a process a debugger holds stopped. */
+struct hc_process_access {
+	hc_read_memory_fn *read;
+	void *arg;
+	/** Every thread's registers; the first is the debugger's current thread. */
+	const struct hc_thread_registers *threads;
+	size_t nthreads;
+};
+
+/**
+ * As hc_program_open_pid(), for a process that a debugger already holds
+ * stopped (gdb): memory is read through @p access->read, registers come
+ * from @p access; /proc/PID/maps and auxv are read directly.  The copy is
+ * taken before this returns; open again after the process ran.
+ */
+HC_PUBLIC struct hc_error *hc_program_open_process(int pid, const struct hc_process_access *access,
+						   const struct hc_open_options *opts,
+						   struct hc_program **ret);
+
 /** Close a program and free everything it owns.  NULL is a no-op. */
 HC_PUBLIC void hc_program_destroy(struct hc_program *prog);
 
@@ -314,7 +361,9 @@ HC_PUBLIC struct hc_error *hc_report_object(struct hc_program *prog, unsigned fl
  * first (HC_REPORT_ALL: each goroutine on its own, as Go prints it);
  * HC_REPORT_JSON: {"goroutines": [{"id", "status", "wait_minutes",
  * "locked_to_thread", "stack_bytes", "start", "created_by", "frames",
- * "leaked", "crashed", "error"}], "counts", "leaked", "warnings"}.  A
+ * "elided_frames", "leaked", "crashed", "error"}], "counts", "leaked",
+ * "warnings"}; over 100 frames, the innermost and outermost 50, as Go
+ * prints them.  A
  * goroutine whose g or stack is damaged is listed with the reason in
  * "error"; the rest stand.
  */

@@ -16,13 +16,14 @@
 #include "graph/graph.h"
 #include "target/program.h"
 
-struct hc_error *hc_program_open(const char *core_path, const struct hc_open_options *opts,
-				 struct hc_program **ret)
+/* Open a program on @p core_path, or (core_path NULL) on process @p pid. */
+static struct hc_error *program_open(const char *core_path, int pid,
+				     const struct hc_process_access *access,
+				     const struct hc_open_options *opts, struct hc_program **ret)
 {
 	static const struct hc_open_options defaults;
-	if (!core_path || !ret)
-		return hc_error_create(HC_ERROR_INVALID_ARGUMENT,
-				       "no core file given");
+	if (!ret)
+		return hc_error_create(HC_ERROR_INVALID_ARGUMENT, "no result pointer given");
 	if (!opts)
 		opts = &defaults;
 	struct hc_program *prog = calloc(1, sizeof(*prog));
@@ -31,7 +32,9 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 	prog->progress.fn = opts->progress;
 	prog->progress.arg = opts->progress_arg;
 	prog->open_flags = opts->flags;
-	if (opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
+	prog->report_phases = HC_PHASES_OPEN;
+	/* A live process changes: its analyses are never kept. */
+	if (core_path && opts->cache_dir && !(prog->cache_dir = strdup(opts->cache_dir))) {
 		free(prog);
 		return &hc_enomem;
 	}
@@ -40,7 +43,9 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 		free(prog);
 		return &hc_enomem;
 	}
-	struct hc_error *err = hc_target_open(prog, core_path, opts->exe_path, opts->flags);
+	struct hc_error *err = core_path
+		? hc_target_open(prog, core_path, opts->exe_path, opts->flags)
+		: hc_target_open_pid(prog, pid, access, opts->exe_path, opts->flags);
 	if (!err) {
 		struct hc_debug_search s = {.symbols = opts->symbols_path,
 					    .debug_dirs = opts->debug_dirs,
@@ -53,8 +58,34 @@ struct hc_error *hc_program_open(const char *core_path, const struct hc_open_opt
 		return err;
 	}
 	hc_go_read_version(prog);
+	if (!prog->go_version && hc_glibc_present(prog))
+		prog->graph_get = hc_glibc_graph_get;
 	*ret = prog;
 	return NULL;
+}
+
+struct hc_error *hc_program_open(const char *core_path, const struct hc_open_options *opts,
+				 struct hc_program **ret)
+{
+	if (!core_path)
+		return hc_error_create(HC_ERROR_INVALID_ARGUMENT, "no core file given");
+	return program_open(core_path, 0, NULL, opts, ret);
+}
+
+struct hc_error *hc_program_open_pid(int pid, const struct hc_open_options *opts,
+				     struct hc_program **ret)
+{
+	return program_open(NULL, pid, NULL, opts, ret);
+}
+
+struct hc_error *hc_program_open_process(int pid, const struct hc_process_access *access,
+					 const struct hc_open_options *opts,
+					 struct hc_program **ret)
+{
+	if (!access || !access->read || !access->threads || !access->nthreads)
+		return hc_error_create(HC_ERROR_INVALID_ARGUMENT,
+				       "no memory reader or no threads given for the process");
+	return program_open(NULL, pid, access, opts, ret);
 }
 
 struct hc_error *hc_program_open_core(const char *core_path,
@@ -76,7 +107,8 @@ void hc_program_destroy(struct hc_program *prog)
 	free(prog->debug_dirs);
 	hc_dwarf_index_destroy(prog->dwarf);
 	hc_target_close(prog);
-	hc_warnings_deinit(&prog->warnings);
+	for (int i = 0; i < HC_NPHASES; i++)
+		hc_warnings_deinit(&prog->warnings[i]);
 	free((char *)prog->cache_dir);
 	free(prog->cache_note);
 	free(prog->go_version);
@@ -100,12 +132,25 @@ const char *hc_program_go_version(const struct hc_program *prog)
 
 size_t hc_program_num_warnings(const struct hc_program *prog)
 {
-	return prog->warnings.count;
+	size_t n = 0;
+	for (int k = 0; k < HC_NPHASES; k++) {
+		if (prog->report_phases >> k & 1)
+			n += hc_warnings_nlines(&prog->warnings[k]);
+	}
+	return n;
 }
 
 const char *hc_program_warning(const struct hc_program *prog, size_t i)
 {
-	return i < prog->warnings.count ? prog->warnings.msgs[i] : NULL;
+	for (int k = 0; k < HC_NPHASES; k++) {
+		if (!(prog->report_phases >> k & 1))
+			continue;
+		size_t n = hc_warnings_nlines(&prog->warnings[k]);
+		if (i < n)
+			return hc_warnings_line(&prog->warnings[k], i);
+		i -= n;
+	}
+	return NULL;
 }
 
 void hc_program_set_progress(struct hc_program *prog, hc_progress_fn *fn, void *arg)

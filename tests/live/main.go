@@ -29,14 +29,29 @@ type Node struct {
 	tag  string
 }
 
+// Tagged is what the interface and the map hold (not a Node: the tests
+// count Nodes).
+type Tagged struct {
+	tag string
+	n   int
+}
+
 var (
 	head   *Node
 	count  int
 	blobs  [][]byte
 	buf    = make([]byte, 0, 1<<16)
 	ms     runtime.MemStats
-	global = []int64{1, 2, 3, 4, 5, 6, 7, 8}
+	global = []int64{1, 2, 3, 4, 5, 6, 7, 8} // static data, not the heap
+	iface  any                               // a *Tagged, through an interface
+	table  = map[int]*Tagged{}
+	label  string // bytes on the heap
 )
+
+// allocated is where a debugger can stop after each alloc request.
+//
+//go:noinline
+func allocated(n int) int { return n + count }
 
 func field(b []byte, name string, v uint64) []byte {
 	b = append(b, '"')
@@ -73,6 +88,9 @@ func writeStats() {
 
 func main() {
 	debug.SetGCPercent(-1) // no GC but the ones asked for: the heap holds still
+	iface = &Tagged{n: -1, tag: "iface"}
+	table[1] = &Tagged{n: -2}
+	label = strings.Repeat("label", 100)
 	in := bufio.NewReader(os.Stdin)
 	for {
 		line, err := in.ReadString('\n')
@@ -93,6 +111,7 @@ func main() {
 					blobs = append(blobs, make([]byte, 1024))
 				}
 			}
+			allocated(n)
 			os.Stdout.WriteString("ok\n")
 		case "stats":
 			// FreeOSMemory collects and returns every free page to the

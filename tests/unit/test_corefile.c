@@ -138,15 +138,31 @@ static void expect_error(const struct builder *b, uint64_t filesz, size_t cut,
 	unlink(path);
 }
 
+/* The core opens, with one warning holding @p substring. */
+static void expect_warning(const struct builder *b, const char *substring, size_t nthreads)
+{
+	char *path = write_core(b, 4096, 0);
+	struct hc_warnings w = {0};
+	struct hc_core *core = NULL;
+	assert_null(hc_core_open(path, false, &w, &core));
+	assert_int_equal(core->nthreads, nthreads);
+	assert_int_equal(w.count, 1);
+	if (!strstr(w.msgs[0].text, substring))
+		fail_msg("warning '%s' lacks '%s'", w.msgs[0].text, substring);
+	hc_core_close(core);
+	hc_warnings_deinit(&w);
+	unlink(path);
+}
+
 static void test_rejects_bad_notes(void **state)
 {
 	(void)state;
 	struct builder b = {0};
 	add_thread(&b, 100, 1, 2);
-	/* NT_FILE claiming a million entries in a 40-byte note. */
+	/* NT_FILE claiming a million entries in a 40-byte note: the note is ignored. */
 	uint64_t hdr[5] = {1000000, 4096, 0, 0, 0};
 	add_note(&b, "CORE", 0x46494c45, hdr, sizeof(hdr));
-	expect_error(&b, 4096, 0, false, "NT_FILE note claims 1000000 files");
+	expect_warning(&b, "NT_FILE note is ignored (it claims 1000000 files", 1);
 
 	struct builder none = {0};
 	uint8_t si[128] = {6};
@@ -158,14 +174,21 @@ static void test_rejects_bad_notes(void **state)
 	add_note(&shortpr, "CORE", NT_PRSTATUS, pr, sizeof(pr));
 	expect_error(&shortpr, 4096, 0, false, "NT_PRSTATUS note is too short");
 
-	/* A note whose descriptor size runs past the segment. */
+	/* A note whose descriptor size runs past the segment: the notes
+	 * before it stand. */
 	struct builder past = {0};
 	add_thread(&past, 100, 1, 2);
 	uint32_t bogus[3] = {5, 0x7fffffff, 1};
 	memcpy(past.notes + past.nlen, bogus, 12);
 	memcpy(past.notes + past.nlen + 12, "CORE\0\0\0", 8);
 	past.nlen += 20;
-	expect_error(&past, 4096, 0, false, "runs past the end of its segment");
+	expect_warning(&past, "runs past the segment's", 1);
+	/* Alone, it leaves no thread. */
+	struct builder only = {0};
+	memcpy(only.notes, bogus, 12);
+	memcpy(only.notes + 12, "CORE\0\0\0", 8);
+	only.nlen = 20;
+	expect_error(&only, 4096, 0, false, "no thread notes");
 }
 
 static void test_truncation(void **state)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -126,6 +127,54 @@ static void test_warnings_dedup(void **state)
 	hc_warnings_deinit(&w);
 }
 
+/* Warnings are counted by kind (their format); the text names a kind once. */
+static void test_warnings_kinds(void **state)
+{
+	(void)state;
+	struct hc_warnings w = {0};
+	hc_warn(&w, "object at 0x%x is not in the core", 0x1000);
+	hc_warn(&w, "span %d is odd", 7);
+	for (unsigned i = 1; i < 5; i++)
+		hc_warn(&w, "object at 0x%x is not in the core", 0x1000 + 0x10 * i);
+	assert_int_equal(w.count, 6);
+	assert_int_equal(hc_warnings_nlines(&w), 2);
+	assert_string_equal(hc_warnings_line(&w, 0),
+			    "object at 0x1000 is not in the core (and 4 more like it, at 0x1010, "
+			    "0x1020, 0x1030, ...)");
+	assert_string_equal(hc_warnings_line(&w, 1), "span 7 is odd");
+	assert_null(hc_warnings_line(&w, 2));
+	/* A kind from a cache keeps its key. */
+	hc_warn_kind(&w, "span %d is odd", "span 8 is odd");
+	assert_string_equal(hc_warnings_line(&w, 1), "span 7 is odd (and 1 more like it)");
+	assert_false(w.transient);
+	hc_warn_oom(&w, "%s was left out", "something");
+	assert_true(w.transient);
+	hc_warnings_deinit(&w);
+}
+
+/*
+ * Adding a warning is constant time: 400,000 distinct ones (which took
+ * minutes when each was compared with every earlier one) take a fraction of
+ * a second; the bound leaves room for a loaded machine and the sanitizers.
+ */
+static void test_warnings_linear(void **state)
+{
+	(void)state;
+	struct hc_warnings w = {0};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < 400000; i++) {
+		hc_warn(&w, "object at 0x%x is not in the core", 0x1000 + 8 * i);
+		hc_warn(&w, "object at 0x%x is not in the core", 0x1000 + 8 * i); /* once */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(w.count, 400000);
+	assert_int_equal(hc_warnings_nlines(&w), 1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(s < 10.0);
+	hc_warnings_deinit(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +184,8 @@ int main(void)
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_warnings_dedup),
+		cmocka_unit_test(test_warnings_kinds),
+		cmocka_unit_test(test_warnings_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

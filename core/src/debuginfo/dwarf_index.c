@@ -7,6 +7,7 @@
  */
 #include <dwarf.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "debuginfo/dwarf_index.h"
@@ -26,9 +27,12 @@ static struct hc_error *build_index(struct hc_dwarf_index *dw)
 	size_t hsize;
 	while (dwarf_nextcu(dw->dwarf, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu, child;
-		if (!dwarf_offdie(dw->dwarf, off + hsize, &cu))
-			break;
+		bool readable = dwarf_offdie(dw->dwarf, off + hsize, &cu) != NULL;
 		off = next;
+		if (!readable) {
+			dw->unreadable_cus++; /* the others still index */
+			continue;
+		}
 		if (dwarf_child(&cu, &child) != 0)
 			continue;
 		do {
@@ -122,14 +126,26 @@ bool hc_dwarf_type_of_rtype(struct hc_dwarf_index *dw, uint64_t off, Dwarf_Die *
 	return hc_u64map_get(&dw->by_rtype, off, &die) && dwarf_offdie(dw->dwarf, die, ret);
 }
 
+/* A name the index does not hold: perhaps in a compile unit it could not read. */
+static struct hc_error *not_indexed(const struct hc_dwarf_index *dw, const char *what)
+{
+	if (dw->unreadable_cus)
+		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
+				       "%s (%zu of its compile units could not be read)", what,
+				       dw->unreadable_cus);
+	return hc_error_create(HC_ERROR_MISSING_DEBUG_INFO, what);
+}
+
 struct hc_error *hc_dwarf_type(struct hc_dwarf_index *dw, const char *name,
 			       Dwarf_Die *ret)
 {
 	uint64_t off;
 	if (!hc_strmap_get(&dw->types, name, &off) ||
-	    !dwarf_offdie(dw->dwarf, off, ret))
-		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
-				       "type %s is not in the executable's DWARF", name);
+	    !dwarf_offdie(dw->dwarf, off, ret)) {
+		char what[1024];
+		snprintf(what, sizeof(what), "type %s is not in the executable's DWARF", name);
+		return not_indexed(dw, what);
+	}
 	return NULL;
 }
 
@@ -153,9 +169,11 @@ struct hc_error *hc_dwarf_variable_type(struct hc_dwarf_index *dw,
 	uint64_t off;
 	Dwarf_Die var;
 	if (!hc_strmap_get(&dw->variables, name, &off) ||
-	    !dwarf_offdie(dw->dwarf, off, &var) || !hc_dwarf_die_type(&var, ret))
-		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
-				       "variable %s has no DWARF type", name);
+	    !dwarf_offdie(dw->dwarf, off, &var) || !hc_dwarf_die_type(&var, ret)) {
+		char what[1024];
+		snprintf(what, sizeof(what), "variable %s has no DWARF type", name);
+		return not_indexed(dw, what);
+	}
 	return NULL;
 }
 

@@ -21,6 +21,9 @@ struct hc_dwarf_index {
 	/* A type's runtime descriptor, as an offset from moduledata.types
 	 * (DW_AT_go_runtime_type) -> its DIE offset. */
 	struct hc_u64map by_rtype;
+	/* Compile units libdw could not read (damaged, or it ran out of
+	 * memory): skipped, and named where a lookup then fails. */
+	size_t unreadable_cus;
 };
 
 /** A struct field: where it is and what it is. */

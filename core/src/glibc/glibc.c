@@ -162,7 +162,7 @@ static void warn(struct walk *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	hc_warn(&w->prog->warnings, "%s", buf);
+	hc_warn(&w->prog->warnings[HC_PHASE_HEAP], "%s", buf);
 }
 
 /* The fastbins of arena @p a (its malloc_state image @p ms). */
@@ -253,8 +253,8 @@ static bool walk_chunks(struct walk *w, uint32_t ai, uint64_t start, uint64_t en
 	}
 	while (p < end && p != a->top) {
 		uint64_t sz = word & ~7ull, next_word;
-		if (sz == 16 || sz == 0)
-			break; /* a fencepost: the heap's end */
+		if ((sz == 16 || sz == 0) && end != a->top + 1)
+			break; /* a fencepost: an older heap's end */
 		if (sz < MINSIZE || (sz & 15) || sz > end - p) {
 			warn(w, "arena 0x%" PRIx64 ": %s: chunk 0x%" PRIx64 " has a bad size 0x%" PRIx64
 			     "; the rest of the heap is not walked", a->addr, where, p, word);
@@ -532,7 +532,11 @@ static struct hc_error *tcaches(struct walk *w)
 	struct hc_core *core = w->prog->core;
 	if (core->arch != HC_ARCH_X86_64 || !core->nthreads)
 		return NULL;
-	/* The offset below fs_base that is a valid tcache in the most threads. */
+	/*
+	 * The offset below fs_base that is a valid tcache in the most threads
+	 * (and in more threads than it is not: a damaged tcache must not hide
+	 * the others).
+	 */
 	uint64_t best = 0;
 	size_t best_n = 0;
 	bool oom = false;
@@ -547,7 +551,7 @@ static struct hc_error *tcaches(struct walk *w)
 			else
 				bad++;
 		}
-		if (!bad && n > best_n) {
+		if (n > bad && n > best_n) {
 			best = d;
 			best_n = n;
 		}
@@ -566,6 +570,12 @@ static struct hc_error *tcaches(struct walk *w)
 		struct hc_glibc_tcache *tc = &w->gl->tcaches[w->gl->ntcaches];
 		tc->tid = core->threads[i].tid;
 		tc->addr = t;
+		if (!tcache_ok(w, t, NULL, false, &oom)) {
+			warn(w, "thread %d: its tcache 0x%" PRIx64 " is damaged (a count that does "
+			     "not match its list, a bad or cyclic entry); its chunks are counted "
+			     "in use", tc->tid, t);
+			continue;
+		}
 		if (tcache_ok(w, t, tc, true, &oom))
 			w->gl->ntcaches++;
 		else if (oom)

@@ -16,6 +16,7 @@
 #include "util/internal.h"
 
 struct hc_program;
+struct hc_graph;
 
 /* The mallinfo2() fields, as glibc computes them (malloc.c, int_mallinfo). */
 struct hc_mallinfo2 {
@@ -96,6 +97,11 @@ struct hc_error *hc_glibc_get(struct hc_program *prog, struct hc_glibc **ret);
 void hc_glibc_destroy(struct hc_glibc *gl);
 /** The chunk whose user block holds @p addr (interior addresses allowed), or SIZE_MAX. */
 size_t hc_glibc_chunk_at(const struct hc_glibc *gl, uint64_t addr);
+/**
+ * The object graph of the glibc heap (glibc_graph.c): built on first use
+ * and kept in prog->graph.
+ */
+struct hc_error *hc_glibc_graph_get(struct hc_program *prog, struct hc_graph **ret);
 /** A state's name: "in use", "tcache", ... */
 const char *hc_glibc_state_name(enum hc_glibc_state s);
 /** malloc_usable_size() of a chunk. */

@@ -25,6 +25,20 @@
  */
 static const struct hc_glibc_layout known[] = {
 	{
+		/* Debian 12 (bookworm), libc6 2.36-9+deb12u14, amd64 */
+		.build_id = "93ac61ec5a8eb1396f9fbd350e3169a558528a40",
+		.main_arena = 0x1d3c60,
+		.mp = 0x1d3340,
+		.ms_size = 2200, .ms_fastbins = 16, .nfastbins = 10, .ms_top = 96,
+		.ms_bins = 112, .nbins = 128, .ms_next = 2160, .ms_attached = 2176,
+		.ms_system_mem = 2184, .ms_max_system_mem = 2192,
+		.hi_size = 48, .hi_ar_ptr = 0, .hi_prev = 8, .hi_heap_size = 16,
+		.mp_n_mmaps = 60, .mp_n_mmaps_size = 4, .mp_mmapped_mem = 80,
+		.mp_sbrk_base = 96, .mp_tcache_count = 120, .mp_mmap_threshold = 16,
+		.tc_size = 640, .tc_counts = 0, .tc_entries = 128, .tc_nbins = 64,
+		.tc_count_size = 2,
+	},
+	{
 		/* Debian 13 (trixie), libc6 2.41-12+deb13u5, amd64 */
 		.build_id = "93f70d1a8ae34f8e63c223f1500327fbd717f871",
 		.main_arena = 0x1e5ac0,

@@ -302,7 +302,7 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 		memcpy(&sp, ptrs + i * 8, 8);
 		err = read_struct(prog, sp, L->span_size, buf);
 		if (err) {
-			hc_warn(&prog->warnings, "allspans[%" PRIu64 "]: mspan at 0x%" PRIx64
+			hc_warn(&prog->warnings[HC_PHASE_HEAP], "allspans[%" PRIu64 "]: mspan at 0x%" PRIx64
 				" is unreadable; skipped", i, sp);
 			hc_error_destroy(err);
 			continue;
@@ -333,7 +333,7 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 		if (!why)
 			why = bad_span(go, &s);
 		if (why) {
-			hc_warn(&prog->warnings,
+			hc_warn(&prog->warnings[HC_PHASE_HEAP],
 				"span at 0x%" PRIx64 " (mspan 0x%" PRIx64 ") is inconsistent: %s; skipped",
 				s.base, sp, why);
 			continue;
@@ -345,14 +345,14 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 			const uint8_t *bits = hc_memory_ptr(&prog->mem, s.alloc_bits,
 							    ((size_t)s.nelems + 7) / 8);
 			if (!bits && s.nelems > s.freeindex) {
-				hc_warn(&prog->warnings,
+				hc_warn(&prog->warnings[HC_PHASE_HEAP],
 					"span at 0x%" PRIx64 " (mspan 0x%" PRIx64
 					"): allocBits at 0x%" PRIx64 " are unreadable",
 					s.base, sp, s.alloc_bits);
 			} else {
 				unsigned n = popcount_slots(&s, bits);
 				if (n != s.alloc_count)
-					hc_warn(&prog->warnings,
+					hc_warn(&prog->warnings[HC_PHASE_HEAP],
 						"span at 0x%" PRIx64 " (mspan 0x%" PRIx64
 						"): %u slots are allocated but allocCount is %u",
 						s.base, sp, n, s.alloc_count);
@@ -374,7 +374,7 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 	for (size_t i = 1; i < go->nspans; i++) {
 		const struct hc_go_span *a = &go->spans[i - 1], *b = &go->spans[i];
 		if (a->base + (uint64_t)a->npages * go->page_size > b->base)
-			hc_warn(&prog->warnings,
+			hc_warn(&prog->warnings[HC_PHASE_HEAP],
 				"spans at 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
 				a->base, b->base);
 	}
@@ -516,6 +516,28 @@ struct stack_free {
 };
 
 /*
+ * Whether the singly linked list from @p x (each node's first word the
+ * next) comes round on itself, by Floyd's two pointers; *ret is a node of
+ * the cycle.  A list longer than any real one (2^20 nodes) counts as one.
+ * A node that cannot be read ends the list: the walk reports that.
+ */
+static bool list_cycle(struct hc_program *prog, uint64_t x, uint64_t *ret)
+{
+	uint64_t slow = x, fast = x;
+	for (uint32_t steps = 0; fast; steps++) {
+		if (!hc_memory_peek(&prog->mem, fast, &fast, 8) || !fast ||
+		    !hc_memory_peek(&prog->mem, fast, &fast, 8) ||
+		    !hc_memory_peek(&prog->mem, slow, &slow, 8))
+			return false;
+		if (fast == slow || steps >= 1u << 20) {
+			*ret = fast;
+			return fast != 0;
+		}
+	}
+	return false;
+}
+
+/*
  * The calling P of readmemstats_m: a crash core has none, so take the P of
  * the thread that crashed (the M whose procid is its tid), as the issue of
  * "which thread called" is settled by that thread.
@@ -620,6 +642,7 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	}
 
 	/* mstats.go:flushmcache for every P: releaseAll, then stackcache_clear. */
+	/* (A list that does not end, list_cycle() finds before it is walked.) */
 	struct stack_free *sf = NULL;
 	size_t nsf = 0, sfcap = 0;
 	uint64_t flush_alloc = 0;
@@ -643,7 +666,7 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 		if (err)
 			goto out;
 		if (seq & 1)
-			hc_warn(&prog->warnings,
+			hc_warn(&prog->warnings[HC_PHASE_HEAP],
 				"P %d was updating heap statistics when the process stopped; figures may be off by one span or object",
 				i);
 		if (!mc)
@@ -664,7 +687,7 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 			uint64_t before = gl_get(sbuf, L->s_allocCountBeforeCache);
 			uint64_t elemsize = gl_get(sbuf, L->s_elemsize);
 			if (count < before) {
-				hc_warn(&prog->warnings,
+				hc_warn(&prog->warnings[HC_PHASE_HEAP],
 					"mspan 0x%" PRIx64 " cached by P %d: allocCount %" PRIu64
 					" is below allocCountBeforeCache %" PRIu64,
 					s, i, count, before);
@@ -674,7 +697,7 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 			small_alloc[spc >> 1] += count - before;
 			flush_alloc += (count - before) * elemsize;
 			if ((uint32_t)gl_get(sbuf, L->s_sweepgen) == sweepgen + 1)
-				hc_warn(&prog->warnings,
+				hc_warn(&prog->warnings[HC_PHASE_HEAP],
 					"mspan 0x%" PRIx64 " is cached by P %d from before the current sweep; "
 					"ReadMemStats would sweep it, heapcore does not",
 					s, i);
@@ -685,10 +708,18 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 			uint64_t x;
 			memcpy(&x, mcbuf + L->mc_stackcache.off + order * L->stackfreelist_size +
 					   L->sf_list.off, 8);
-			for (int steps = 0; x; steps++) {
+			uint64_t at;
+			if (list_cycle(prog, x, &at)) {
+				hc_warn(&prog->warnings[HC_PHASE_HEAP],
+					"P %d's stack cache (order %" PRIu64 ") is a cyclic list "
+					"(0x%" PRIx64 " comes round again); its stacks are not counted",
+					i, order, at);
+				continue;
+			}
+			for (; x;) {
 				const struct hc_go_span *s = span_of(go, x);
-				if (!s || s->state != GO_SPAN_MANUAL || steps > 1 << 20) {
-					hc_warn(&prog->warnings,
+				if (!s || s->state != GO_SPAN_MANUAL) {
+					hc_warn(&prog->warnings[HC_PHASE_HEAP],
 						"P %d's stack cache (order %" PRIu64
 						") holds 0x%" PRIx64 ", which is not in a stack span",
 						i, order, x);
@@ -720,7 +751,7 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	uint64_t freed_spans = 0, freed_bytes = 0;
 	for (size_t j = 0; j < nsf; j++) {
 		if (sf[j].cached > sf[j].span->alloc_count) {
-			hc_warn(&prog->warnings,
+			hc_warn(&prog->warnings[HC_PHASE_HEAP],
 				"stack span at 0x%" PRIx64 ": %" PRIu64
 				" stacks are cached but it has only %u allocated",
 				sf[j].span->base, sf[j].cached, sf[j].span->alloc_count);
@@ -840,7 +871,7 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	};
 	for (size_t i = 0; i < HC_ARRAY_SIZE(checks); i++) {
 		if (checks[i].counted != checks[i].walked)
-			hc_warn(&prog->warnings,
+			hc_warn(&prog->warnings[HC_PHASE_HEAP],
 				"%s from the runtime's counters (%" PRIu64
 				") differs from the span walk (%" PRIu64 ")",
 				checks[i].name, checks[i].counted, checks[i].walked);
@@ -958,7 +989,7 @@ void hc_go_read_version(struct hc_program *prog)
 		err = hc_memory_read(&prog->mem, ptr, s, len);
 	}
 	if (err) {
-		hc_warn(&prog->warnings, "cannot read runtime.buildVersion: %s",
+		hc_warn(&prog->warnings[HC_PHASE_OPEN], "cannot read runtime.buildVersion: %s",
 			hc_error_message(err));
 		hc_error_destroy(err);
 		free(s);

@@ -84,10 +84,14 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret);
 
 /**
  * The graph saved in the cache for this program (go_cache.c), with its
- * warnings added back to the program's; false when there is none that fits.
+ * warnings as the program's graph warnings; false when there is none that
+ * fits.
  */
 bool hc_go_graph_cached(struct hc_program *prog, struct hc_graph **ret);
-/** Save @p g in the cache, with the warnings from @p first_warning on. */
-void hc_go_graph_save(struct hc_program *prog, const struct hc_graph *g, size_t first_warning);
+/**
+ * Save @p g in the cache with the program's graph warnings, unless they are
+ * transient (memory ran out while building it).
+ */
+void hc_go_graph_save(struct hc_program *prog, const struct hc_graph *g);
 
 #endif /* HC_GO_H */

@@ -3,7 +3,9 @@
  * second question about the same core is nearly free.  The file's name is
  * a hash of what the graph is computed from (heapcore's version, the core's,
  * executable's and debug file's identity, the open flags); the whole key is
- * inside it and must match.  The analysis' warnings travel with the graph.
+ * inside it and must match.  The graph's warnings travel with it, each with
+ * its kind.  A graph built short of memory (its warnings are transient) is
+ * not saved: another run may build it whole.
  * Only the few most recent graphs are kept: each is about as big as the
  * heap's object and pointer counts times 20 bytes.
  */
@@ -69,11 +71,19 @@ bool hc_go_graph_cached(struct hc_program *prog, struct hc_graph **ret)
 		free(key);
 		return false;
 	}
-	/* The analysis' warnings: NUL-terminated messages, one after another. */
-	for (const char *m = extra; len && m < (const char *)extra + len; m += strlen(m) + 1) {
-		if (!memchr(m, 0, (size_t)((const char *)extra + len - m)))
+	/* The graph's warnings: NUL-terminated kind and message pairs. */
+	struct hc_warnings *w = &prog->warnings[HC_PHASE_GRAPH];
+	hc_warnings_deinit(w);
+	const char *p = extra, *end = (const char *)extra + len;
+	while (p < end) {
+		const char *k = p, *kend = memchr(k, 0, (size_t)(end - k));
+		if (!kend)
 			break;
-		hc_warn(&prog->warnings, "%s", m);
+		const char *m = kend + 1, *mend = m < end ? memchr(m, 0, (size_t)(end - m)) : NULL;
+		if (!mend)
+			break;
+		hc_warn_kind(w, k, m);
+		p = mend + 1;
 	}
 	/* Used now: the most recently used are the ones kept. */
 	utimensat(AT_FDCWD, path, NULL, 0);
@@ -145,15 +155,19 @@ static bool make_dirs(const char *dir)
 	}
 }
 
-void hc_go_graph_save(struct hc_program *prog, const struct hc_graph *g, size_t first_warning)
+void hc_go_graph_save(struct hc_program *prog, const struct hc_graph *g)
 {
+	const struct hc_warnings *w = &prog->warnings[HC_PHASE_GRAPH];
 	char *path, *key;
-	if (!prog->cache_dir || !cache_place(prog, &path, &key))
+	if (w->transient || !prog->cache_dir || !cache_place(prog, &path, &key))
 		return;
 	struct hc_strbuf extra;
 	hc_strbuf_init(&extra);
-	for (size_t i = first_warning; i < prog->warnings.count; i++)
-		hc_strbuf_append(&extra, prog->warnings.msgs[i], strlen(prog->warnings.msgs[i]) + 1);
+	for (size_t i = 0; i < w->count; i++) {
+		const char *k = w->kinds[w->msgs[i].kind].key;
+		hc_strbuf_append(&extra, k, strlen(k) + 1);
+		hc_strbuf_append(&extra, w->msgs[i].text, strlen(w->msgs[i].text) + 1);
+	}
 	struct hc_error *err = NULL;
 	if (extra.oom)
 		err = &hc_enomem;

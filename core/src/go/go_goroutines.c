@@ -41,7 +41,7 @@ struct layout {
 	uint64_t allgs;
 	struct gf g_lo, g_hi, g_sp, g_pc, g_syscallsp, g_syscallpc, g_status, g_goid, g_m,
 		g_waitreason, g_waitsince, g_lockedm, g_startpc, g_gopc, g_parent, g_waiting;
-	struct gf m_procid, m_curg;
+	struct gf m_procid, m_curg, m_vdsosp, m_vdsopc;
 	struct gf sg_c, sg_elem, sg_waitlink, sg_g, sg_prev, sg_next;
 	uint64_t waitreasons, nwaitreasons, gstatus, ngstatus;
 	uint64_t semtable, sema_stride, sema_n;
@@ -89,6 +89,8 @@ static struct hc_error *load_layout(struct hc_program *prog, struct layout *L)
 	L->g_waiting = gl_field(&in, g, "waiting");
 	L->m_procid = gl_field(&in, "runtime.m", "procid");
 	L->m_curg = gl_field(&in, "runtime.m", "curg");
+	L->m_vdsosp = gl_field_opt(&in, "runtime.m", "vdsoSP", false);
+	L->m_vdsopc = gl_field_opt(&in, "runtime.m", "vdsoPC", false);
 	/* Go 1.26 wraps sudog.c and elem (maybeTraceablePtr: vu is the truth). */
 	L->sg_c = gl_field_opt(&in, sg, "c.vu", false);
 	if (!L->sg_c.present)
@@ -397,10 +399,18 @@ static void start_context(struct hc_program *prog, const struct layout *L, uint6
 		*sp = syscallsp;
 		if (!gl_peek_field(prog, gp, L->g_syscallpc, pc))
 			*pc = 0;
-		return;
-	}
-	if (!gl_peek_field(prog, gp, L->g_sp, sp) || !gl_peek_field(prog, gp, L->g_pc, pc))
+	} else if (!gl_peek_field(prog, gp, L->g_sp, sp) || !gl_peek_field(prog, gp, L->g_pc, pc)) {
 		*pc = *sp = 0;
+	}
+	/* traceback.go:traceback1: a goroutine whose M is inside a VDSO call
+	 * unwinds from where that call left Go code. */
+	uint64_t vsp, vpc;
+	if (g->m && L->m_vdsosp.present && L->m_vdsopc.present &&
+	    gl_peek_field(prog, g->m, L->m_vdsosp, &vsp) && vsp &&
+	    gl_peek_field(prog, g->m, L->m_vdsopc, &vpc)) {
+		*sp = vsp;
+		*pc = vpc;
+	}
 }
 
 struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goroutines **ret)
@@ -455,7 +465,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		g.wait_minutes = -1;
 		if (!gl_peek_field(prog, gp, L.g_status, &status) ||
 		    !gl_peek_field(prog, gp, L.g_goid, &g.goid)) {
-			hc_warn(&prog->warnings, "goroutine at 0x%" PRIx64 " is unreadable", gp);
+			hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine at 0x%" PRIx64 " is unreadable", gp);
 			continue;
 		}
 		status &= ~0x1000ULL; /* _Gscan */
@@ -524,6 +534,17 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 						(gs->nframes - w.cut) * sizeof(*gs->frames));
 					gs->nframes -= drop;
 				}
+				/* traceback.go:traceback1 prints the innermost
+				 * tracebackInnerFrames (50) logical frames and the
+				 * outermost tracebackOuterFrames (50), and says how
+				 * many it elided between. */
+				size_t n = gs->nframes - w.first;
+				if (n > 100) {
+					memmove(gs->frames + w.first + 50, gs->frames + gs->nframes - 50,
+						50 * sizeof(*gs->frames));
+					g.elided = n - 100;
+					gs->nframes = w.first + 100;
+				}
 				if (rest)
 					g.error = "its stack does not unwind to its first frame";
 				if (gs->nframes == w.first)
@@ -532,7 +553,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		}
 		g.nframes = gs->nframes - g.first_frame;
 		if (g.error)
-			hc_warn(&prog->warnings, "goroutine %" PRIu64 ": %s", g.goid, g.error);
+			hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64 ": %s", g.goid, g.error);
 		if (!hc_grow(&gs->g, &cap_g, gs->n + 1, sizeof(*gs->g))) {
 			oom = true;
 			break;
@@ -564,7 +585,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 				uint64_t c, next;
 				if (!gl_peek_field(prog, s, L.sg_c, &c) ||
 				    !gl_peek_field(prog, s, L.sg_waitlink, &next)) {
-					hc_warn(&prog->warnings, "goroutine %" PRIu64
+					hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64
 						": its sudog at 0x%" PRIx64 " is unreadable", g->goid, s);
 					break;
 				}
@@ -575,7 +596,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 				s = next;
 				if (k + 1 == MAX_SUDOGS_PER_G && s) {
 					g->error = "its sudog list does not end (a cycle?)";
-					hc_warn(&prog->warnings, "goroutine %" PRIu64 ": %s", g->goid,
+					hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64 ": %s", g->goid,
 						g->error);
 				}
 			}

@@ -40,6 +40,7 @@ struct hc_go_goroutine {
 	uint64_t startpc, gopc, m;
 	/* Frames: frames[first_frame .. first_frame + nframes) of the set. */
 	size_t first_frame, nframes;
+	size_t elided;        /* frames left out between the first and last 50, as Go does */
 	const char *error;    /* why the frames stop short (static text), or NULL */
 	enum hc_go_block block;
 	size_t first_wait, nwaits;

@@ -184,11 +184,15 @@ static uint32_t object_type(struct builder *b, struct type_mask *m, uint64_t slo
 		return m->type_id;
 	if (m->array_type_id == NONE) {
 		char *name;
-		if (asprintf(&name, "[]%s", m->name ? m->name : "?") < 0)
+		if (asprintf(&name, "[]%s", m->name ? m->name : "?") < 0) {
+			b->type_oom = true;
 			return m->type_id;
+		}
 		m->array_type_id = gb_add_type(b, m->rtype, name);
-		if (m->array_type_id == NONE)
+		if (m->array_type_id == NONE) {
+			b->type_oom = true;
 			return m->type_id;
+		}
 	}
 	return m->array_type_id;
 }
@@ -246,17 +250,23 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	if (hc_u64map_get(&b->mask_index, rtype, &v))
 		return (struct type_mask *)(uintptr_t)v;
 	/* A descriptor that does not decode is remembered as such too (0). */
-	if (!hc_u64map_put(&b->mask_index, rtype, 0))
+	if (!hc_u64map_put(&b->mask_index, rtype, 0)) {
+		b->type_oom = true;
 		return NULL;
+	}
 	const struct graph_layout *L = &b->L;
 	uint8_t t[256];
 	if (L->t_sizeof > sizeof(t) || !hc_memory_peek(&b->prog->mem, rtype, t, L->t_sizeof))
 		return NULL;
-	if (!hc_grow(&b->masks, &b->cap_masks, b->nmasks + 1, sizeof(*b->masks)))
+	if (!hc_grow(&b->masks, &b->cap_masks, b->nmasks + 1, sizeof(*b->masks))) {
+		b->type_oom = true;
 		return NULL;
+	}
 	struct type_mask *m = calloc(1, sizeof(*m));
-	if (!m)
+	if (!m) {
+		b->type_oom = true;
 		return NULL;
+	}
 	m->rtype = rtype;
 	m->array_type_id = NONE;
 	m->size = gl_get(t, L->t_size);
@@ -287,6 +297,8 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	if (gcdata) {
 		size_t n = (size_t)((m->ptrwords + 7) / 8);
 		m->bits = malloc(n ? n : 1);
+		if (!m->bits)
+			b->type_oom = true;
 		if (m->bits && !hc_memory_peek(&b->prog->mem, gcdata, m->bits, n)) {
 			free(m->bits);
 			m->bits = NULL;
@@ -317,12 +329,21 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 		b->g->conservative_notice = true;
 	if (!name && asprintf(&name, "type 0x%" PRIx64, rtype) < 0)
 		name = NULL;
-	m->name = name;
+	/* gb_add_type frees the name when it fails: the mask is then unusable. */
 	m->type_id = gb_add_type(b, rtype, name);
+	if (m->type_id == NONE) {
+		free(m->bits);
+		free(m);
+		b->type_oom = true;
+		return NULL;
+	}
+	m->name = name;
 	m->direct_iface = b->go->minor >= 26 ? tflag & TFLAG_DIRECT_IFACE : kind & KIND_DIRECT_IFACE;
 	b->masks[b->nmasks++] = m; /* owned from here */
-	if (!hc_u64map_put(&b->mask_index, rtype, (uint64_t)(uintptr_t)m))
+	if (!hc_u64map_put(&b->mask_index, rtype, (uint64_t)(uintptr_t)m)) {
+		b->type_oom = true;
 		return NULL;
+	}
 	return m;
 }
 
@@ -470,8 +491,8 @@ static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t ad
 	struct type_mask *m = gb_type_mask(b, rtype);
 	if (m && m->type_id != NONE) /* NONE: a GC program's unnamed dummy type */
 		b->g->type[id] = object_type(b, m, slot, large);
-	else if (!known && hc_u64map_get(&b->mask_index, rtype, &seen))
-		hc_warn(&b->prog->warnings,
+	else if (!m && !known && hc_u64map_get(&b->mask_index, rtype, &seen))
+		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 			"type descriptor at 0x%" PRIx64 " (%s of the object at 0x%" PRIx64
 			") is unreadable or describes an impossible type; objects of that type are "
 			"scanned conservatively",
@@ -480,11 +501,65 @@ static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t ad
 	return m;
 }
 
+/*
+ * Objects whose bytes are not in the core (common: systemd-coredump cuts
+ * cores at ProcessSizeMax) are counted per scan job and merged once, so that
+ * a core missing most of its heap costs one warning, not one per object.
+ */
+static void missing_add(struct gb_missing *m, uint64_t addr, uint64_t bytes)
+{
+	m->count++;
+	m->bytes += bytes;
+	for (size_t i = 0; i < HC_ARRAY_SIZE(m->first); i++) {
+		if (i < m->count - 1 && m->first[i] < addr)
+			continue;
+		if (i < m->count - 1) /* insert: shift the higher ones up */
+			memmove(&m->first[i + 1], &m->first[i],
+				(HC_ARRAY_SIZE(m->first) - i - 1) * sizeof(m->first[0]));
+		m->first[i] = addr;
+		break;
+	}
+}
+
+static void missing_merge(struct gb_missing *into, const struct gb_missing *m)
+{
+	uint64_t count = into->count;
+	for (size_t i = 0; i < HC_ARRAY_SIZE(m->first) && i < m->count; i++)
+		missing_add(into, m->first[i], 0);
+	into->count = count + m->count;
+	into->bytes += m->bytes;
+}
+
+/* The one warning for every object missing from the core, if any was. */
+static void missing_warn(struct builder *b)
+{
+	const struct gb_missing *m = &b->missing;
+	if (!m->count)
+		return;
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_bytes(&sb, m->bytes);
+	for (size_t i = 0; i < HC_ARRAY_SIZE(m->first) && i < m->count; i++)
+		hc_strbuf_printf(&sb, "%s0x%" PRIx64, i ? ", " : "; the first at ", m->first[i]);
+	if (m->count > HC_ARRAY_SIZE(m->first))
+		hc_strbuf_puts(&sb, ", ...");
+	if (sb.oom)
+		hc_warn_oom(&b->prog->warnings[HC_PHASE_GRAPH],
+			    "%" PRIu64 " heap objects are not in the core; their pointers are unknown",
+			    m->count);
+	else
+		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
+			"%" PRIu64 " heap object%s (%s) %s not in the core; their pointers are unknown",
+			m->count, m->count == 1 ? "" : "s", sb.str, m->count == 1 ? "is" : "are");
+	hc_strbuf_deinit(&sb);
+}
+
 /* The graph's scan of runs [r0, r1): runs are the spans, one for one. */
 static struct hc_error *scan_spans(struct hc_graph_builder *gb, size_t r0, size_t r1,
 				   struct hc_edge_buf *eb, bool report)
 {
 	struct builder *b = gb->ctx;
+	struct gb_missing missing = {0};
 	struct hc_go *go = b->go;
 	struct hc_graph *g = b->g;
 	for (size_t i = r0; i < r1; i++) {
@@ -520,10 +595,7 @@ static struct hc_error *scan_spans(struct hc_graph_builder *gb, size_t r0, size_
 			}
 			const uint8_t *p = hc_memory_ptr(&b->prog->mem, a, s->elemsize);
 			if (!p) {
-				pthread_mutex_lock(&b->lock);
-				hc_warn(&b->prog->warnings,
-					"object at 0x%" PRIx64 " is not in the core; its pointers are unknown", a);
-				pthread_mutex_unlock(&b->lock);
+				missing_add(&missing, a, s->elemsize);
 				id++;
 				continue;
 			}
@@ -563,6 +635,11 @@ static struct hc_error *scan_spans(struct hc_graph_builder *gb, size_t r0, size_
 				return hc_edge_error(eb);
 			id++;
 		}
+	}
+	if (missing.count) {
+		pthread_mutex_lock(&b->lock);
+		missing_merge(&b->missing, &missing);
+		pthread_mutex_unlock(&b->lock);
 	}
 	return NULL;
 }
@@ -1166,7 +1243,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		    !gl_peek_field(b->prog, gp, L->g_goid, &goid) ||
 		    !gl_peek_field(b->prog, gp, L->g_m, &m) ||
 		    !gl_peek_field(b->prog, gp, L->g_waitreason, &reason)) {
-			hc_warn(&b->prog->warnings, "goroutine at 0x%" PRIx64 " is unreadable", gp);
+			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "goroutine at 0x%" PRIx64 " is unreadable", gp);
 			continue;
 		}
 		status &= ~0x1000ULL; /* _Gscan */
@@ -1190,7 +1267,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		const struct hc_go_span *ss = si == SIZE_MAX ? NULL : &b->go->spans[si];
 		if (!ss || ss->state != GO_SPAN_MANUAL || hi < lo ||
 		    hi > ss->base + (uint64_t)ss->npages * b->go->page_size) {
-			hc_warn(&b->prog->warnings,
+			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 				"goroutine %" PRIu64 ": stack [0x%" PRIx64 ", 0x%" PRIx64
 				") is not in a stack span; not scanned", goid, lo, hi);
 			continue;
@@ -1219,7 +1296,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			/* A running goroutine's thread may be on another stack (g0, a
 			 * signal stack, C code); any other g saved its own sp. */
 			if (status != 2)
-				hc_warn(&b->prog->warnings,
+				hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 					"goroutine %" PRIu64 ": saved stack pointer 0x%" PRIx64
 					" is outside its stack [0x%" PRIx64 ", 0x%" PRIx64
 					"); the whole stack is scanned conservatively",
@@ -1228,7 +1305,7 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			pc = 0;
 		}
 		if (hi - sp > b->stack_budget) {
-			hc_warn(&b->prog->warnings,
+			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 				"goroutine stacks add up to more than the stack spans hold; the rest are not scanned");
 			break;
 		}
@@ -1330,7 +1407,7 @@ static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t
 		n = (uint32_t)n;
 		uint64_t words = n * entry_size <= (1u << 16) ? n * entry_size / 8 : 0;
 		if (words > budget) {
-			hc_warn(&b->prog->warnings, "the %s is longer than any real one; the rest is not read",
+			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "the %s is longer than any real one; the rest is not read",
 				name);
 			break;
 		}
@@ -1373,7 +1450,7 @@ static struct hc_error *special_roots(struct builder *b)
 			unsigned k = 0, most = s->nelems * 8u + 8;
 			for (; sp && k < most; k++) {
 				if (!budget) {
-					hc_warn(&b->prog->warnings, "more special records than the heap could "
+					hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "more special records than the heap could "
 						"hold; the rest are not read");
 					break;
 				}
@@ -1382,7 +1459,7 @@ static struct hc_error *special_roots(struct builder *b)
 				if (!gl_peek_field(b->prog, sp, L->sp_next, &next) ||
 				    !gl_peek_field(b->prog, sp, L->sp_offset, &off) ||
 				    !gl_peek_field(b->prog, sp, L->sp_kind, &kind)) {
-					hc_warn(&b->prog->warnings, "span 0x%" PRIx64 ": special record at 0x%" PRIx64
+					hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "span 0x%" PRIx64 ": special record at 0x%" PRIx64
 						" is unreadable", s->base, sp);
 					break;
 				}
@@ -1421,7 +1498,7 @@ static struct hc_error *special_roots(struct builder *b)
 				sp = next;
 			}
 			if (sp && k == most)
-				hc_warn(&b->prog->warnings,
+				hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
 					"span 0x%" PRIx64 " (mspan 0x%" PRIx64 "): its specials list does not "
 					"end after %u records (cyclic or damaged); the rest are not read",
 					s->base, s->mspan, most);
@@ -1488,12 +1565,59 @@ static const struct hc_graph_backend go_backend = {
 	.types = go_types,
 };
 
+static int more_bytes_first(const void *x, const void *y)
+{
+	const struct hc_type_info *a = *(const struct hc_type_info *const *)x;
+	const struct hc_type_info *c = *(const struct hc_type_info *const *)y;
+	return a->bytes != c->bytes ? (a->bytes < c->bytes ? 1 : -1)
+				    : (a->count < c->count) - (a->count > c->count);
+}
+
+/*
+ * The types whose objects were scanned conservatively, the biggest first
+ * (by the bytes of their objects), named in the warning.
+ */
+static void conservative_warn(struct builder *b, const struct hc_graph *g)
+{
+	const struct hc_type_info **types = calloc(b->nmasks + 1, sizeof(*types));
+	size_t n = 0;
+	for (size_t i = 0; types && i < b->nmasks; i++) {
+		const struct type_mask *m = b->masks[i];
+		if (!m->bits && m->ptrwords && m->type_id < g->ntypes && g->types[m->type_id].count)
+			types[n++] = &g->types[m->type_id];
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	if (types) {
+		qsort(types, n, sizeof(*types), more_bytes_first);
+		for (size_t i = 0; i < n && i < 3; i++) {
+			hc_strbuf_printf(&sb, "%s%s (%" PRIu64 " object%s, ", i ? ", " : ": ",
+					 types[i]->name ? types[i]->name : "?", types[i]->count,
+					 types[i]->count == 1 ? "" : "s");
+			hc_strbuf_bytes(&sb, types[i]->bytes);
+			hc_strbuf_puts(&sb, ")");
+		}
+		if (n > 3)
+			hc_strbuf_printf(&sb, " and %zu more", n - 3);
+	}
+	struct hc_warnings *w = &b->prog->warnings[HC_PHASE_GRAPH];
+	const char *what = "some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively";
+	if (!types || sb.oom)
+		hc_warn_oom(w, "%s (which types: out of memory)", what);
+	else
+		hc_warn(w, "%s%s", what, sb.str ? sb.str : "");
+	free(types);
+	hc_strbuf_deinit(&sb);
+}
+
 struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 {
 	if (prog->graph) {
 		*ret = prog->graph;
 		return NULL;
 	}
+	if (prog->graph_get) /* another allocator's heap */
+		return prog->graph_get(prog, ret);
 	struct builder b = {.prog = prog};
 	hc_u64map_init(&b.mask_index);
 	pthread_mutex_init(&b.lock, NULL);
@@ -1506,8 +1630,9 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 		threads = n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
 	}
 	struct hc_graph *g = NULL;
-	size_t first_warning = prog->warnings.count;
 	struct hc_error *err = hc_go_get(prog, &b.go);
+	/* A graph built anew (hc_report_diff frees one) warns anew. */
+	hc_warnings_deinit(&prog->warnings[HC_PHASE_GRAPH]);
 	if (!err && hc_go_graph_cached(prog, &g)) {
 		hc_u64map_deinit(&b.mask_index);
 		pthread_mutex_destroy(&b.lock);
@@ -1519,6 +1644,11 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	}
 	if (!err)
 		err = hc_graph_build(&go_backend, &b, threads, &prog->progress, &g);
+	if (!err && g->conservative_notice)
+		conservative_warn(&b, g);
+	if (!err && b.type_oom)
+		hc_warn_oom(&prog->warnings[HC_PHASE_GRAPH],
+			    "out of memory while decoding types: some objects are untyped or were scanned conservatively");
 	for (size_t i = 0; i < b.nmasks; i++) {
 		free(b.masks[i]->bits);
 		free(b.masks[i]);
@@ -1529,10 +1659,8 @@ struct hc_error *hc_graph_get(struct hc_program *prog, struct hc_graph **ret)
 	pthread_mutex_destroy(&b.lock);
 	if (err)
 		return err;
-	if (g->conservative_notice)
-		hc_warn(&prog->warnings,
-			"some types' pointer masks were neither in the core (built lazily by the runtime, or a GC program) nor derivable from DWARF; their objects were scanned conservatively");
-	hc_go_graph_save(prog, g, first_warning);
+	missing_warn(&b);
+	hc_go_graph_save(prog, g);
 	prog->graph = g;
 	*ret = g;
 	return NULL;

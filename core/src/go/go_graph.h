@@ -82,6 +82,11 @@ struct builder {
 	uint64_t stack_budget; /* stack bytes left to scan: at most the stack spans' bytes */
 	struct gb_stack_seed *stack_seeds;
 	size_t nstack_seeds, cap_stack_seeds;
+	bool type_oom;           /* a type could not be decoded or named for want of memory */
+	struct gb_missing {      /* objects whose bytes the core lacks: one warning for all */
+		uint64_t count, bytes;
+		uint64_t first[3]; /* the lowest addresses, 0 past count */
+	} missing;
 };
 
 /** Append a type named @p name (taken over) to the graph's table; NONE when out of memory. */

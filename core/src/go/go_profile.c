@@ -213,7 +213,7 @@ static struct hc_error *read_records(struct hc_program *prog, const struct prof_
 	uint64_t n = 0;
 	while (b) {
 		if (n++ == bound) {
-			hc_warn(&prog->warnings, "runtime.mbuckets lists more buckets than BuckHashSys "
+			hc_warn(&prog->warnings[HC_PHASE_PROFILE], "runtime.mbuckets lists more buckets than BuckHashSys "
 				"(%" PRIu64 " bytes) could hold: a cycle?  The rest is not read",
 				L->buckhash_sys);
 			break;
@@ -222,7 +222,7 @@ static struct hc_error *read_records(struct hc_program *prog, const struct prof_
 		size_t before = rs->n;
 		const char *why = read_bucket(prog, L, rs, b, &next);
 		if (why) {
-			hc_warn(&prog->warnings, "memory-profile bucket at 0x%" PRIx64 " is unusable: "
+			hc_warn(&prog->warnings[HC_PHASE_PROFILE], "memory-profile bucket at 0x%" PRIx64 " is unusable: "
 				"%s; %s", b, why, next ? "left out" : "the rest of the list is lost");
 		} else if (rs->n == before) {
 			return &hc_enomem;
@@ -282,14 +282,14 @@ static struct hc_error *count_live(struct hc_program *prog, const struct prof_la
 			uint64_t next, kind, b, at;
 			if (!gl_peek_field(prog, sp, L->sp_next, &next) ||
 			    !gl_peek_field(prog, sp, L->sp_kind, &kind)) {
-				hc_warn(&prog->warnings, "span 0x%" PRIx64 ": special record at 0x%" PRIx64
+				hc_warn(&prog->warnings[HC_PHASE_PROFILE], "span 0x%" PRIx64 ": special record at 0x%" PRIx64
 					" is unreadable", s->base, sp);
 				break;
 			}
 			if ((int64_t)kind == L->kind_profile) {
 				if (!gl_peek_field(prog, sp, L->spp_b, &b) ||
 				    !hc_u64map_get(&rs->by_bucket, b, &at))
-					hc_warn(&prog->warnings, "span 0x%" PRIx64 ": profile special at 0x%"
+					hc_warn(&prog->warnings[HC_PHASE_PROFILE], "span 0x%" PRIx64 ": profile special at 0x%"
 						PRIx64 " points to 0x%" PRIx64 ", which is no memory-profile "
 						"bucket", s->base, sp, b);
 				else
@@ -891,6 +891,7 @@ static struct hc_error *write_profile(struct builder *b, const struct prof_layou
 
 struct hc_error *hc_go_heap_profile(struct hc_program *prog, bool live, struct hc_profile *out)
 {
+	hc_warnings_deinit(&prog->warnings[HC_PHASE_PROFILE]); /* this profile's, not an earlier one's */
 	if (!prog->go_version) {
 		struct hc_go *go;
 		return hc_go_get(prog, &go); /* the error that says what the program is */
@@ -925,7 +926,7 @@ struct hc_error *hc_go_heap_profile(struct hc_program *prog, bool live, struct h
 				      "the program recorded no heap profile: runtime.MemProfileRate is 0; "
 				      "heapcore pprof --retained needs none");
 	if (!err && rate == 0)
-		hc_warn(&prog->warnings, "heap profiling is off (runtime.MemProfileRate is 0): the "
+		hc_warn(&prog->warnings[HC_PHASE_PROFILE], "heap profiling is off (runtime.MemProfileRate is 0): the "
 			"profile holds only what was recorded before it was turned off");
 	if (!err && live)
 		err = count_live(prog, &L, &rs);

@@ -117,11 +117,11 @@ static uint32_t named_type(struct prop *p, const char *name)
 	if (hc_strmap_get(&p->names, name, &id))
 		return (uint32_t)id;
 	char *copy = strdup(name);
-	if (!copy)
+	uint32_t t = copy ? gb_add_type(p->b, 0, copy) : NONE;
+	if (t == NONE || !hc_strmap_put(&p->names, p->b->g->types[t].name, t, false)) {
+		p->oom = true; /* typing stops, and says so */
 		return NONE;
-	uint32_t t = gb_add_type(p->b, 0, copy);
-	if (t == NONE || !hc_strmap_put(&p->names, p->b->g->types[t].name, t, false))
-		return NONE;
+	}
 	return t;
 }
 
@@ -1280,6 +1280,25 @@ static void seed_runtime_typed(struct prop *p)
 	free(by_type);
 }
 
+/*
+ * Typing that stops short leaves objects untyped: the answer then differs,
+ * and says so.  (Typing may run beside the dominator pass, which raises no
+ * warnings; the lock keeps it so.)
+ */
+static void typing_incomplete(struct builder *b, struct hc_error *err)
+{
+	pthread_mutex_lock(&b->lock);
+	if (!err || err == &hc_enomem)
+		hc_warn_oom(&b->prog->warnings[HC_PHASE_GRAPH],
+			    "typing objects from DWARF stopped: out of memory; objects it did not reach are untyped");
+	else
+		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
+			"objects are typed only as the runtime recorded them: %s",
+			hc_error_message(err));
+	pthread_mutex_unlock(&b->lock);
+	hc_error_destroy(err);
+}
+
 void gb_propagate_types(struct builder *b, bool report_progress)
 {
 	struct hc_graph *g = b->g;
@@ -1294,15 +1313,19 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	hc_u64map_init(&p.by_rlayout);
 	struct hc_error *err = hc_dwarf_index_get(b->prog, &p.dw);
 	if (err) {
-		hc_error_destroy(err);
+		typing_incomplete(b, err);
 		return;
 	}
 	struct hc_field elemtype;
 	p.hchan_elemtype = -1;
 	if (!(err = hc_dwarf_field(p.dw, "runtime.hchan", "elemtype", &elemtype)))
 		p.hchan_elemtype = (int64_t)elemtype.offset;
+	else if (err == &hc_enomem)
+		p.oom = true;
 	hc_error_destroy(err);
 	if ((err = hc_pcln_get(b->prog, &p.pcln))) {
+		if (err == &hc_enomem)
+			p.oom = true;
 		hc_error_destroy(err); /* closures stay untyped */
 		p.pcln = NULL;
 	}
@@ -1311,11 +1334,12 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	if (!p.done || !p.weak) {
 		free(p.done);
 		free(p.weak);
+		typing_incomplete(b, NULL);
 		return;
 	}
-	for (uint32_t t = 0; t < g->ntypes; t++)
-		if (!g->types[t].untyped)
-			hc_strmap_put(&p.names, g->types[t].name, t, false);
+	for (uint32_t t = 0; t < g->ntypes && !p.oom; t++)
+		if (!g->types[t].untyped && !hc_strmap_put(&p.names, g->types[t].name, t, false))
+			p.oom = true;
 	seed_globals(&p);
 	seed_stacks(&p);
 	seed_runtime_typed(&p);
@@ -1329,6 +1353,8 @@ void gb_propagate_types(struct builder *b, bool report_progress)
 	}
 	if (report_progress)
 		hc_progress(&b->prog->progress, "typing objects", g->nobjects, g->nobjects);
+	if (p.oom)
+		typing_incomplete(b, NULL);
 	for (size_t i = 0; i < p.nlayouts; i++)
 		free(p.layouts[i].slots);
 	free(p.layouts);

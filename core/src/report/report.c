@@ -57,18 +57,45 @@ struct hc_error *hc_json_finish_report(const struct hc_program *prog, json_objec
 	return hc_json_finish(doc, ret);
 }
 
+void hc_report_begin(struct hc_program *prog, unsigned phases)
+{
+	prog->report_phases = phases;
+}
+
 json_object *hc_json_warnings(const struct hc_program *prog)
 {
 	json_object *arr = json_object_new_array();
-	for (size_t i = 0; arr && i < prog->warnings.count; i++)
-		json_object_array_add(arr, json_object_new_string(prog->warnings.msgs[i]));
+	for (int k = 0; arr && k < HC_NPHASES; k++) {
+		const struct hc_warnings *w = &prog->warnings[k];
+		if (!(prog->report_phases >> k & 1))
+			continue;
+		for (size_t i = 0; i < w->count; i++) {
+			json_object *s = json_object_new_string(w->msgs[i].text);
+			if (!s || json_object_array_add(arr, s) != 0) {
+				json_object_put(s);
+				json_object_put(arr);
+				return NULL;
+			}
+		}
+		if (w->lost && json_object_array_add(arr, json_object_new_string(
+					hc_warnings_line(w, w->nkinds))) != 0) {
+			json_object_put(arr);
+			return NULL;
+		}
+	}
 	return arr;
 }
 
 void hc_text_warnings(struct hc_strbuf *sb, const struct hc_program *prog)
 {
-	for (size_t i = 0; i < prog->warnings.count; i++)
-		hc_strbuf_printf(sb, "warning: %s\n", prog->warnings.msgs[i]);
+	for (size_t i = 0; i < hc_program_num_warnings(prog); i++) {
+		const char *line = hc_program_warning(prog, i);
+		if (!line) {
+			sb->oom = true;
+			return;
+		}
+		hc_strbuf_printf(sb, "warning: %s\n", line);
+	}
 }
 
 const char *hc_signal_name(int sig, char buf[static 16])

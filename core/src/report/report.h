@@ -23,6 +23,11 @@ struct hc_error *hc_json_finish_report(const struct hc_program *prog, json_objec
 void hc_json_add(json_object *obj, const char *key, json_object *val, bool *oom);
 /** Add @p val, or JSON null when @p val is NULL because @p s is NULL. */
 void hc_json_add_string(json_object *obj, const char *key, const char *s, bool *oom);
+/**
+ * A report starts: it prints the warnings of the analyses @p phases
+ * (HC_PHASES_...) and no others, and hc_program_warning() gives those.
+ */
+void hc_report_begin(struct hc_program *prog, unsigned phases);
 /** The warnings of the program as a JSON array. */
 json_object *hc_json_warnings(const struct hc_program *prog);
 /** Append the warnings as text lines "warning: ...". */

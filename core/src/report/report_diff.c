@@ -192,22 +192,16 @@ static void warnings(const struct hc_program *a, const struct hc_program *b, jso
 /* "+1.5 MiB", "-840 B", "0 B" */
 static void signed_bytes(struct hc_strbuf *sb, int64_t n)
 {
-	struct hc_strbuf t;
-	hc_strbuf_init(&t);
-	if (n)
-		hc_strbuf_puts(&t, n > 0 ? "+" : "-");
-	hc_strbuf_bytes(&t, n < 0 ? -(uint64_t)n : (uint64_t)n);
-	hc_strbuf_printf(sb, "%14s", t.str ? t.str : "?");
-	hc_strbuf_deinit(&t);
+	char t[25];
+	t[0] = n > 0 ? '+' : '-';
+	hc_bytes_text(n < 0 ? -(uint64_t)n : (uint64_t)n, t + 1);
+	hc_strbuf_printf(sb, "%14s", n ? t : t + 1);
 }
 
 static void bytes_col(struct hc_strbuf *sb, uint64_t n)
 {
-	struct hc_strbuf t;
-	hc_strbuf_init(&t);
-	hc_strbuf_bytes(&t, n);
-	hc_strbuf_printf(sb, "%14s", t.str ? t.str : "?");
-	hc_strbuf_deinit(&t);
+	char t[24];
+	hc_strbuf_printf(sb, "%14s", hc_bytes_text(n, t));
 }
 
 static void text(struct hc_strbuf *sb, const struct hc_program *a, const struct hc_program *b,
@@ -273,6 +267,8 @@ struct hc_error *hc_report_diff(struct hc_program *before, struct hc_program *af
 	struct hc_graph_summary *sa = NULL, *sb = NULL;
 	struct hc_graph_delta *types = NULL, *roots = NULL;
 	size_t ntypes = 0, nroots = 0;
+	hc_report_begin(before, HC_PHASES_GRAPH);
+	hc_report_begin(after, HC_PHASES_GRAPH);
 	struct hc_error *err = same_executable(before, after);
 	if (!err)
 		err = hc_go_memstats(before, &ma);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "glibc/glibc.h"
+#include "graph/graph.h"
 #include "report/report.h"
 #include "report/report_glibc.h"
 #include "target/program.h"
@@ -207,6 +208,129 @@ struct hc_error *hc_report_glibc_stats(struct hc_program *prog, unsigned flags, 
 		hc_strbuf_printf(&sb, "  thread %-8d 0x%" PRIx64 " %6" PRIu64 " chunks %10" PRIu64
 				 " bytes\n", gl->tcaches[i].tid, gl->tcaches[i].addr,
 				 gl->tcaches[i].count, gl->tcaches[i].bytes);
+	if (hc_program_num_warnings(prog))
+		hc_strbuf_puts(&sb, "\n");
+	hc_text_warnings(&sb, prog);
+	return hc_strbuf_finish(&sb, ret);
+}
+
+/* One group of leaked objects: a type (or none) and a usable size. */
+struct leak_group {
+	uint32_t type; /* UINT32_MAX: untyped */
+	uint64_t size, count, bytes;
+};
+
+static int group_cmp(const void *x, const void *y)
+{
+	const struct leak_group *a = x, *b = y;
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes ? -1 : 1;
+	if (a->size != b->size)
+		return a->size < b->size ? -1 : 1;
+	return a->type < b->type ? -1 : a->type > b->type;
+}
+
+struct hc_error *hc_report_glibc_leaks(struct hc_program *prog, unsigned flags, size_t top,
+				       char **ret)
+{
+	struct hc_graph *g;
+	struct hc_error *err = hc_glibc_graph_get(prog, &g);
+	if (err)
+		return err;
+	/* Group the unreachable objects by (type, size): a hash of the key to
+	 * the group's index. */
+	struct hc_u64map index;
+	hc_u64map_init(&index);
+	struct leak_group *groups = NULL;
+	size_t ngroups = 0, cap = 0;
+	uint64_t count = 0, bytes = 0;
+	for (uint32_t v = 0; v < g->nobjects; v++) {
+		if (g->idom[v] != UINT32_MAX)
+			continue;
+		const struct hc_type_info *t = &g->types[g->type[v]];
+		uint32_t type = t->untyped ? UINT32_MAX : g->type[v];
+		uint64_t size = hc_graph_size(g, v);
+		uint64_t key = hc_hash_bytes(&type, sizeof(type)) ^ (size * 0x9e3779b97f4a7c15ull), gi;
+		/* colliding keys are told apart by a linear probe over the groups */
+		bool found = false;
+		while (hc_u64map_get(&index, key, &gi)) {
+			if (groups[gi].type == type && groups[gi].size == size) {
+				found = true;
+				break;
+			}
+			key++;
+		}
+		if (!found) {
+			if (!hc_grow(&groups, &cap, ngroups + 1, sizeof(*groups)) ||
+			    !hc_u64map_put(&index, key, ngroups)) {
+				free(groups);
+				hc_u64map_deinit(&index);
+				return &hc_enomem;
+			}
+			groups[ngroups] = (struct leak_group){.type = type, .size = size};
+			gi = ngroups++;
+		}
+		groups[gi].count++;
+		groups[gi].bytes += size;
+		count++;
+		bytes += size;
+	}
+	hc_u64map_deinit(&index);
+	if (ngroups)
+		qsort(groups, ngroups, sizeof(*groups), group_cmp);
+	size_t shown = top && top < ngroups ? top : ngroups;
+	if (flags & HC_REPORT_JSON) {
+		bool oom = false;
+		json_object *doc = json_object_new_object(), *lo = json_object_new_object(),
+			    *arr = json_object_new_array();
+		if (!doc || !lo || !arr) {
+			json_object_put(doc);
+			json_object_put(lo);
+			json_object_put(arr);
+			free(groups);
+			return &hc_enomem;
+		}
+		hc_json_add_string(doc, "allocator", "glibc", &oom);
+		hc_json_add(lo, "count", json_object_new_uint64(count), &oom);
+		hc_json_add(lo, "bytes", json_object_new_uint64(bytes), &oom);
+		for (size_t i = 0; i < shown; i++) {
+			json_object *o = json_object_new_object();
+			if (!o) {
+				oom = true;
+				break;
+			}
+			const struct leak_group *gr = &groups[i];
+			if (gr->type == UINT32_MAX)
+				json_object_object_add(o, "type", NULL); /* JSON null */
+			else
+				hc_json_add_string(o, "type", g->types[gr->type].name, &oom);
+			hc_json_add(o, "size", json_object_new_uint64(gr->size), &oom);
+			hc_json_add(o, "count", json_object_new_uint64(gr->count), &oom);
+			hc_json_add(o, "bytes", json_object_new_uint64(gr->bytes), &oom);
+			if (json_object_array_add(arr, o))
+				oom = true;
+		}
+		hc_json_add(lo, "groups", arr, &oom);
+		hc_json_add(doc, "leaked_objects", lo, &oom);
+		free(groups);
+		return hc_json_finish_report(prog, doc, oom, ret);
+	}
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "leaked: %" PRIu64 " blocks, ", count);
+	hc_strbuf_bytes(&sb, bytes);
+	hc_strbuf_puts(&sb, " (blocks in use that no root reaches; sizes are malloc_usable_size)\n");
+	if (shown)
+		hc_strbuf_printf(&sb, "\n%10s %12s %10s  %s\n", "count", "bytes", "size", "type");
+	for (size_t i = 0; i < shown; i++) {
+		const struct leak_group *gr = &groups[i];
+		hc_strbuf_printf(&sb, "%10" PRIu64 " %12" PRIu64 " %10" PRIu64 "  %s\n", gr->count,
+				 gr->bytes, gr->size,
+				 gr->type == UINT32_MAX ? "(untyped)" : g->types[gr->type].name);
+	}
+	if (shown < ngroups)
+		hc_strbuf_printf(&sb, "... %zu more groups (--top 0 shows all)\n", ngroups - shown);
+	free(groups);
 	if (prog->warnings.count)
 		hc_strbuf_puts(&sb, "\n");
 	hc_text_warnings(&sb, prog);

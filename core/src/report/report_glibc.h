@@ -10,4 +10,12 @@
 /** `stats` for a glibc heap: mallinfo2() in all and per arena, mmapped chunks, tcaches. */
 struct hc_error *hc_report_glibc_stats(struct hc_program *prog, unsigned flags, char **ret);
 
+/**
+ * `leaks` for a glibc heap: the objects in use that no root reaches,
+ * grouped by type and usable size, the most bytes first (@p top groups;
+ * 0: all).
+ */
+struct hc_error *hc_report_glibc_leaks(struct hc_program *prog, unsigned flags, size_t top,
+				       char **ret);
+
 #endif /* HC_REPORT_GLIBC_H */

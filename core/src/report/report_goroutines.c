@@ -10,7 +10,9 @@
 #include "go/go.h"
 #include "go/go_leaks.h"
 #include "graph/graph_leaks.h"
+#include "glibc/glibc.h"
 #include "report/report.h"
+#include "report/report_glibc.h"
 #include "report/report_goroutines.h"
 #include "target/program.h"
 
@@ -25,6 +27,42 @@ static void add_or_null(json_object *obj, const char *key, json_object *val, boo
 		json_object_put(val);
 		*oom = true;
 	}
+}
+
+/*
+ * The goroutines with which leaked, or, when the object graph cannot be
+ * built (a damaged heap), the goroutines alone with none marked leaked and
+ * a warning saying why: a crash's goroutines stand without its heap.
+ * *@p have_graph says which.
+ */
+static struct hc_error *leaks_or_goroutines(struct hc_program *prog, struct hc_go_leaks **ret,
+					    bool *have_graph)
+{
+	struct hc_error *err = hc_go_leaks_get(prog, ret);
+	*have_graph = !err;
+	if (!err || hc_error_code(err) == HC_ERROR_NO_MEMORY)
+		return err;
+	struct hc_go_goroutines *gs;
+	struct hc_error *e2 = hc_go_goroutines_get(prog, &gs);
+	if (e2) {
+		hc_error_destroy(e2);
+		return err;
+	}
+	struct hc_go_leaks *l = calloc(1, sizeof(*l));
+	if (l)
+		l->leaked = calloc(gs->n + 1, sizeof(*l->leaked));
+	if (!l || !l->leaked) {
+		free(l);
+		hc_go_goroutines_destroy(gs);
+		hc_error_destroy(err);
+		return &hc_enomem;
+	}
+	l->gs = gs;
+	hc_warn(&prog->warnings, "the heap could not be analysed, so no goroutine is judged leaked: %s",
+		hc_error_message(err));
+	hc_error_destroy(err);
+	*ret = l;
+	return NULL;
 }
 
 /* traceback.go:printFuncName: gopanic is "panic", a generic function's
@@ -133,6 +171,7 @@ static json_object *goroutine_json(const struct hc_go_goroutines *gs,
 	add_or_null(o, "start", hc_go_start_json(gs, g, oom), oom);
 	add_or_null(o, "created_by", hc_go_created_json(gs, g, oom), oom);
 	hc_json_add(o, "frames", hc_go_frames_json(gs, g, oom), oom);
+	hc_json_add(o, "elided_frames", U64(g->elided), oom);
 	hc_json_add(o, "leaked", json_object_new_boolean(leaked), oom);
 	hc_json_add(o, "crashed", json_object_new_boolean(g->crashing), oom);
 	hc_json_add_string(o, "error", g->error, oom);
@@ -159,8 +198,10 @@ void hc_go_frames_text(struct hc_strbuf *sb, const struct hc_go_goroutines *gs,
 	size_t n = g->nframes;
 	for (size_t i = 0; i < n; i++) {
 		if (max && i == max && n > max + 1) {
-			hc_strbuf_printf(sb, "...%zu more frames...\n", n - max - 1);
+			hc_strbuf_printf(sb, "...%zu more frames...\n", n - max - 1 + g->elided);
 			i = n - 1; /* and the outermost */
+		} else if (g->elided && i == 50) {
+			hc_strbuf_printf(sb, "...%zu frames elided...\n", g->elided);
 		}
 		const struct hc_go_logical *f = &gs->frames[g->first_frame + i];
 		hc_go_print_name(sb, f->name);
@@ -355,8 +396,10 @@ out:
 
 struct hc_error *hc_report_goroutines(struct hc_program *prog, unsigned flags, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
 	struct hc_go_leaks *l;
-	struct hc_error *err = hc_go_leaks_get(prog, &l);
+	bool have_graph;
+	struct hc_error *err = leaks_or_goroutines(prog, &l, &have_graph);
 	if (err)
 		return err;
 	const struct hc_go_goroutines *gs = l->gs;
@@ -685,6 +728,9 @@ static json_object *leak_groups_json(const struct hc_go_leaks *l, bool *oom)
 struct hc_error *hc_report_leaks(struct hc_program *prog, unsigned flags, double threshold,
 				 char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
+	if (!prog->go_version && hc_glibc_present(prog)) /* a C or C++ program */
+		return hc_report_glibc_leaks(prog, flags, 0, ret);
 	struct hc_go_leaks *l;
 	struct hc_error *err = hc_go_leaks_get(prog, &l);
 	if (err)
@@ -760,14 +806,19 @@ static const struct hc_go_goroutine *crashed_goroutine(const struct hc_go_gorout
 	return NULL;
 }
 
-#define TRIAGE_FRAMES 16
+/* At most 60 lines: 3 of the runtime's, 24 of the crashed goroutine, 2 of
+ * counts, 7 of heap and types, 7 of suspects, 6 of leaks, 4 of warnings,
+ * and blank lines between. */
+#define TRIAGE_FRAMES 9
 #define TRIAGE_TYPES 5
-#define TRIAGE_SUSPECTS 3
+#define TRIAGE_SUSPECTS 2
+#define TRIAGE_WARNINGS 3
 #define TRIAGE_LEAKS 4
 #define TRIAGE_GROUPS 3
 
 struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GOROUTINES);
 	struct hc_go_crash crash;
 	struct hc_error *err = hc_go_crash_get(prog, &crash);
 	if (err)
@@ -778,8 +829,10 @@ struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char 
 	struct suspect *s = NULL;
 	size_t ns = 0;
 	const double threshold = 10;
-	if ((err = hc_go_memstats(prog, &ms)) || (err = hc_go_leaks_get(prog, &l)) ||
-	    (err = hc_graph_get(prog, &g)) || (err = find_suspects(g, threshold, &s, &ns))) {
+	bool have_graph = false;
+	if ((err = hc_go_memstats(prog, &ms)) || (err = leaks_or_goroutines(prog, &l, &have_graph)) ||
+	    (have_graph && ((err = hc_graph_get(prog, &g)) ||
+			    (err = find_suspects(g, threshold, &s, &ns))))) {
 		free_suspects(s, ns);
 		hc_go_leaks_destroy(l);
 		hc_go_crash_deinit(&crash);
@@ -788,7 +841,7 @@ struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char 
 	const struct hc_go_goroutines *gs = l->gs;
 	const struct hc_go_goroutine *cg = crashed_goroutine(gs, &crash);
 	uint32_t types[TRIAGE_TYPES];
-	size_t ntypes = top_types(g, types, TRIAGE_TYPES);
+	size_t ntypes = g ? top_types(g, types, TRIAGE_TYPES) : 0;
 	char sigbuf[16];
 	if (flags & HC_REPORT_JSON) {
 		bool oom = false;
@@ -852,7 +905,10 @@ struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char 
 			json_object_array_add(ta, o);
 		}
 		hc_json_add(doc, "types", ta, &oom);
-		hc_json_add(doc, "suspects", suspects_json(g, s, ns, &oom), &oom);
+		if (g)
+			hc_json_add(doc, "suspects", suspects_json(g, s, ns, &oom), &oom);
+		else
+			hc_json_add(doc, "suspects", json_object_new_array(), &oom);
 		hc_json_add(doc, "leaks", leak_groups_json(l, &oom), &oom);
 json_done:
 		free_suspects(s, ns);
@@ -872,6 +928,8 @@ json_done:
 	} else if (crash.signal) {
 		hc_strbuf_printf(&sb, "killed by %s\n", hc_signal_name(crash.signal, sigbuf));
 	}
+	if (!cg && (crash.fatal || crash.panic))
+		hc_strbuf_puts(&sb, "\nno goroutine was running on the thread that took the signal\n");
 	if (cg) {
 		hc_strbuf_printf(&sb, "\ngoroutine %" PRIu64 " ", cg->goid);
 		header(&sb, cg, l->leaked[(size_t)(cg - gs->g)], true);
@@ -889,7 +947,8 @@ json_done:
 	hc_strbuf_puts(&sb, ", Sys ");
 	hc_strbuf_bytes(&sb, ms->Sys);
 	hc_strbuf_printf(&sb, ", %u GCs\n", ms->NumGC);
-	hc_strbuf_puts(&sb, "top types by retained:\n");
+	if (ntypes)
+		hc_strbuf_puts(&sb, "top types by retained:\n");
 	for (size_t i = 0; i < ntypes; i++) {
 		const struct hc_type_info *t = &g->types[types[i]];
 		hc_strbuf_puts(&sb, "  ");
@@ -899,8 +958,10 @@ json_done:
 		hc_strbuf_puts(&sb, ")\n");
 	}
 	hc_strbuf_puts(&sb, "\n");
-	suspects_text(&sb, g, s, ns, threshold, TRIAGE_SUSPECTS);
-	hc_strbuf_puts(&sb, "\n");
+	if (g) {
+		suspects_text(&sb, g, s, ns, threshold, TRIAGE_SUSPECTS);
+		hc_strbuf_puts(&sb, "\n");
+	}
 	hc_strbuf_printf(&sb, "leaked goroutines: %zu in %zu group%s%s\n", l->nleaked, l->ngroups,
 			 l->ngroups == 1 ? "" : "s", l->ngroups ? " (heapcore leaks tells more)" : "");
 	for (size_t i = 0; i < l->ngroups && i < TRIAGE_LEAKS; i++) {
@@ -920,8 +981,11 @@ json_done:
 	if (l->ngroups > TRIAGE_LEAKS)
 		hc_strbuf_printf(&sb, "  ... %zu more groups\n", l->ngroups - TRIAGE_LEAKS);
 	size_t nwarn = hc_program_num_warnings(prog);
-	if (nwarn)
-		hc_strbuf_printf(&sb, "%zu warning%s (--json lists them)\n", nwarn, nwarn == 1 ? "" : "s");
+	for (size_t i = 0; i < nwarn && i < TRIAGE_WARNINGS; i++)
+		hc_strbuf_printf(&sb, "warning: %s\n", hc_program_warning(prog, i));
+	if (nwarn > TRIAGE_WARNINGS)
+		hc_strbuf_printf(&sb, "... %zu more warnings (--json lists them)\n",
+				 nwarn - TRIAGE_WARNINGS);
 	free_suspects(s, ns);
 	hc_go_leaks_destroy(l);
 	hc_go_crash_deinit(&crash);

@@ -32,11 +32,8 @@ static const char *root_kind_name(enum hc_root_kind k)
 
 static void bytes_col(struct hc_strbuf *sb, uint64_t n, int width)
 {
-	struct hc_strbuf t;
-	hc_strbuf_init(&t);
-	hc_strbuf_bytes(&t, n);
-	hc_strbuf_printf(sb, "%*s", width, t.str ? t.str : "?");
-	hc_strbuf_deinit(&t);
+	char t[24];
+	hc_strbuf_printf(sb, "%*s", width, hc_bytes_text(n, t));
 }
 
 /* ---- types ---- */
@@ -62,6 +59,7 @@ static int type_cmp(const void *a, const void *b, void *arg)
 struct hc_error *hc_report_types(struct hc_program *prog, unsigned flags, size_t top,
 				 char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GRAPH);
 	struct hc_graph *g;
 	struct hc_error *err = hc_graph_get(prog, &g);
 	if (err)
@@ -220,6 +218,7 @@ static int root_cmp(const void *a, const void *b, void *arg)
 struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags, size_t top,
 				 char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GRAPH);
 	struct hc_graph *g;
 	struct hc_error *err = hc_graph_get(prog, &g);
 	if (err)
@@ -442,6 +441,7 @@ static void tree_text(struct hc_strbuf *sb, const struct hc_graph *g, const stru
 struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t top,
 			       unsigned depth, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GRAPH);
 	struct hc_graph *g;
 	struct hc_error *err = hc_graph_get(prog, &g);
 	if (err)
@@ -662,6 +662,7 @@ static char *pointer_field(struct hc_program *prog, const struct hc_graph *g, ui
 struct hc_error *hc_report_path(struct hc_program *prog, unsigned flags, uint64_t addr,
 				char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GRAPH);
 	struct hc_graph *g;
 	struct hc_error *err = hc_graph_get(prog, &g);
 	if (err)
@@ -1110,6 +1111,7 @@ static struct hc_error *global_object(struct hc_program *prog, const struct hc_g
 struct hc_error *hc_report_object(struct hc_program *prog, unsigned flags, uint64_t addr,
 				  char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_GRAPH);
 	struct hc_graph *g;
 	struct hc_error *err = hc_graph_get(prog, &g);
 	if (err)

@@ -62,6 +62,8 @@ static struct hc_error *info_json(struct hc_program *prog, char **ret)
 	hc_json_add(doc, "arch", json_object_new_string(hc_arch_name(core->arch)), &oom);
 	hc_json_add(doc, "pid", json_object_new_int(core->pid), &oom);
 	hc_json_add(doc, "command", json_object_new_string(core->fname), &oom);
+	if (core->live)
+		hc_json_add(doc, "stopped_ns", json_object_new_int64((int64_t)core->stop_ns), &oom);
 	/* A core of a running process (gcore, --pid) records no signal. */
 	json_object *sig = core->has_siginfo ? json_object_new_object() : NULL;
 	if (sig) {
@@ -166,6 +168,9 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 	}
 	hc_strbuf_printf(&sb, "arch:        %s\n", hc_arch_name(core->arch));
 	hc_strbuf_printf(&sb, "process:     pid %d, %s\n", core->pid, core->fname);
+	if (core->live)
+		hc_strbuf_printf(&sb, "stopped:     %.1f ms, while its memory was copied\n",
+				 (double)core->stop_ns / 1e6);
 	if (core->has_siginfo)
 		hc_strbuf_printf(&sb, "signal:      %s (%d) in thread %d\n",
 				 hc_signal_name(core->signal, sigbuf), core->signal,
@@ -195,13 +200,10 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 		char p[4];
 		perms(p, s->flags);
 		const char *file = mapping_file(prog, s->vaddr);
-		struct hc_strbuf num;
-		hc_strbuf_init(&num);
-		hc_strbuf_bytes(&num, s->present);
+		char num[24];
 		hc_strbuf_printf(&sb, "  0x%016" PRIx64 " 0x%016" PRIx64 " %-4s %10s  %s\n",
-				 s->vaddr, s->vaddr + s->memsz, p,
-				 num.str ? num.str : "?", file ? file : "");
-		hc_strbuf_deinit(&num);
+				 s->vaddr, s->vaddr + s->memsz, p, hc_bytes_text(s->present, num),
+				 file ? file : "");
 	}
 	size_t nmissing = 0;
 	for (size_t i = 0; i < prog->nfiles; i++)
@@ -221,6 +223,7 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 struct hc_error *hc_report_info(struct hc_program *prog, unsigned flags,
 				char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_OPEN);
 	if (flags & HC_REPORT_JSON)
 		return info_json(prog, ret);
 	return info_text(prog, ret);

@@ -240,6 +240,10 @@ struct hc_error *hc_report_pprof(struct hc_program *prog, enum hc_pprof_kind kin
 {
 	if (!prog || !ret || !ret_size || kind > HC_PPROF_RETAINED)
 		return hc_error_create(HC_ERROR_INVALID_ARGUMENT, "hc_report_pprof: bad arguments");
+	/* The heap profile reads the runtime's buckets; the live one also walks the heap. */
+	hc_report_begin(prog, kind == HC_PPROF_RETAINED ? HC_PHASES_GRAPH
+			      : kind == HC_PPROF_LIVE   ? HC_PHASES_PROFILE
+							: HC_PHASES_OPEN | 1u << HC_PHASE_PROFILE);
 	struct hc_profile p;
 	hc_profile_init(&p);
 	struct hc_error *err;

@@ -120,11 +120,8 @@ static void pct(struct hc_strbuf *sb, uint64_t part, uint64_t whole)
 static void line(struct hc_strbuf *sb, const char *label, uint64_t bytes,
 		 uint64_t whole)
 {
-	struct hc_strbuf num;
-	hc_strbuf_init(&num);
-	hc_strbuf_bytes(&num, bytes);
-	hc_strbuf_printf(sb, "  %-18s %11s  ", label, num.str ? num.str : "?");
-	hc_strbuf_deinit(&num);
+	char num[24];
+	hc_strbuf_printf(sb, "  %-18s %11s  ", label, hc_bytes_text(bytes, num));
 	pct(sb, bytes, whole);
 }
 
@@ -150,7 +147,7 @@ static void summary(struct hc_strbuf *sb, struct hc_program *prog,
 		    const struct hc_memstats *ms)
 {
 	hc_strbuf_printf(sb, "Go heap of %s (%s)\n\n", prog->core->fname, prog->go_version);
-	struct hc_strbuf n;
+	char n[24];
 	const struct {
 		const char *name;
 		uint64_t v;
@@ -161,11 +158,8 @@ static void summary(struct hc_strbuf *sb, struct hc_program *prog,
 		{"StackInuse", ms->StackInuse, "bytes in stack spans"},
 	};
 	for (size_t i = 0; i < HC_ARRAY_SIZE(head); i++) {
-		hc_strbuf_init(&n);
-		hc_strbuf_bytes(&n, head[i].v);
-		hc_strbuf_printf(sb, "  %-11s %11s  %s\n", head[i].name, n.str ? n.str : "?",
-				 head[i].what);
-		hc_strbuf_deinit(&n);
+		hc_strbuf_printf(sb, "  %-11s %11s  %s\n", head[i].name,
+				 hc_bytes_text(head[i].v, n), head[i].what);
 	}
 	hc_strbuf_printf(sb, "  %-11s %11" PRIu64 "  live objects (%" PRIu64 " allocated - %" PRIu64
 			 " freed)\n\n",
@@ -252,24 +246,20 @@ static void by_class_text(struct hc_strbuf *sb, const struct hc_go *go)
 		const struct hc_go_class_walk *w = &go->by_class[c];
 		if (!w->spans)
 			continue;
-		struct hc_strbuf a, b;
-		hc_strbuf_init(&a);
-		hc_strbuf_init(&b);
-		hc_strbuf_bytes(&a, w->bytes_inuse);
-		hc_strbuf_bytes(&b, w->bytes_free);
+		char a[24], b[24];
 		if (c == 0)
 			hc_strbuf_printf(sb, "  %5s %6s", "0", "large");
 		else
 			hc_strbuf_printf(sb, "  %5" PRIu64 " %6u", c, go->class_to_size[c]);
 		hc_strbuf_printf(sb, " %8" PRIu64 " %10" PRIu64 " %12s %12s\n", w->spans,
-				 w->objects, a.str ? a.str : "?", b.str ? b.str : "?");
-		hc_strbuf_deinit(&a);
-		hc_strbuf_deinit(&b);
+				 w->objects, hc_bytes_text(w->bytes_inuse, a),
+				 hc_bytes_text(w->bytes_free, b));
 	}
 }
 
 struct hc_error *hc_report_stats(struct hc_program *prog, unsigned flags, char **ret)
 {
+	hc_report_begin(prog, HC_PHASES_HEAP);
 	if (!prog->go_version && hc_glibc_present(prog))
 		return hc_report_glibc_stats(prog, flags, ret);
 	const struct hc_memstats *ms;
@@ -285,7 +275,7 @@ struct hc_error *hc_report_stats(struct hc_program *prog, unsigned flags, char *
 	fields(&sb, ms);
 	if (flags & HC_REPORT_BY_SIZE)
 		by_class_text(&sb, go);
-	if (prog->warnings.count)
+	if (hc_program_num_warnings(prog))
 		hc_strbuf_puts(&sb, "\n");
 	hc_text_warnings(&sb, prog);
 	return hc_strbuf_finish(&sb, ret);

@@ -153,7 +153,7 @@ static struct hc_error *parse_file_note(struct hc_core *core,
 	return NULL;
 }
 
-static void parse_auxv(struct hc_core *core, const uint8_t *desc, size_t size)
+void hc_core_parse_auxv(struct hc_core *core, const uint8_t *desc, size_t size)
 {
 	core->has_auxv = true;
 	for (size_t off = 0; off + 16 <= size; off += 16) {
@@ -231,14 +231,17 @@ static struct hc_error *parse_notes(struct hc_core *core, const uint8_t *p,
 			if (descsz < 12)
 				hc_warn(warnings, "the core's NT_SIGINFO note has %" PRIu32
 					" bytes, too few for a siginfo", descsz);
-			else if (first_note(seen, SEEN_SIGINFO, "NT_SIGINFO", warnings)) {
+			/* gdb's gcore writes one per thread, after its NT_PRSTATUS: the
+			 * first is the first thread's, as the kernel's only one is. */
+			else if (!(*seen & SEEN_SIGINFO)) {
+				*seen |= SEEN_SIGINFO;
 				core->has_siginfo = true;
 				core->signal = (int)get_u32(desc);
 				core->si_code = (int)get_u32(desc + 8);
 			}
 		} else if (is_core && type == NT_AUXV) {
 			if (first_note(seen, SEEN_AUXV, "NT_AUXV", warnings))
-				parse_auxv(core, desc, descsz);
+				hc_core_parse_auxv(core, desc, descsz);
 		} else if (is_core && type == NT_FILE) {
 			if (first_note(seen, SEEN_FILE, "NT_FILE", warnings)) {
 				err = parse_file_note(core, desc, descsz);
@@ -614,6 +617,7 @@ void hc_core_close(struct hc_core *core)
 	if (core->fd >= 0)
 		close(core->fd);
 	hc_input_image_free(&core->owned);
+	free(core->strings);
 	free(core->loads);
 	free(core->threads);
 	free(core->files);

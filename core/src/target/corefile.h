@@ -49,7 +49,10 @@ struct hc_core {
 	size_t size;
 	enum hc_input_kind kind;      /* compressed as */
 	struct hc_input_image owned;  /* a compressed or piped core's bytes (input.h) */
-	bool from_stream;             /* read from a pipe: no identity to key a cache with */
+	bool from_stream;             /* read from a pipe, or a live process: nothing identifies it again (never cached) */
+	bool live;                    /* a snapshot of a running process (target/live.c) */
+	uint64_t stop_ns;             /* how long that process was stopped for it */
+	char *strings;                /* a snapshot's file names (files[].path point into it) */
 	enum hc_arch arch;
 	struct hc_core_segment *loads;
 	size_t nloads;
@@ -79,6 +82,8 @@ struct hc_error *hc_core_open(const char *path, bool force,
 			      struct hc_warnings *warnings,
 			      struct hc_core **ret);
 void hc_core_close(struct hc_core *core);
+/** Take AT_ENTRY, AT_PHDR, AT_EXECFN and AT_SYSINFO_EHDR from an auxiliary vector. */
+void hc_core_parse_auxv(struct hc_core *core, const uint8_t *desc, size_t size);
 const char *hc_arch_name(enum hc_arch arch);
 
 #endif /* HC_COREFILE_H */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "target/live.h"
 #include "target/program.h"
 
 static const char *base_name(const char *path)
@@ -213,14 +214,14 @@ static struct hc_error *verify_exe(struct hc_program *prog, unsigned flags)
 	}
 	if (r == 0) {
 		prog->exe_verified_by = "nothing to compare";
-		hc_warn(&prog->warnings,
+		hc_warn(&prog->warnings[HC_PHASE_OPEN],
 			"could not check that %s belongs to the core: the core holds none of its bytes",
 			prog->exe->path);
 	}
 	if (r < 0) {
 		if (!(flags & (HC_OPEN_FORCE | HC_OPEN_DIAGNOSE)))
 			return err;
-		hc_warn(&prog->warnings, "%s", hc_error_message(err));
+		hc_warn(&prog->warnings[HC_PHASE_OPEN], "%s", hc_error_message(err));
 		hc_error_destroy(err);
 		prog->exe_mismatch = true;
 		prog->exe_verified_by = flags & HC_OPEN_FORCE ? "mismatch overridden by --force"
@@ -617,12 +618,24 @@ out:
 	return err;
 }
 
+/* With the core and the executable open: check one against the other, and lay out memory. */
+static struct hc_error *finish_target(struct hc_program *prog, unsigned flags)
+{
+	compute_bias(prog);
+	struct hc_error *err = add_core_segments(prog);
+	if (!err)
+		err = verify_exe(prog, flags);
+	if (!err)
+		err = add_file_segments(prog);
+	return err;
+}
+
 struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
 				const char *exe_path, unsigned flags)
 {
 	hc_memory_init(&prog->mem);
 	bool force = flags & (HC_OPEN_FORCE | HC_OPEN_DIAGNOSE);
-	struct hc_error *err = hc_core_open(core_path, force, &prog->warnings,
+	struct hc_error *err = hc_core_open(core_path, force, &prog->warnings[HC_PHASE_OPEN],
 					    &prog->core);
 	if (err)
 		return err;
@@ -643,13 +656,75 @@ struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
 	free(path);
 	if (err)
 		return err;
-	compute_bias(prog);
-	err = add_core_segments(prog);
-	if (!err)
-		err = verify_exe(prog, flags);
-	if (!err)
-		err = add_file_segments(prog);
-	return err;
+	return finish_target(prog, flags);
+}
+
+/*
+ * A live process's executable: the file /proc/PID/exe links to, named by
+ * its path when that path still is the same file, else by the link (it was
+ * deleted or replaced since the process started).
+ */
+static struct hc_error *live_exe_path(int pid, char **ret)
+{
+	char link[64], target[4096];
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	struct stat a, b;
+	if (stat(link, &a) != 0) {
+		if (errno == EACCES || errno == EPERM)
+			return hc_error_format(HC_ERROR_OS,
+					       "cannot read process %d: permission denied (%s; run as its user or as root)",
+					       pid, link);
+		return hc_error_os(errno, link, "cannot open");
+	}
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		if (stat(target, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			*ret = strdup(target);
+			return *ret ? NULL : &hc_enomem;
+		}
+	}
+	*ret = strdup(link);
+	return *ret ? NULL : &hc_enomem;
+}
+
+struct hc_error *hc_target_open_pid(struct hc_program *prog, int pid,
+				    const struct hc_process_access *how,
+				    const char *exe_path, unsigned flags)
+{
+	hc_memory_init(&prog->mem);
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	if (pid <= 0 || access(dir, F_OK) != 0)
+		return hc_error_format(HC_ERROR_NOT_FOUND, "no process with PID %d", pid);
+	char *path = NULL;
+	struct hc_error *err;
+	if (exe_path) {
+		prog->exe_found_by = "given";
+		path = strdup(exe_path);
+		err = path ? NULL : &hc_enomem;
+	} else {
+		prog->exe_found_by = "the process's /proc/PID/exe";
+		err = live_exe_path(pid, &path);
+	}
+	if (err)
+		return err;
+	err = hc_exe_open(path, &prog->exe);
+	free(path);
+	if (err)
+		return err;
+	/* Before stopping anything: heapcore reads Go heaps only (for now). */
+	if (!prog->exe->go_build_id.note && !hc_exe_symbol(prog->exe, "runtime.buildVersion"))
+		return hc_error_format(HC_ERROR_UNSUPPORTED,
+				       "process %d (%s) is not a Go program (no Go build ID, no runtime.buildVersion); "
+				       "heapcore reads Go heaps only",
+				       pid, prog->exe->path);
+	err = hc_core_snapshot(pid, how, &prog->core, NULL);
+	if (err)
+		return err;
+	const struct hc_file_mapping *fm = core_exe_mapping(prog->core);
+	prog->core_exe_path = fm ? fm->path : NULL;
+	return finish_target(prog, flags);
 }
 
 void hc_target_close(struct hc_program *prog)

@@ -21,6 +21,25 @@ struct hc_mapped_file {
 struct hc_go;
 struct hc_glibc;
 struct hc_graph;
+
+/*
+ * A warning belongs to the analysis that raised it, and a report prints the
+ * warnings of the analyses it used, whatever else ran before on the same
+ * program (gdb runs many commands on one).
+ */
+enum hc_phase {
+	HC_PHASE_OPEN,    /* the target: core, executable, files, Go version */
+	HC_PHASE_HEAP,    /* the allocator's heap walk and statistics */
+	HC_PHASE_GRAPH,   /* the object graph */
+	HC_PHASE_PROFILE, /* the heap profile */
+	HC_PHASE_GOROUTINES, /* goroutines, their stacks and what blocks them */
+	HC_NPHASES
+};
+#define HC_PHASES_OPEN (1u << HC_PHASE_OPEN)
+#define HC_PHASES_HEAP (HC_PHASES_OPEN | 1u << HC_PHASE_HEAP)
+#define HC_PHASES_GRAPH (HC_PHASES_HEAP | 1u << HC_PHASE_GRAPH)
+#define HC_PHASES_PROFILE (HC_PHASES_HEAP | 1u << HC_PHASE_PROFILE)
+#define HC_PHASES_GOROUTINES (HC_PHASES_GRAPH | 1u << HC_PHASE_GOROUTINES) /* leaks need the graph */
 struct hc_dwarf_index;
 
 struct hc_program {
@@ -34,13 +53,16 @@ struct hc_program {
 	struct hc_memory mem;
 	struct hc_mapped_file *files;
 	size_t nfiles;
-	struct hc_warnings warnings;
+	struct hc_warnings warnings[HC_NPHASES];
+	unsigned report_phases; /* whose warnings the last report printed (HC_PHASES_...) */
 	char *go_version;
 	struct hc_dwarf_index *dwarf;
 	struct hc_go *go;
 	struct hc_glibc *glibc; /* the glibc malloc heap, walked on first use */
 	char *debug_dirs;       /* where separate debug info is looked for (NULL: the default) */
 	struct hc_graph *graph;
+	/* The object graph's builder when the heap is not Go's (glibc), or NULL. */
+	struct hc_error *(*graph_get)(struct hc_program *prog, struct hc_graph **ret);
 	struct hc_pcln *pcln;
 	struct hc_progress progress;
 	const char *cache_dir; /* where analyses are saved and found again (NULL: nowhere) */
@@ -56,6 +78,16 @@ struct hc_program {
  */
 struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
 				const char *exe_path, unsigned flags);
+/**
+ * Open running process @p pid as the target: its executable (@p exe_path,
+ * else /proc/PID/exe), checked to be Go before the process is stopped, and
+ * a snapshot of it (target/live.h), through @p access when a debugger holds
+ * it, else with ptrace.  On failure, what was opened stays for
+ * hc_target_close().
+ */
+struct hc_error *hc_target_open_pid(struct hc_program *prog, int pid,
+				    const struct hc_process_access *access,
+				    const char *exe_path, unsigned flags);
 /** Free what hc_target_open() opened. */
 void hc_target_close(struct hc_program *prog);
 /**

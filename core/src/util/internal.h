@@ -69,6 +69,8 @@ void hc_strbuf_printf(struct hc_strbuf *sb, const char *fmt, ...) HC_PRINTF(2, 3
 struct hc_error *hc_strbuf_finish(struct hc_strbuf *sb, char **ret);
 /** Human-readable byte count: "12.5 MiB", "840 B". */
 void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n);
+/** The same into @p buf, with no allocation (a column cannot run out of memory); returns buf. */
+const char *hc_bytes_text(uint64_t n, char buf[static 24]);
 
 /* ---- vectors ---- */
 
@@ -160,13 +162,63 @@ void hc_progress(struct hc_progress *p, const char *phase, uint64_t done, uint64
 
 /* ---- warnings ---- */
 
+/*
+ * Warnings are counted by kind: the format a warning was made from is its
+ * kind, so that "object at 0x... is not in the core" a thousand times is one
+ * kind with a thousand messages.  Text output prints a kind once, with its
+ * count and the first few addresses; JSON carries every message.  Adding a
+ * warning is amortized constant time: identical messages are found through
+ * a hash of their text, kinds through a hash of their format.
+ */
+#define HC_WARN_SHOWN 4 /* messages of a kind whose addresses the text names */
+
+struct hc_warning_kind {
+	char *key;                   /* the format (its text: a cache keeps it) */
+	size_t count;                /* distinct messages of this kind */
+	size_t shown[HC_WARN_SHOWN]; /* indexes of its first messages */
+	char *line;                  /* its summary line, built on demand */
+};
+
+struct hc_warning_msg {
+	char *text;
+	size_t kind; /* index into kinds */
+};
+
 struct hc_warnings {
-	char **msgs;
+	struct hc_warning_msg *msgs; /* every distinct message, in the order raised */
 	size_t count;
 	size_t cap;
+	struct hc_warning_kind *kinds;
+	size_t nkinds;
+	size_t kinds_cap;
+	struct hc_u64map by_text; /* hash of a message -> its index */
+	struct hc_u64map by_kind; /* hash of a format -> its kind */
+	bool ready;               /* the maps are initialized (zeroed storage is empty) */
+	/*
+	 * What was raised depends on more than the target: memory ran out
+	 * (a partial answer, or a warning that could not be kept).  Such an
+	 * analysis must not be cached.
+	 */
+	bool transient;
+	size_t lost; /* warnings dropped for want of memory */
 };
 
 void hc_warn(struct hc_warnings *w, const char *fmt, ...) HC_PRINTF(2, 3);
+/**
+ * A warning for what was left out because memory ran out: like hc_warn(),
+ * and the analysis is marked transient (not to be cached).
+ */
+void hc_warn_oom(struct hc_warnings *w, const char *fmt, ...) HC_PRINTF(2, 3);
+/** Add @p msg as a warning of kind @p key (a cache's saved warnings). */
+void hc_warn_kind(struct hc_warnings *w, const char *key, const char *msg);
 void hc_warnings_deinit(struct hc_warnings *w);
+/** Number of lines hc_warnings_line() gives: one per kind, and one for lost warnings. */
+size_t hc_warnings_nlines(const struct hc_warnings *w);
+/**
+ * Line @p i of the text form: a kind's first message, and when it has more,
+ * their count and the first addresses they name; NULL when out of memory.
+ * Valid until the next warning is added or @p w is deinitialized.
+ */
+const char *hc_warnings_line(const struct hc_warnings *w, size_t i);
 
 #endif /* HC_INTERNAL_H */

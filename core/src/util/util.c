@@ -88,12 +88,12 @@ struct hc_error *hc_strbuf_finish(struct hc_strbuf *sb, char **ret)
 	return NULL;
 }
 
-void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n)
+const char *hc_bytes_text(uint64_t n, char buf[static 24])
 {
 	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
 	if (n < 1024) {
-		hc_strbuf_printf(sb, "%" PRIu64 " B", n);
-		return;
+		snprintf(buf, 24, "%" PRIu64 " B", n);
+		return buf;
 	}
 	double v = (double)n / 1024.0;
 	size_t u = 0;
@@ -101,7 +101,14 @@ void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n)
 		v /= 1024.0;
 		u++;
 	}
-	hc_strbuf_printf(sb, "%.1f %s", v, units[u]);
+	snprintf(buf, 24, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n)
+{
+	char buf[24];
+	hc_strbuf_puts(sb, hc_bytes_text(n, buf));
 }
 
 bool hc_grow(void *arrp, size_t *cap, size_t need, size_t elem)
@@ -293,35 +300,167 @@ void hc_text_sanitize(char *s)
 	}
 }
 
-void hc_warn(struct hc_warnings *w, const char *fmt, ...)
+/* Find or add the kind @p key; SIZE_MAX when out of memory. */
+static size_t warning_kind(struct hc_warnings *w, const char *key)
 {
-	char *msg;
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return;
+	uint64_t h = hc_hash_bytes(key, strlen(key)), k;
+	/* Equal hashes of different keys probe on: h, h+1, ... */
+	for (; hc_u64map_get(&w->by_kind, h, &k); h++) {
+		if (strcmp(w->kinds[k].key, key) == 0)
+			return (size_t)k;
+	}
+	if (!hc_grow(&w->kinds, &w->kinds_cap, w->nkinds + 1, sizeof(*w->kinds)))
+		return SIZE_MAX;
+	struct hc_warning_kind *kind = &w->kinds[w->nkinds];
+	memset(kind, 0, sizeof(*kind));
+	if (!(kind->key = strdup(key)))
+		return SIZE_MAX;
+	if (!hc_u64map_put(&w->by_kind, h, w->nkinds)) {
+		free(kind->key);
+		return SIZE_MAX;
+	}
+	return w->nkinds++;
+}
+
+/* Add @p msg (owned from here on) as a warning of kind @p key. */
+static void warn_add(struct hc_warnings *w, const char *key, char *msg)
+{
+	if (!w->ready) {
+		hc_u64map_init(&w->by_text);
+		hc_u64map_init(&w->by_kind);
+		w->ready = true;
+	}
 	hc_text_sanitize(msg); /* names read from a damaged core may be anything */
-	for (size_t i = 0; i < w->count; i++) {
-		if (strcmp(w->msgs[i], msg) == 0) {
+	uint64_t h = hc_hash_bytes(msg, strlen(msg)), i;
+	for (; hc_u64map_get(&w->by_text, h, &i); h++) {
+		if (strcmp(w->msgs[i].text, msg) == 0) {
 			free(msg);
 			return;
 		}
 	}
-	if (!hc_grow(&w->msgs, &w->cap, w->count + 1, sizeof(*w->msgs))) {
+	size_t k = warning_kind(w, key);
+	if (k == SIZE_MAX || !hc_grow(&w->msgs, &w->cap, w->count + 1, sizeof(*w->msgs)) ||
+	    !hc_u64map_put(&w->by_text, h, w->count)) {
 		free(msg);
+		w->lost++;
+		w->transient = true;
 		return;
 	}
-	w->msgs[w->count++] = msg;
+	struct hc_warning_kind *kind = &w->kinds[k];
+	if (kind->count < HC_WARN_SHOWN)
+		kind->shown[kind->count] = w->count;
+	kind->count++;
+	free(kind->line);
+	kind->line = NULL;
+	w->msgs[w->count].text = msg;
+	w->msgs[w->count++].kind = k;
+}
+
+static void warn_va(struct hc_warnings *w, const char *fmt, va_list ap)
+{
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		w->lost++;
+		w->transient = true;
+		return;
+	}
+	warn_add(w, fmt, msg);
+}
+
+void hc_warn(struct hc_warnings *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	warn_va(w, fmt, ap);
+	va_end(ap);
+}
+
+void hc_warn_oom(struct hc_warnings *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	warn_va(w, fmt, ap);
+	va_end(ap);
+	w->transient = true;
+}
+
+void hc_warn_kind(struct hc_warnings *w, const char *key, const char *msg)
+{
+	char *copy = strdup(msg);
+	if (!copy) {
+		w->lost++;
+		w->transient = true;
+		return;
+	}
+	warn_add(w, key, copy);
 }
 
 void hc_warnings_deinit(struct hc_warnings *w)
 {
 	for (size_t i = 0; i < w->count; i++)
-		free(w->msgs[i]);
+		free(w->msgs[i].text);
 	free(w->msgs);
+	for (size_t i = 0; i < w->nkinds; i++) {
+		free(w->kinds[i].key);
+		free(w->kinds[i].line);
+	}
+	free(w->kinds);
+	if (w->ready) {
+		hc_u64map_deinit(&w->by_text);
+		hc_u64map_deinit(&w->by_kind);
+	}
 	memset(w, 0, sizeof(*w));
+}
+
+size_t hc_warnings_nlines(const struct hc_warnings *w)
+{
+	return w->nkinds + (w->lost ? 1 : 0);
+}
+
+/* The first address ("0x...") @p msg names, into @p sb; false if none. */
+static bool first_address(struct hc_strbuf *sb, const char *msg)
+{
+	const char *p = strstr(msg, "0x");
+	if (!p)
+		return false;
+	size_t n = 2 + strspn(p + 2, "0123456789abcdefABCDEF");
+	if (n == 2)
+		return false;
+	hc_strbuf_append(sb, p, n);
+	return true;
+}
+
+const char *hc_warnings_line(const struct hc_warnings *w, size_t i)
+{
+	if (i >= w->nkinds)
+		return w->lost && i == w->nkinds ? "more warnings were lost: out of memory" : NULL;
+	struct hc_warning_kind *kind = &w->kinds[i]; /* the line is a cache, not the value */
+	if (kind->line || kind->count == 1)
+		return kind->line ? kind->line : w->msgs[kind->shown[0]].text;
+	struct hc_strbuf sb;
+	hc_strbuf_init(&sb);
+	hc_strbuf_printf(&sb, "%s (and %zu more like it", w->msgs[kind->shown[0]].text,
+			 kind->count - 1);
+	const char *sep = ", at ";
+	size_t shown = kind->count < HC_WARN_SHOWN ? kind->count : HC_WARN_SHOWN;
+	for (size_t k = 1; k < shown; k++) {
+		size_t len = sb.len;
+		hc_strbuf_puts(&sb, sep);
+		if (first_address(&sb, w->msgs[kind->shown[k]].text)) {
+			sep = ", ";
+		} else {
+			sb.len = len; /* no address to name */
+			if (sb.str)
+				sb.str[len] = '\0';
+		}
+	}
+	hc_strbuf_puts(&sb, kind->count > shown && strcmp(sep, ", ") == 0 ? ", ...)" : ")");
+	if (sb.oom) {
+		hc_strbuf_deinit(&sb);
+		return NULL;
+	}
+	kind->line = sb.str;
+	return kind->line;
 }
 
 void hc_progress(struct hc_progress *p, const char *phase, uint64_t done, uint64_t total)
