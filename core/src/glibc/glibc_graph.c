@@ -367,7 +367,7 @@ static struct hc_error *module_roots(struct gbuilder *b, const struct module *m)
 		return NULL;
 	Elf64_Phdr ph[256];
 	if (!hc_memory_peek(mem, m->start + eh.e_phoff, ph, eh.e_phnum * sizeof(Elf64_Phdr))) {
-		hc_warn(&b->prog->warnings, "%s: its program headers are not in the core; its "
+		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "%s: its program headers are not in the core; its "
 			"writable data is not scanned for roots", m->name);
 		return NULL;
 	}

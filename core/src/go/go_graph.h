@@ -21,6 +21,9 @@
 /* abi.Type.Kind_ bits of Go 1.22-1.25 (KindDirectIface, KindGCProg up to 1.23). */
 #define KIND_DIRECT_IFACE 32
 #define KIND_GCPROG 64
+/* abi.Kind: the kind in Kind_'s low bits, and a pointer's. */
+#define KIND_MASK 31
+#define KIND_POINTER 22
 
 struct graph_layout {
 	struct gf t_size, t_ptrbytes, t_tflag, t_kind, t_gcdata, t_str;

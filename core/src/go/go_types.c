@@ -958,13 +958,19 @@ static void iface_target(struct prop *p, uint64_t rtype, uint32_t *layout, uint3
 		*layout = layout_of(p, &die, 0);
 		*type_id = named_type(p, name);
 	} else if (name) {
-		/* A type DWARF leaves out (Go 1.22 and 1.23 describe no type
-		 * that only an itab reaches): its own descriptor says. */
+		/* A type DWARF leaves out: Go 1.22 and 1.23 describe no type that
+		 * only an itab reaches, and the linker describes no T of a *T
+		 * used only through its generic shape.  The descriptor says:
+		 * the value's own, or a *T's Elem (internal/abi.PtrType); a T
+		 * that DWARF does describe is laid out from DWARF. */
 		uint64_t elem = rtype;
 		if (m->direct_iface && !rt_elem(p, rtype, KIND_POINTER, &elem))
 			elem = 0;
 		struct type_mask *em = elem ? gb_type_mask(p->b, elem) : NULL;
-		if (em) {
+		if (em && em->name && dwarf_type_named(p, em->name, &die)) {
+			*layout = layout_of(p, &die, 0);
+			*type_id = named_type(p, em->name);
+		} else if (em) {
 			*layout = rtype_layout(p, elem, 0);
 			*type_id = rtype_type_id(p, em);
 		}

@@ -331,7 +331,7 @@ struct hc_error *hc_report_glibc_leaks(struct hc_program *prog, unsigned flags, 
 	if (shown < ngroups)
 		hc_strbuf_printf(&sb, "... %zu more groups (--top 0 shows all)\n", ngroups - shown);
 	free(groups);
-	if (prog->warnings.count)
+	if (hc_program_num_warnings(prog))
 		hc_strbuf_puts(&sb, "\n");
 	hc_text_warnings(&sb, prog);
 	return hc_strbuf_finish(&sb, ret);

@@ -58,7 +58,7 @@ static struct hc_error *leaks_or_goroutines(struct hc_program *prog, struct hc_g
 		return &hc_enomem;
 	}
 	l->gs = gs;
-	hc_warn(&prog->warnings, "the heap could not be analysed, so no goroutine is judged leaked: %s",
+	hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "the heap could not be analysed, so no goroutine is judged leaked: %s",
 		hc_error_message(err));
 	hc_error_destroy(err);
 	*ret = l;
