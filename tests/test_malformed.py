@@ -357,10 +357,23 @@ class MalformedTest(unittest.TestCase):
         subprocess.run(["objcopy", "--strip-all", self.fx.exe, stripped], check=True)
         for cmd in ("stats", "roots"):
             err = self.expect_error((cmd, self.fx.core, stripped), 2,
-                                    "is a stripped Go executable (no symbol table")
+                                    "Go executable (no symbol table: built with")
             self.assertIn("a rebuild without -s has another build ID: it needs --force", err)
+            # The version comes from the build info the linker keeps.
+            self.assertIn("is a stripped %s Go executable" % self.fx.truth["go_version"], err)
         _, out, _ = run("info", self.fx.core, stripped)
-        self.assertIn("go version:  (unknown: a stripped Go executable)\n", out)
+        self.assertIn("go version:  %s (from its build info: a stripped Go executable)\n"
+                      % self.fx.truth["go_version"], out)
+        # The pclntab and the module data, found by their contents, are
+        # where the unstripped executable's symbols (nm) say.
+        syms = {}
+        for line in subprocess.run(["nm", self.fx.exe], capture_output=True, text=True,
+                                   check=True).stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2] in ("runtime.pclntab", "runtime.firstmoduledata"):
+                syms[parts[2]] = int(parts[0], 16)
+        self.assertIn("runtime:     pclntab 0x%x, moduledata 0x%x (found without symbols"
+                      % (syms["runtime.pclntab"], syms["runtime.firstmoduledata"]), out)
 
 
 

@@ -417,15 +417,19 @@ struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret)
 		*ret = prog->go;
 		return NULL;
 	}
+	char bi[80] = "";
+	if (!prog->go_version && hc_exe_stripped_go(prog->exe) &&
+	    hc_exe_buildinfo_version(prog->exe, bi + 1, sizeof(bi) - 1))
+		bi[0] = ' ';
 	if (!prog->go_version && hc_exe_stripped_go(prog->exe))
 		return hc_error_format(HC_ERROR_MISSING_DEBUG_INFO,
-				       "%s is a stripped Go executable (no symbol table: built with "
+				       "%s is a stripped%s Go executable (no symbol table: built with "
 				       "-ldflags=-s or stripped) and no separate debug info was found "
 				       "(%s); give its debug file with --symbols, or the unstripped "
 				       "build as EXE (a rebuild without -s has another build ID: it "
 				       "needs --force, and names globals right only if built from the "
 				       "same source, toolchain and flags)",
-				       prog->exe->path,
+				       prog->exe->path, bi,
 				       prog->exe->debug_search ? prog->exe->debug_search : "none searched");
 	const char *forced = prog->exe_mismatch
 				     ? "; it does not match the core, and --force used it anyway"

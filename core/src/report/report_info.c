@@ -5,9 +5,11 @@
  */
 #include <elf.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "target/program.h"
+#include "go/go_module.h"
 #include "report/report.h"
 
 static const char *mapping_file(const struct hc_program *prog, uint64_t start)
@@ -139,11 +141,31 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 				 prog->exe->debug.found_by);
 	else if (prog->exe->debug_search)
 		hc_strbuf_printf(&sb, "debug info:  none found (%s)\n", prog->exe->debug_search);
+	char bi[80], biv[128];
+	const char *unknown = "(not a Go program)";
+	if (hc_exe_stripped_go(prog->exe)) {
+		unknown = "(unknown: a stripped Go executable)";
+		if (hc_exe_buildinfo_version(prog->exe, bi, sizeof(bi))) {
+			snprintf(biv, sizeof(biv), "%s (from its build info: a stripped Go executable)", bi);
+			unknown = biv;
+		}
+	}
 	hc_strbuf_printf(&sb, "go version:  %s%s\n",
-			 prog->go_version ? prog->go_version :
-			 hc_exe_stripped_go(prog->exe) ?
-			 "(unknown: a stripped Go executable)" : "(not a Go program)",
+			 prog->go_version ? prog->go_version : unknown,
 			 prog->go_version && prog->exe_mismatch ? " (read through the mismatched executable)" : "");
+	if (!prog->go_version && unknown == biv) {
+		/* No symbols: the module data found by its contents (go_module.c). */
+		struct hc_go_module_loc loc;
+		struct hc_error *e = hc_go_locate_module(prog->exe, bi, &loc);
+		if (e)
+			hc_strbuf_printf(&sb, "runtime:     not found without symbols: %s\n",
+					 hc_error_message(e));
+		else
+			hc_strbuf_printf(&sb, "runtime:     pclntab 0x%" PRIx64 ", moduledata 0x%" PRIx64
+					 " (found without symbols: by the pclntab's header and the "
+					 "module data's pointer to it)\n", loc.pclntab, loc.moduledata);
+		hc_error_destroy(e);
+	}
 	hc_strbuf_printf(&sb, "arch:        %s\n", hc_arch_name(core->arch));
 	hc_strbuf_printf(&sb, "process:     pid %d, %s\n", core->pid, core->fname);
 	if (core->live)

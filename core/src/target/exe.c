@@ -200,6 +200,50 @@ bool hc_exe_stripped_go(const struct hc_exe *exe)
 	return exe->go_build_id.note && !exe->nsyms;
 }
 
+/*
+ * debug/buildinfo's format (Go 1.18+, src/debug/buildinfo/buildinfo.go): a
+ * 32-byte header, "\xff Go buildinf:", the pointer size, flags whose bit 2
+ * says the strings follow inline; then the version as a uvarint length and
+ * its bytes.
+ */
+bool hc_exe_buildinfo_version(const struct hc_exe *exe, char *out, size_t outlen)
+{
+	static const char magic[] = "\xff Go buildinf:";
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	if (!exe->elf || elf_getshdrstrndx(exe->elf, &shstrndx) != 0)
+		return false;
+	while ((scn = elf_nextscn(exe->elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(exe->elf, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".go.buildinfo") != 0)
+			continue;
+		if (sh.sh_type != SHT_PROGBITS || sh.sh_offset > exe->size ||
+		    sh.sh_size > exe->size - sh.sh_offset || sh.sh_size < 33)
+			return false;
+		const uint8_t *b = exe->image + sh.sh_offset;
+		if (memcmp(b, magic, sizeof(magic) - 1) != 0 || !(b[15] & 2))
+			return false;
+		uint64_t len = 0;
+		size_t i = 32;
+		for (int shift = 0; i < sh.sh_size && shift < 64; shift += 7) {
+			len |= (uint64_t)(b[i] & 0x7f) << shift;
+			if (!(b[i++] & 0x80))
+				break;
+		}
+		if (len < 3 || len >= outlen || len > sh.sh_size - i || memcmp(b + i, "go", 2) != 0)
+			return false;
+		for (uint64_t k = 0; k < len; k++)
+			if (b[i + k] < 0x20 || b[i + k] > 0x7e)
+				return false;
+		memcpy(out, b + i, len);
+		out[len] = '\0';
+		return true;
+	}
+	return false;
+}
+
 bool hc_exe_needs_debug_file(const struct hc_exe *exe)
 {
 	return !exe->debug.elf && (!exe->nsyms || !exe->dwarf);

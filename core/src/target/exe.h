@@ -69,6 +69,13 @@ const struct hc_symbol *hc_exe_symbol(const struct hc_exe *exe,
 				      const char *name);
 /** A Go executable (it has a Go build ID) without a symbol table. */
 bool hc_exe_stripped_go(const struct hc_exe *exe);
+/**
+ * The Go version the executable's build info names ("go1.22.12"), read
+ * from its .go.buildinfo section, which the linker keeps with -s -w:
+ * written to @p out (NUL-terminated); false when there is none or it does
+ * not decode.
+ */
+bool hc_exe_buildinfo_version(const struct hc_exe *exe, char *out, size_t outlen);
 
 /**
  * The GNU build ID of the ELF file @p image, as lowercase hex in @p out
