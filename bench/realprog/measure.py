@@ -40,7 +40,9 @@ def measure(hc, core, exe):
     roots, _ = heapcore(hc, "roots", "--json", "--top", "10", core, exe)
     stats, _ = heapcore(hc, "stats", "--json", core, exe)
     untyped = {t["type"] for t in types.get("untyped", [])}
-    alltypes = types["types"] + types.get("untyped", [])
+    # "types" lists the untyped groups too: each group once.
+    names = {t["type"] for t in types["types"]}
+    alltypes = types["types"] + [t for t in types.get("untyped", []) if t["type"] not in names]
     by_ret = sorted(alltypes, key=lambda t: -t["retained"])[:5]
     reach = types.get("reachable_bytes") or types.get("reachable", {}).get("bytes")
     out = {
