@@ -72,14 +72,25 @@ static void sum_bytes(struct sum *s, const uint8_t *p, size_t len)
 {
 	const uint64_t k = 0x9e3779b97f4a7c15ULL;
 	size_t i = 0;
+	/* The lanes in locals: through s they could alias p, and the compiler
+	 * would keep them in memory (half of a cached query's time). */
+	uint64_t l0 = s->lane[0], l1 = s->lane[1], l2 = s->lane[2], l3 = s->lane[3];
 	for (; i + 32 <= len; i += 32) {
-		for (int l = 0; l < 4; l++) {
-			uint64_t w;
-			memcpy(&w, p + i + 8 * l, 8);
-			s->lane[l] = (s->lane[l] ^ w) * k;
-			s->lane[l] ^= s->lane[l] >> 29;
-		}
+		uint64_t w[4];
+		memcpy(w, p + i, sizeof(w));
+		l0 = (l0 ^ w[0]) * k;
+		l0 ^= l0 >> 29;
+		l1 = (l1 ^ w[1]) * k;
+		l1 ^= l1 >> 29;
+		l2 = (l2 ^ w[2]) * k;
+		l2 ^= l2 >> 29;
+		l3 = (l3 ^ w[3]) * k;
+		l3 ^= l3 >> 29;
 	}
+	s->lane[0] = l0;
+	s->lane[1] = l1;
+	s->lane[2] = l2;
+	s->lane[3] = l3;
 	for (; i < len; i++)
 		s->lane[i % 4] = (s->lane[i % 4] ^ p[i]) * k;
 	s->n += len;
@@ -346,11 +357,13 @@ struct hc_error *hc_graph_cache_read(const char *path, const char *key, struct h
 	}
 	size_t len = (size_t)st.st_size;
 	/* Private and writable: a report may not write, but nothing it could
-	 * write would reach the file. */
-	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	 * write would reach the file.  Not prefaulted: populating a writable
+	 * private mapping copies every page; read ahead instead. */
+	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		return hc_error_os(errno, path, "cannot map");
+	(void)madvise(map, len, MADV_WILLNEED);
 	struct reader r = {.map = map, .len = len, .h = (const struct header *)map};
 	const struct header *h = r.h;
 	struct hc_graph *g = NULL;
