@@ -8,6 +8,7 @@
  * (hc_exe_add_debug_file()): that is the proof that it belongs, so the
  * debuglink's CRC, which would cost a read of the whole file, adds nothing.
  */
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #include <elfutils/libdwelf.h>
 #include <errno.h>
@@ -92,9 +93,54 @@ static bool by_link_under(void *arg, const char *dir)
 	return try_file(s->exe, path, ".gnu_debuglink", s->log, &s->oom);
 }
 
+/*
+ * libdebuginfod is loaded only when a server is to be asked: linked, it
+ * brings libcurl and some forty libraries whose loading would cost every
+ * run (a third of `stats`).
+ */
+struct debuginfod_api {
+	debuginfod_client *(*begin)(void);
+	void (*end)(debuginfod_client *);
+	void (*set_user_data)(debuginfod_client *, void *);
+	void *(*get_user_data)(debuginfod_client *);
+	void (*set_progressfn)(debuginfod_client *, debuginfod_progressfn_t);
+	int (*find_debuginfo)(debuginfod_client *, const unsigned char *, int, char **);
+};
+
+static const struct debuginfod_api *debuginfod_api(struct hc_strbuf *log)
+{
+	static struct debuginfod_api api;
+	static void *lib;
+	if (lib)
+		return &api;
+	void *h = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		hc_strbuf_printf(log, "; debuginfod: libdebuginfod.so.1 cannot be loaded (%s)",
+				 dlerror());
+		return NULL;
+	}
+	struct debuginfod_api a;
+	/* POSIX: a function pointer travels through void * (dlsym). */
+	*(void **)&a.begin = dlsym(h, "debuginfod_begin");
+	*(void **)&a.end = dlsym(h, "debuginfod_end");
+	*(void **)&a.set_user_data = dlsym(h, "debuginfod_set_user_data");
+	*(void **)&a.get_user_data = dlsym(h, "debuginfod_get_user_data");
+	*(void **)&a.set_progressfn = dlsym(h, "debuginfod_set_progressfn");
+	*(void **)&a.find_debuginfo = dlsym(h, "debuginfod_find_debuginfo");
+	if (!a.begin || !a.end || !a.set_user_data || !a.get_user_data || !a.set_progressfn ||
+	    !a.find_debuginfo) {
+		hc_strbuf_puts(log, "; debuginfod: libdebuginfod.so.1 lacks the client functions");
+		dlclose(h);
+		return NULL;
+	}
+	api = a;
+	lib = h; /* kept for the process's life */
+	return &api;
+}
+
 static int download_progress(debuginfod_client *c, long done, long total)
 {
-	struct hc_progress *p = debuginfod_get_user_data(c);
+	struct hc_progress *p = debuginfod_api(NULL)->get_user_data(c);
 	if (total > 0)
 		hc_progress(p, "downloading debug info", (uint64_t)done, (uint64_t)total);
 	return 0;
@@ -103,16 +149,19 @@ static int download_progress(debuginfod_client *c, long done, long total)
 static bool by_debuginfod(struct search *s, struct hc_progress *progress)
 {
 	const struct hc_build_id *id = &s->exe->gnu_build_id;
-	debuginfod_client *c = debuginfod_begin();
+	const struct debuginfod_api *api = debuginfod_api(s->log);
+	if (!api)
+		return false;
+	debuginfod_client *c = api->begin();
 	if (!c) {
 		hc_strbuf_puts(s->log, "; debuginfod: no client");
 		return false;
 	}
-	debuginfod_set_user_data(c, progress);
-	debuginfod_set_progressfn(c, download_progress);
+	api->set_user_data(c, progress);
+	api->set_progressfn(c, download_progress);
 	char *path = NULL;
-	int fd = debuginfod_find_debuginfo(c, id->bytes, (int)id->len, &path);
-	debuginfod_end(c);
+	int fd = api->find_debuginfo(c, id->bytes, (int)id->len, &path);
+	api->end(c);
 	if (fd < 0) {
 		hc_strbuf_printf(s->log, "; debuginfod: %s", strerror(-fd));
 		free(path);
