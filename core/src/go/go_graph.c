@@ -306,7 +306,7 @@ struct type_mask *gb_type_mask(struct builder *b, uint64_t rtype)
 	}
 	if (unrolled) {
 		if (!m->bits && m->ptrwords)
-			b->g->conservative_notice = true;
+			b->g->conservative_notice = b->unnamed_conservative = true;
 		m->type_id = NONE;
 		b->masks[b->nmasks++] = m;
 		if (!hc_u64map_put(&b->mask_index, rtype, (uint64_t)(uintptr_t)m))
@@ -1585,6 +1585,12 @@ static void conservative_warn(struct builder *b, const struct hc_graph *g)
 		const struct type_mask *m = b->masks[i];
 		if (!m->bits && m->ptrwords && m->type_id < g->ntypes && g->types[m->type_id].count)
 			types[n++] = &g->types[m->type_id];
+	}
+	if (types && !n && !b->unnamed_conservative) {
+		/* Types decoded (an interface's dynamic type, say) but no object
+		 * of theirs: nothing was scanned conservatively. */
+		free(types);
+		return;
 	}
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);

@@ -86,6 +86,7 @@ struct builder {
 	struct gb_stack_seed *stack_seeds;
 	size_t nstack_seeds, cap_stack_seeds;
 	bool type_oom;           /* a type could not be decoded or named for want of memory */
+	bool unnamed_conservative; /* a GC program's dummy type without a mask: untyped objects scanned conservatively */
 	struct gb_missing {      /* objects whose bytes the core lacks: one warning for all */
 		uint64_t count, bytes;
 		uint64_t first[3]; /* the lowest addresses, 0 past count */
