@@ -377,6 +377,37 @@ class MalformedTest(unittest.TestCase):
 
 
 
+class EscapesTest(unittest.TestCase):
+    """Terminal escape sequences in what the core names (the process's name
+    and arguments, NT_FILE paths) never reach the terminal: text output
+    carries no control character but newline and tab, and JSON stays valid."""
+
+    def test_escapes_in_process_name_and_files(self):
+        fx = fixtures("sizes")[-1]
+        with open(fx.core, "rb") as f:
+            data = bytearray(f.read())
+        title, clear = b"\x1b]2;owned\x07", b"\x1b[2J"
+        for ntype, desc in notes(data):
+            if ntype == 3:  # NT_PRPSINFO: pr_fname at 40 (16 bytes), pr_psargs at 56 (80)
+                data[desc + 40:desc + 40 + len(title)] = title
+                data[desc + 56:desc + 56 + len(clear)] = clear
+        for off, name in nt_file_names(bytes(data))[:2]:
+            data[off:off + len(clear)] = clear
+        with tempfile.TemporaryDirectory() as tmp:
+            core = os.path.join(tmp, "core")
+            with open(core, "wb") as f:
+                f.write(data)
+            for cmd in (["info"], ["info", "--json"], ["stats"], ["stats", "--json"]):
+                with self.subTest(cmd=cmd):
+                    code, out, err = run(*cmd, "--force", core, fx.exe, check=False)
+                    self.assertIn(code, (0, 2), err)
+                    for text in (out, err):
+                        bad = [c for c in text if ord(c) < 0x20 and c not in "\n\t" or c == "\x7f"]
+                        self.assertEqual(bad, [], text[:2000])
+                    if "--json" in cmd and code == 0:
+                        json.loads(out)
+
+
 class CorruptedMemoryTest(unittest.TestCase):
     """Damaged runtime data in the core (spans, goroutines and their stacks,
     type descriptors, specials, heap words) never crashes or hangs the graph

@@ -83,6 +83,10 @@ struct hc_error *hc_strbuf_finish(struct hc_strbuf *sb, char **ret)
 		return &hc_enomem;
 	}
 	sb->str[sb->len] = '\0'; /* also when nothing was ever appended */
+	/* Text for a terminal: names from the core, the executable or the
+	 * file system (process arguments, NT_FILE paths, symbols) may carry
+	 * escape sequences that would retitle or clear it. */
+	hc_text_sanitize(sb->str);
 	*ret = sb->str;
 	memset(sb, 0, sizeof(*sb));
 	return NULL;
