@@ -640,7 +640,7 @@ static struct hc_error *walk(struct walk *w)
 			return err;
 	if ((err = mmapped(w)))
 		return err;
-	qsort(gl->chunks, gl->nchunks, sizeof(*gl->chunks), by_addr);
+	hc_qsort(gl->chunks, gl->nchunks, sizeof(*gl->chunks), by_addr);
 	/* mallinfo2(): every arena's share, the mmap counts from mp_ (malloc.c). */
 	for (size_t i = 0; i < gl->narenas; i++) {
 		const struct hc_glibc_arena *ar = &gl->arenas[i];

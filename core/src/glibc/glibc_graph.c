@@ -183,7 +183,7 @@ static struct hc_error *load_modules(struct gbuilder *b)
 		}
 		b->nmods++;
 	}
-	qsort(b->syms, b->nsyms, sizeof(*b->syms), sym_cmp);
+	hc_qsort(b->syms, b->nsyms, sizeof(*b->syms), sym_cmp);
 	return NULL;
 }
 

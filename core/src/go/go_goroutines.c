@@ -612,7 +612,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 					oom = true;
 					break;
 				}
-				qsort(sw.w, sw.n, sizeof(*sw.w), sema_cmp);
+				hc_qsort(sw.w, sw.n, sizeof(*sw.w), sema_cmp);
 				sema_read = true;
 			}
 			struct sema_waiter key = {.g = g->gp};

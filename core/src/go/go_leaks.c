@@ -143,7 +143,7 @@ struct hc_error *hc_go_leaks_get(struct hc_program *prog, struct hc_go_leaks **r
 			k->uline = gs->frames[k->user].line;
 		}
 	}
-	qsort(keys, nkeys, sizeof(*keys), key_cmp);
+	hc_qsort(keys, nkeys, sizeof(*keys), key_cmp);
 	for (size_t i = 0; i < nkeys; i++) {
 		if (i > 0 && !same_group(&keys[i - 1], &keys[i]))
 			ngroups++;
@@ -194,7 +194,7 @@ struct hc_error *hc_go_leaks_get(struct hc_program *prog, struct hc_go_leaks **r
 			grp->members[b] = v;
 		}
 	}
-	qsort(l->groups, l->ngroups, sizeof(*l->groups), group_cmp);
+	hc_qsort(l->groups, l->ngroups, sizeof(*l->groups), group_cmp);
 	free(w);
 	free(wake);
 	free(cuts);

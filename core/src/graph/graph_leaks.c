@@ -114,7 +114,7 @@ struct hc_error *hc_graph_leaks(const struct hc_graph *g, struct hc_graph_waiter
 		goto out;
 	}
 	memcpy(sorted, cuts, ncuts * sizeof(*cuts));
-	qsort(sorted, ncuts, sizeof(*sorted), cut_cmp);
+	hc_qsort(sorted, ncuts, sizeof(*sorted), cut_cmp);
 	m.cuts = sorted;
 	for (size_t i = 0; i < ncuts; i++) {
 		if (sorted[i].from < g->nobjects)
@@ -126,7 +126,7 @@ struct hc_error *hc_graph_leaks(const struct hc_graph *g, struct hc_graph_waiter
 		if (g->roots[r].kind == HC_ROOT_GOROUTINE && g->roots[r].goroutine >= 0)
 			by[nby++] = (struct owner_root){g->roots[r].goroutine, r};
 	}
-	qsort(by, nby, sizeof(*by), owner_cmp);
+	hc_qsort(by, nby, sizeof(*by), owner_cmp);
 	for (size_t i = 0; i < nw; i++) {
 		size_t a, b;
 		w[i].leaked = true;

@@ -278,7 +278,7 @@ struct hc_error *hc_report_glibc_leaks(struct hc_program *prog, unsigned flags, 
 	}
 	hc_u64map_deinit(&index);
 	if (ngroups)
-		qsort(groups, ngroups, sizeof(*groups), group_cmp);
+		hc_qsort(groups, ngroups, sizeof(*groups), group_cmp);
 	size_t shown = top && top < ngroups ? top : ngroups;
 	if (flags & HC_REPORT_JSON) {
 		bool oom = false;

@@ -314,7 +314,7 @@ static size_t status_counts(const struct hc_go_goroutines *gs, struct status_cou
 			c[n++] = (struct status_count){gs->g[i].state, 0};
 		c[k].n++;
 	}
-	qsort(c, n, sizeof(*c), count_cmp);
+	hc_qsort(c, n, sizeof(*c), count_cmp);
 	*ret = c;
 	return n;
 }
@@ -368,14 +368,14 @@ size_t hc_go_groups_text(struct hc_strbuf *sb, const struct hc_go_leaks *l, size
 	}
 	for (size_t i = 0; i < gs->n; i++)
 		members[i] = i;
-	qsort_r(members, gs->n, sizeof(*members), member_cmp, (void *)l);
+	hc_qsort_r(members, gs->n, sizeof(*members), member_cmp, (void *)l);
 	for (size_t i = 0; i < gs->n; i++) {
 		if (i == 0 || group_key_cmp(l, members[i - 1], members[i]))
 			groups[ngroups++] = (struct group){i, 0};
 		groups[ngroups - 1].n++;
 	}
 	struct group_sort gsort = {l, members};
-	qsort_r(groups, ngroups, sizeof(*groups), group_cmp, &gsort);
+	hc_qsort_r(groups, ngroups, sizeof(*groups), group_cmp, &gsort);
 	for (size_t k = 0; k < ngroups && (!max_groups || k < max_groups); k++) {
 		const struct group *grp = &groups[k];
 		const struct hc_go_goroutine *g = &gs->g[members[grp->first]];
@@ -528,7 +528,8 @@ static struct hc_error *find_suspects(const struct hc_graph *g, double pct, stru
 	}
 	hc_array_free(first);
 	hc_array_free(next);
-	qsort(s, ns, sizeof(*s), suspect_cmp);
+	if (ns) /* s is NULL when no root qualifies */
+		hc_qsort(s, ns, sizeof(*s), suspect_cmp);
 	*ret = s;
 	*n = ns;
 	return err;
@@ -790,7 +791,7 @@ static size_t top_types(const struct hc_graph *g, uint32_t *out, size_t n)
 		return 0;
 	for (uint32_t t = 0; t < g->ntypes; t++)
 		all[t] = t;
-	qsort_r(all, g->ntypes, sizeof(*all), type_retained_cmp, (void *)g);
+	hc_qsort_r(all, g->ntypes, sizeof(*all), type_retained_cmp, (void *)g);
 	size_t k = n < g->ntypes ? n : g->ntypes;
 	memcpy(out, all, k * sizeof(*out));
 	free(all);

@@ -67,6 +67,22 @@ void hc_strbuf_puts(struct hc_strbuf *sb, const char *s);
 void hc_strbuf_printf(struct hc_strbuf *sb, const char *fmt, ...) HC_PRINTF(2, 3);
 /** Hand the text over: on success *ret owns it and sb is empty. */
 struct hc_error *hc_strbuf_finish(struct hc_strbuf *sb, char **ret);
+
+/* qsort and qsort_r for arrays that may be empty (and NULL): the C library
+ * declares base non-null even when there is nothing to sort. */
+static inline void hc_qsort(void *base, size_t n, size_t size,
+			    int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static inline void hc_qsort_r(void *base, size_t n, size_t size,
+			      int (*cmp)(const void *, const void *, void *), void *arg)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, arg);
+}
 /** Human-readable byte count: "12.5 MiB", "840 B". */
 void hc_strbuf_bytes(struct hc_strbuf *sb, uint64_t n);
 /** The same into @p buf, with no allocation (a column cannot run out of memory); returns buf. */
