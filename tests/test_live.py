@@ -120,12 +120,18 @@ def gdb_argv(pid, commands):
     return argv
 
 
-def gdb_outputs(stdout, n):
+def gdb_outputs(test, stdout, stderr, returncode, n):
+    """Each command's text between its markers; a command whose markers gdb
+    never printed fails the test with gdb's exit status and stderr."""
     outs = []
     for i in range(n):
         b, e = "@@BEGIN %d\n" % i, "@@END %d\n" % i
         start, end = stdout.find(b), stdout.find(e)
-        outs.append(stdout[start + len(b):end] if 0 <= start < end else None)
+        if not 0 <= start < end:
+            test.fail("gdb printed no output for command %d (exit status %s)\n"
+                      "stdout:\n%s\nstderr:\n%s" % (i, returncode, stdout[-4000:],
+                                                   stderr[-4000:]))
+        outs.append(stdout[start + len(b):end])
     return outs
 
 
@@ -164,7 +170,7 @@ class GdbLiveTest(unittest.TestCase):
                     "heap-object $rip", "heap-object 1.5"]
         p = subprocess.run(gdb_argv(self.prog.pid, commands), capture_output=True, text=True,
                            timeout=600)
-        outs = gdb_outputs(p.stdout, len(commands))
+        outs = gdb_outputs(self, p.stdout, p.stderr, p.returncode, len(commands))
         check_memstats(self, json.loads(outs[0])["MemStats"], want)
         for i, args in ((0, ("stats", "--json")), (1, ("types", "--json", "--top", "0")),
                         (2, ("roots", "--json", "--top", "0")), (3, ("stats",))):
@@ -202,7 +208,7 @@ class GdbLiveTest(unittest.TestCase):
             if gdb.poll() is None:
                 gdb.kill()
                 gdb.wait()
-        outs = gdb_outputs(out, len(commands))
+        outs = gdb_outputs(self, out, err, gdb.returncode, len(commands))
         self.assertEqual(node_count(outs[0]), LIVE_NODES, err)
         self.assertEqual(node_count(outs[3]), LIVE_NODES + 1000, err)
         self.assertEqual(self.prog.p.stdout.readline(), "ok\n")
