@@ -236,6 +236,8 @@ def _library():
         lib.hc_program_num_warnings.restype = ctypes.c_size_t
         lib.hc_program_warning.argtypes = [vp, ctypes.c_size_t]
         lib.hc_program_warning.restype = ctypes.c_char_p
+        lib.hc_program_incomplete.argtypes = [vp]
+        lib.hc_program_incomplete.restype = ctypes.c_int
         u, sz, u64 = ctypes.c_uint, ctypes.c_size_t, ctypes.c_uint64
         out = ctypes.POINTER(vp)
         signatures = {
@@ -663,6 +665,8 @@ See `heapcore pprof --help`."""
             lib.hc_free(data)
         for i in range(lib.hc_program_num_warnings(prog)):
             gdb.write("warning: %s\n" % lib.hc_program_warning(prog, i).decode(errors="replace"))
+        if lib.hc_program_incomplete(prog):
+            gdb.write("incomplete: the profile lacks what the warnings name\n")
         gdb.write("heap-pprof: wrote %d bytes to %s\n" % (size.value, path))
 
 

@@ -73,9 +73,11 @@ class CompressedTest(unittest.TestCase):
             with open(cut, "wb") as f:
                 f.write(data[:len(data) * 2 // 3])
             with self.subTest(tool=tool):
+                # What is left is answered, marked incomplete (exit 5), or
+                # refused in one line when what stats needs was cut away.
                 code, out, err = run("stats", cut, fx.exe, check=False)
-                self.assertEqual(code, 2)
-                self.assertIn("is truncated", err)
+                self.assertIn(code, (2, 5), err)
+                self.assertIn("truncated", err if code == 2 else out)
                 code, out, err = run("info", "--json", cut, fx.exe, check=False)
                 self.assertEqual(code, 0, err)
                 self.assertIn("stream ends inside a frame", out)

@@ -17,6 +17,7 @@ enum {
 	EXIT_INPUT = 2,  /* bad input: not a core, truncated, mismatched, corrupt, missing debug info */
 	EXIT_OS = 3,     /* a file could not be opened or read */
 	EXIT_INTERNAL = 4, /* out of memory or a bug */
+	EXIT_INCOMPLETE = 5, /* answered, but incomplete: something it needed was damaged or missing */
 };
 
 struct cli_command {
@@ -83,6 +84,8 @@ void cli_progress_finish(void);
 void cli_cache_note(struct hc_program *prog);
 /** Print a report text and free it. */
 int cli_print(char *text);
+/** @p status, or EXIT_INCOMPLETE when it is EXIT_OK and @p prog's last answer is incomplete. */
+int cli_incomplete(struct hc_program *prog, int status);
 
 /** Report flags from the options: --json, --by-size, --sort. */
 unsigned cli_report_flags(const struct cli_common *opts);

@@ -46,7 +46,7 @@ int cmd_diff(int argc, char **argv)
 	struct hc_error *err = hc_report_diff(before, after, cli_report_flags(&opts),
 					      (uint64_t)opts.threshold, &text);
 	cli_progress_finish();
-	status = err ? cli_fail(err) : cli_print(text);
+	status = err ? cli_fail(err) : cli_incomplete(after, cli_incomplete(before, cli_print(text)));
 	hc_program_destroy(before);
 	hc_program_destroy(after);
 	return status;

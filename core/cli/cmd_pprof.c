@@ -121,6 +121,9 @@ int cmd_pprof(int argc, char **argv)
 	}
 	for (size_t i = 0; i < hc_program_num_warnings(prog); i++)
 		fprintf(stderr, "heapcore: warning: %s\n", hc_program_warning(prog, i));
+	if (!err && hc_program_incomplete(prog))
+		fprintf(stderr, "heapcore: incomplete: the profile lacks what the warnings name\n");
+	status = err ? status : cli_incomplete(prog, status);
 	hc_program_destroy(prog);
 	return status;
 }

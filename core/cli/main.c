@@ -46,7 +46,9 @@ static void usage(FILE *f)
 		   "\n`heapcore COMMAND --help` describes a command.\n\n"
 		   "exit status: 0 success, 1 usage error, 2 bad input (not a core, truncated,\n"
 		   "mismatched executable, corrupt or unsupported data, missing debug info),\n"
-		   "3 a file could not be opened or read, 4 internal error (out of memory).\n");
+		   "3 a file could not be opened or read, 4 internal error (out of memory),\n"
+		   "5 answered, but incomplete: a runtime structure the answer needed was\n"
+		   "damaged, or bytes it needed are missing from the core (each is named).\n");
 }
 
 int cli_fail(struct hc_error *err)
@@ -274,7 +276,7 @@ int cli_run_report(int argc, char **argv, const char *help, unsigned allowed,
 	char *text;
 	struct hc_error *err = report(prog, &opts, &text);
 	cli_progress_finish();
-	status = err ? cli_fail(err) : cli_print(text);
+	status = err ? cli_fail(err) : cli_incomplete(prog, cli_print(text));
 	cli_cache_note(prog);
 	hc_program_destroy(prog);
 	return status;
@@ -296,6 +298,11 @@ int cli_print(char *text)
 	}
 	hc_free(text);
 	return status;
+}
+
+int cli_incomplete(struct hc_program *prog, int status)
+{
+	return status == EXIT_OK && hc_program_incomplete(prog) ? EXIT_INCOMPLETE : status;
 }
 
 int main(int argc, char **argv)

@@ -235,6 +235,21 @@ HC_PUBLIC size_t hc_program_num_warnings(const struct hc_program *prog);
 /** Warning @p i (0-based); valid while the program lives. */
 HC_PUBLIC const char *hc_program_warning(const struct hc_program *prog, size_t i);
 
+/**
+ * Whether the last report's answer is incomplete: its analysis had to skip
+ * or guess at something it needed (a damaged or unreadable runtime
+ * structure, bytes the core lacks in the heap, a goroutine stack or the
+ * runtime's data).  The answer was still formatted; its warnings name each
+ * such thing, and the report says so (text: "incomplete: ..." lines after
+ * the warnings; JSON: "incomplete": true and "damaged": [{"structure",
+ * "address", "reason", "affects"}]).  Warnings that only inform (an
+ * object scanned conservatively, counters that disagree) do not count.
+ * The command-line tool exits with status 5 then.
+ */
+HC_PUBLIC int hc_program_incomplete(const struct hc_program *prog);
+/** Whether warning @p i (as hc_program_warning()) names something the answer lacks. */
+HC_PUBLIC int hc_program_warning_incomplete(const struct hc_program *prog, size_t i);
+
 /** Report progress of @p prog's work to @p fn (NULL: none, the default). */
 HC_PUBLIC void hc_program_set_progress(struct hc_program *prog,
 				       hc_progress_fn *fn, void *arg);

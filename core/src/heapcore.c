@@ -154,6 +154,34 @@ const char *hc_program_warning(const struct hc_program *prog, size_t i)
 	return NULL;
 }
 
+int hc_program_warning_incomplete(const struct hc_program *prog, size_t i)
+{
+	for (int k = 0; k < HC_NPHASES; k++) {
+		if (!(prog->report_phases >> k & 1))
+			continue;
+		const struct hc_warnings *w = &prog->warnings[k];
+		size_t n = hc_warnings_nlines(w);
+		if (i < n)
+			return i < w->nkinds && w->kinds[i].incomplete;
+		i -= n;
+	}
+	return 0;
+}
+
+int hc_program_incomplete(const struct hc_program *prog)
+{
+	for (int k = 0; k < HC_NPHASES; k++) {
+		const struct hc_warnings *w = &prog->warnings[k];
+		if (!(prog->report_phases >> k & 1))
+			continue;
+		for (size_t i = 0; i < w->nkinds; i++) {
+			if (w->kinds[i].incomplete)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 void hc_program_set_progress(struct hc_program *prog, hc_progress_fn *fn, void *arg)
 {
 	prog->progress.fn = fn;

@@ -168,6 +168,9 @@ static struct hc_error *load_layout(struct hc_program *prog, struct go_layout *L
 	return in.err;
 }
 
+/* What the answers lack when a span is skipped (hc_warn_damaged()). */
+#define AFF_SPANS "object counts, types and the span walk leave out the objects of these spans"
+
 static int span_cmp(const void *a, const void *b)
 {
 	const struct hc_go_span *x = a, *y = b;
@@ -288,23 +291,32 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 		return hc_error_format(HC_ERROR_BAD_DATA,
 				       "runtime.mheap_.allspans claims %" PRIu64 " spans", len);
 	const uint8_t *ptrs = hc_memory_ptr(&prog->mem, arr, len * 8);
-	if (!ptrs && len)
-		return hc_error_format(HC_ERROR_BAD_DATA,
-				       "runtime.mheap_.allspans (%" PRIu64 " spans at 0x%" PRIx64
-				       ") is not in the core", len, arr);
 	size_t cap = 0;
 	go->by_class = calloc(go->nclasses, sizeof(*go->by_class));
 	if (!go->by_class)
 		return &hc_enomem;
+	if (!ptrs && len) {
+		/* The runtime's counters still stand (they are globals): the
+		 * heap's spans, and so its objects, are what is lost. */
+		hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "runtime.mheap_.allspans", arr,
+				"object counts and types leave out every span, and no span walk "
+				"checks the MemStats",
+				"runtime.mheap_.allspans (%" PRIu64 " spans at 0x%" PRIx64
+				") is not in the core; no span is walked", len, arr);
+		go->walk_skipped = len;
+		return NULL;
+	}
 	uint8_t buf[4096];
 	for (uint64_t i = 0; i < len; i++) {
 		uint64_t sp;
 		memcpy(&sp, ptrs + i * 8, 8);
 		err = read_struct(prog, sp, L->span_size, buf);
 		if (err) {
-			hc_warn(&prog->warnings[HC_PHASE_HEAP], "allspans[%" PRIu64 "]: mspan at 0x%" PRIx64
-				" is unreadable; skipped", i, sp);
+			hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "mspan", sp, AFF_SPANS,
+					"allspans[%" PRIu64 "]: mspan at 0x%" PRIx64
+					" is unreadable; skipped", i, sp);
 			hc_error_destroy(err);
+			go->walk_skipped++;
 			continue;
 		}
 		uint8_t state = (uint8_t)gl_get(buf, L->s_state);
@@ -333,9 +345,10 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 		if (!why)
 			why = bad_span(go, &s);
 		if (why) {
-			hc_warn(&prog->warnings[HC_PHASE_HEAP],
+			hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "mspan", sp, AFF_SPANS,
 				"span at 0x%" PRIx64 " (mspan 0x%" PRIx64 ") is inconsistent: %s; skipped",
 				s.base, sp, why);
+			go->walk_skipped++;
 			continue;
 		}
 		uint64_t bytes = (uint64_t)s.npages * go->page_size;
@@ -345,7 +358,8 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 			const uint8_t *bits = hc_memory_ptr(&prog->mem, s.alloc_bits,
 							    ((size_t)s.nelems + 7) / 8);
 			if (!bits && s.nelems > s.freeindex) {
-				hc_warn(&prog->warnings[HC_PHASE_HEAP],
+				hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "allocBits", s.alloc_bits,
+					AFF_SPANS,
 					"span at 0x%" PRIx64 " (mspan 0x%" PRIx64
 					"): allocBits at 0x%" PRIx64 " are unreadable",
 					s.base, sp, s.alloc_bits);
@@ -370,7 +384,7 @@ static struct hc_error *walk_spans(struct hc_program *prog, struct hc_go *go)
 			return &hc_enomem;
 		go->spans[go->nspans++] = s;
 	}
-	qsort(go->spans, go->nspans, sizeof(*go->spans), span_cmp);
+	hc_qsort(go->spans, go->nspans, sizeof(*go->spans), span_cmp);
 	for (size_t i = 1; i < go->nspans; i++) {
 		const struct hc_go_span *a = &go->spans[i - 1], *b = &go->spans[i];
 		if (a->base + (uint64_t)a->npages * go->page_size > b->base)
@@ -519,6 +533,15 @@ void hc_go_destroy(struct hc_go *go)
 
 /* ---- runtime.MemStats ---- */
 
+/* What the MemStats lack when a P's caches cannot be read (hc_warn_damaged()). */
+#define AFF_FLUSH "MemStats Alloc, HeapAlloc, TotalAlloc, Mallocs, HeapObjects and BySize " \
+		  "leave out what these cached spans hold unflushed"
+#define AFF_STACKS "MemStats StackInuse, StackSys, HeapIdle, HeapSys and MSpanInuse count " \
+		   "the stacks of these stack caches as in use"
+#define AFF_PCACHES "MemStats Mallocs and Frees leave out the Ps' tiny allocations, and " \
+		    "StackInuse, StackSys, HeapIdle, HeapSys and MSpanInuse count the stacks " \
+		    "the Ps cache as in use"
+
 struct stack_free {
 	const struct hc_go_span *span;
 	uint64_t cached;
@@ -665,45 +688,79 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 		err = hc_error_create(HC_ERROR_UNSUPPORTED, "runtime.mcache layout");
 		goto out;
 	}
-	for (int32_t i = 0; i < nprocs; i++) {
+	/*
+	 * runtime.allp and its Ps live in the heap (procresize makes them), so
+	 * a core without the heap's bytes has no P and no mcache.  The spans
+	 * the mcaches hold are still known from the span walk: a cached span's
+	 * sweepgen is mheap_.sweepgen + 3, or + 1 once a sweep has begun since
+	 * (mcache.go:refill, mheap.go "sweepgen" comment), and its unflushed
+	 * objects are allocCount - allocCountBeforeCache as releaseAll counts
+	 * them.  What only the mcache holds, its tiny allocations and its
+	 * stack cache, is then left out, and said.
+	 */
+	bool lost_p = false;
+	uint64_t lost_at = 0;
+	const char *lost_why = NULL;
+	struct hc_error *perr = NULL;
+	uint64_t *flush_small = calloc(go->nclasses, 8);
+	if (!flush_small) {
+		err = &hc_enomem;
+		goto out;
+	}
+	for (int32_t i = 0; i < nprocs && !lost_p; i++) {
 		uint64_t pp, mc, seq;
-		err = hc_memory_read_u64(&prog->mem, allp_arr + (uint64_t)i * 8, &pp);
-		if (!err)
-			err = gl_read_field(prog, pp, L->p_statsSeq, &seq);
-		if (!err)
-			err = gl_read_field(prog, pp, L->p_mcache, &mc);
-		if (err)
-			goto out;
+		perr = hc_memory_read_u64(&prog->mem, allp_arr + (uint64_t)i * 8, &pp);
+		lost_at = allp_arr;
+		lost_why = "runtime.allp";
+		if (!perr) {
+			lost_at = pp;
+			lost_why = "P";
+			perr = gl_read_field(prog, pp, L->p_statsSeq, &seq);
+		}
+		if (!perr)
+			perr = gl_read_field(prog, pp, L->p_mcache, &mc);
+		if (!perr && mc) {
+			lost_at = mc;
+			lost_why = "mcache";
+			perr = read_struct(prog, mc, mcneed, mcbuf);
+		}
+		if (perr) {
+			lost_p = true;
+			break;
+		}
 		if (seq & 1)
 			hc_warn(&prog->warnings[HC_PHASE_HEAP],
 				"P %d was updating heap statistics when the process stopped; figures may be off by one span or object",
 				i);
 		if (!mc)
 			continue;
-		err = read_struct(prog, mc, mcneed, mcbuf);
-		if (err)
-			goto out;
 		for (uint64_t spc = 0; spc < L->nspanclasses; spc++) {
 			uint64_t s;
 			memcpy(&s, mcbuf + L->mc_alloc.off + spc * 8, 8);
 			if (s == L->emptymspan || s == 0)
 				continue;
 			uint8_t sbuf[4096];
-			err = read_struct(prog, s, L->span_size, sbuf);
-			if (err)
-				goto out;
+			struct hc_error *serr = read_struct(prog, s, L->span_size, sbuf);
+			if (serr) {
+				hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "mspan", s, AFF_FLUSH,
+						"mspan 0x%" PRIx64 " cached by P %d is unreadable (%s); "
+						"what it holds unflushed is not counted",
+						s, i, hc_error_message(serr));
+				hc_error_destroy(serr);
+				continue;
+			}
 			uint64_t count = gl_get(sbuf, L->s_allocCount);
 			uint64_t before = gl_get(sbuf, L->s_allocCountBeforeCache);
 			uint64_t elemsize = gl_get(sbuf, L->s_elemsize);
 			if (count < before) {
-				hc_warn(&prog->warnings[HC_PHASE_HEAP],
-					"mspan 0x%" PRIx64 " cached by P %d: allocCount %" PRIu64
-					" is below allocCountBeforeCache %" PRIu64,
-					s, i, count, before);
+				hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "mspan", s, AFF_FLUSH,
+						"mspan 0x%" PRIx64 " cached by P %d: allocCount %" PRIu64
+						" is below allocCountBeforeCache %" PRIu64,
+						s, i, count, before);
 				continue;
 			}
 			/* mcache.go:releaseAll */
-			small_alloc[spc >> 1] += count - before;
+			flush_small[(spc >> 1) % go->nclasses] += count - before;
 			flush_alloc += (count - before) * elemsize;
 			if ((uint32_t)gl_get(sbuf, L->s_sweepgen) == sweepgen + 1)
 				hc_warn(&prog->warnings[HC_PHASE_HEAP],
@@ -719,19 +776,21 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 					   L->sf_list.off, 8);
 			uint64_t at;
 			if (list_cycle(prog, x, &at)) {
-				hc_warn(&prog->warnings[HC_PHASE_HEAP],
-					"P %d's stack cache (order %" PRIu64 ") is a cyclic list "
-					"(0x%" PRIx64 " comes round again); its stacks are not counted",
-					i, order, at);
+				hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "stack cache list", at,
+						AFF_STACKS,
+						"P %d's stack cache (order %" PRIu64 ") is a cyclic list "
+						"(0x%" PRIx64 " comes round again); its stacks are not counted",
+						i, order, at);
 				continue;
 			}
 			for (; x;) {
 				const struct hc_go_span *s = span_of(go, x);
 				if (!s || s->state != GO_SPAN_MANUAL) {
-					hc_warn(&prog->warnings[HC_PHASE_HEAP],
-						"P %d's stack cache (order %" PRIu64
-						") holds 0x%" PRIx64 ", which is not in a stack span",
-						i, order, x);
+					hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "stack cache list", x,
+							AFF_STACKS,
+							"P %d's stack cache (order %" PRIu64
+							") holds 0x%" PRIx64 ", which is not in a stack span",
+							i, order, x);
 					break;
 				}
 				size_t j;
@@ -740,17 +799,50 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 				if (j == nsf) {
 					if (!hc_grow(&sf, &sfcap, nsf + 1, sizeof(*sf))) {
 						err = &hc_enomem;
+						free(flush_small);
 						goto out;
 					}
 					sf[nsf++] = (struct stack_free){s, 0};
 				}
 				sf[j].cached++;
-				err = hc_memory_read_u64(&prog->mem, x, &x);
-				if (err)
-					goto out;
+				uint64_t next;
+				struct hc_error *xerr = hc_memory_read_u64(&prog->mem, x, &next);
+				if (xerr) {
+					hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "stack cache list", x,
+							AFF_STACKS,
+							"P %d's stack cache (order %" PRIu64 "): %s; the rest "
+							"of its stacks are not counted",
+							i, order, hc_error_message(xerr));
+					hc_error_destroy(xerr);
+					break;
+				}
+				x = next;
 			}
 		}
 	}
+	if (lost_p) {
+		/* Every P's share comes from the span walk instead, the same for all. */
+		hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], lost_why, lost_at, AFF_PCACHES,
+				"%s at 0x%" PRIx64 " is unreadable (%s): the Ps' allocation caches "
+				"are known only from the spans they hold",
+				lost_why, lost_at, hc_error_message(perr));
+		hc_error_destroy(perr);
+		memset(flush_small, 0, go->nclasses * 8);
+		flush_alloc = 0;
+		for (size_t j = 0; j < go->nspans; j++) {
+			const struct hc_go_span *s = &go->spans[j];
+			if (s->state != GO_SPAN_INUSE ||
+			    (s->sweepgen != sweepgen + 3 && s->sweepgen != sweepgen + 1) ||
+			    s->alloc_count < s->alloc_count_before_cache)
+				continue;
+			uint64_t n = (uint64_t)s->alloc_count - s->alloc_count_before_cache;
+			flush_small[(s->spanclass >> 1) % go->nclasses] += n;
+			flush_alloc += n * s->elemsize;
+		}
+	}
+	for (uint64_t c = 0; c < go->nclasses; c++)
+		small_alloc[c] += flush_small[c];
+	free(flush_small);
 	/*
 	 * stack.go:stackpoolfree: a span whose every stack is now free goes
 	 * back to the heap when no GC is running (gcphase == _GCoff), and its
@@ -760,7 +852,8 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 	uint64_t freed_spans = 0, freed_bytes = 0;
 	for (size_t j = 0; j < nsf; j++) {
 		if (sf[j].cached > sf[j].span->alloc_count) {
-			hc_warn(&prog->warnings[HC_PHASE_HEAP],
+			hc_warn_damaged(&prog->warnings[HC_PHASE_HEAP], "stack span",
+				sf[j].span->base, AFF_STACKS,
 				"stack span at 0x%" PRIx64 ": %" PRIu64
 				" stacks are cached but it has only %u allocated",
 				sf[j].span->base, sf[j].cached, sf[j].span->alloc_count);
@@ -878,7 +971,8 @@ static struct hc_error *compute_memstats(struct hc_program *prog, struct hc_go *
 		{"stack and GC-buffer spans", raw_in_stacks + in_workbufs + in_ptrscalar,
 		 go->walk_manual},
 	};
-	for (size_t i = 0; i < HC_ARRAY_SIZE(checks); i++) {
+	/* A walk that skipped spans (named as damage) differs for that reason. */
+	for (size_t i = 0; i < HC_ARRAY_SIZE(checks) && !go->walk_skipped; i++) {
 		if (checks[i].counted != checks[i].walked)
 			hc_warn(&prog->warnings[HC_PHASE_HEAP],
 				"%s from the runtime's counters (%" PRIu64

@@ -55,6 +55,7 @@ struct hc_go {
 	/* The span walk's totals. */
 	uint64_t walk_heap_inuse, walk_heap_objects, walk_heap_alloc;
 	uint64_t walk_manual;
+	uint64_t walk_skipped; /* spans the walk could not read or use (damage, named) */
 	struct hc_go_class_walk *by_class;
 	struct hc_memstats *memstats; /* computed on demand */
 };

@@ -71,19 +71,27 @@ bool hc_go_graph_cached(struct hc_program *prog, struct hc_graph **ret)
 		free(key);
 		return false;
 	}
-	/* The graph's warnings: NUL-terminated kind and message pairs. */
+	/*
+	 * The graph's warnings: NUL-terminated kind, message, and for damage
+	 * its structure (empty: none), what it affects and its address (hex).
+	 */
 	struct hc_warnings *w = &prog->warnings[HC_PHASE_GRAPH];
 	hc_warnings_deinit(w);
 	const char *p = extra, *end = (const char *)extra + len;
 	while (p < end) {
-		const char *k = p, *kend = memchr(k, 0, (size_t)(end - k));
-		if (!kend)
-			break;
-		const char *m = kend + 1, *mend = m < end ? memchr(m, 0, (size_t)(end - m)) : NULL;
-		if (!mend)
-			break;
-		hc_warn_kind(w, k, m);
-		p = mend + 1;
+		const char *f[5];
+		for (int i = 0; i < 5; i++) {
+			const char *z = p < end ? memchr(p, 0, (size_t)(end - p)) : NULL;
+			if (!z) {
+				p = end;
+				break;
+			}
+			f[i] = p;
+			p = z + 1;
+			if (i == 4)
+				hc_warn_kind_damaged(w, f[0], f[1], *f[2] ? f[2] : NULL,
+						     strtoull(f[4], NULL, 16), f[3]);
+		}
 	}
 	/* Used now: the most recently used are the ones kept. */
 	utimensat(AT_FDCWD, path, NULL, 0);
@@ -165,8 +173,15 @@ void hc_go_graph_save(struct hc_program *prog, const struct hc_graph *g)
 	hc_strbuf_init(&extra);
 	for (size_t i = 0; i < w->count; i++) {
 		const char *k = w->kinds[w->msgs[i].kind].key;
+		const struct hc_warning_msg *m = &w->msgs[i];
 		hc_strbuf_append(&extra, k, strlen(k) + 1);
-		hc_strbuf_append(&extra, w->msgs[i].text, strlen(w->msgs[i].text) + 1);
+		hc_strbuf_append(&extra, m->text, strlen(m->text) + 1);
+		hc_strbuf_append(&extra, m->structure ? m->structure : "",
+				 (m->structure ? strlen(m->structure) : 0) + 1);
+		hc_strbuf_append(&extra, m->affects ? m->affects : "",
+				 (m->affects ? strlen(m->affects) : 0) + 1);
+		hc_strbuf_printf(&extra, "%" PRIx64, m->address);
+		hc_strbuf_append(&extra, "", 1);
 	}
 	struct hc_error *err = NULL;
 	if (extra.oom)

@@ -32,6 +32,9 @@
 #include "go/go_layout.h"
 #include "target/program.h"
 
+/* What the goroutine answers lack when a g is damaged (hc_warn_damaged()). */
+#define AFF_GOROUTINES "goroutines lack the frames, status or leak verdict of these goroutines"
+
 /* Bounds on what a damaged core can make the walk do. */
 #define MAX_GOROUTINES (1u << 26)
 #define MAX_FRAMES_PER_G 4096
@@ -465,7 +468,8 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		g.wait_minutes = -1;
 		if (!gl_peek_field(prog, gp, L.g_status, &status) ||
 		    !gl_peek_field(prog, gp, L.g_goid, &g.goid)) {
-			hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine at 0x%" PRIx64 " is unreadable", gp);
+			hc_warn_damaged(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine", gp, AFF_GOROUTINES,
+					"goroutine at 0x%" PRIx64 " is unreadable", gp);
 			continue;
 		}
 		status &= ~0x1000ULL; /* _Gscan */
@@ -553,7 +557,8 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		}
 		g.nframes = gs->nframes - g.first_frame;
 		if (g.error)
-			hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64 ": %s", g.goid, g.error);
+			hc_warn_damaged(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine", g.gp, AFF_GOROUTINES,
+					"goroutine %" PRIu64 ": %s", g.goid, g.error);
 		if (!hc_grow(&gs->g, &cap_g, gs->n + 1, sizeof(*gs->g))) {
 			oom = true;
 			break;
@@ -585,8 +590,9 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 				uint64_t c, next;
 				if (!gl_peek_field(prog, s, L.sg_c, &c) ||
 				    !gl_peek_field(prog, s, L.sg_waitlink, &next)) {
-					hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64
-						": its sudog at 0x%" PRIx64 " is unreadable", g->goid, s);
+					hc_warn_damaged(&prog->warnings[HC_PHASE_GOROUTINES], "sudog", s,
+							AFF_GOROUTINES, "goroutine %" PRIu64
+							": its sudog at 0x%" PRIx64 " is unreadable", g->goid, s);
 					break;
 				}
 				if (!add_wait(gs, &cap_waits, s, c)) {
@@ -596,8 +602,9 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 				s = next;
 				if (k + 1 == MAX_SUDOGS_PER_G && s) {
 					g->error = "its sudog list does not end (a cycle?)";
-					hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64 ": %s", g->goid,
-						g->error);
+					hc_warn_damaged(&prog->warnings[HC_PHASE_GOROUTINES], "sudog list", g->gp,
+							AFF_GOROUTINES, "goroutine %" PRIu64 ": %s", g->goid,
+							g->error);
 				}
 			}
 		} else if (s) {

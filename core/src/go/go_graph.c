@@ -39,6 +39,10 @@
 #include "go/go_graph.h"
 #include "target/program.h"
 
+/* What the graph's answers lack when a structure is damaged (hc_warn_damaged()). */
+#define AFF_STACK_ROOTS "roots leave out the stacks of these goroutines, and what only they reach"
+#define AFF_SPECIALS "roots leave out the finalizers, cleanups and weak handles past these records"
+
 static struct hc_error *load_layout(struct hc_program *prog, struct graph_layout *L)
 {
 	struct gl_init in = {.prog = prog};
@@ -492,7 +496,9 @@ static struct type_mask *locked_type(struct builder *b, uint32_t id, uint64_t ad
 	if (m && m->type_id != NONE) /* NONE: a GC program's unnamed dummy type */
 		b->g->type[id] = object_type(b, m, slot, large);
 	else if (!m && !known && hc_u64map_get(&b->mask_index, rtype, &seen))
-		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
+		hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "type descriptor", rtype,
+			"types leave out the objects of these type descriptors (their pointers "
+			"come from a conservative scan)",
 			"type descriptor at 0x%" PRIx64 " (%s of the object at 0x%" PRIx64
 			") is unreadable or describes an impossible type; objects of that type are "
 			"scanned conservatively",
@@ -548,7 +554,9 @@ static void missing_warn(struct builder *b)
 			    "%" PRIu64 " heap objects are not in the core; their pointers are unknown",
 			    m->count);
 	else
-		hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
+		hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "heap objects", m->first[0],
+			"types, pointers and retained sizes leave out the heap objects whose bytes "
+			"the core lacks",
 			"%" PRIu64 " heap object%s (%s) %s not in the core; their pointers are unknown",
 			m->count, m->count == 1 ? "" : "s", sb.str, m->count == 1 ? "is" : "are");
 	hc_strbuf_deinit(&sb);
@@ -954,6 +962,31 @@ static struct hc_error *globals_static(struct global_builder *gb)
 	return NULL;
 }
 
+/*
+ * Read @p sec's words; a word the core lacks (a truncated core, data not
+ * saved) reads as 0, no pointer, and what is missing is named as damage.
+ */
+static void read_section_words(struct builder *b, struct section *sec)
+{
+	size_t n = (size_t)(sec->end - sec->start);
+	if (!hc_memory_peek(&b->prog->mem, sec->start, sec->words, n)) {
+		uint64_t first = 0, missing = 0;
+		for (size_t i = 0; i + 8 <= n; i += 8) {
+			if (hc_memory_peek(&b->prog->mem, sec->start + i, sec->words + i, 8))
+				continue;
+			memset(sec->words + i, 0, 8);
+			if (!missing++)
+				first = sec->start + i;
+		}
+		if (missing)
+			hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "global variables", first,
+					"roots leave out the global variables whose bytes the core lacks",
+					"%" PRIu64 " bytes of the %s section (from 0x%" PRIx64
+					") are not in the core; the globals there are not scanned",
+					missing * 8, sec->what, first);
+	}
+}
+
 static struct hc_error *global_roots(struct builder *b)
 {
 	const struct graph_layout *L = &b->L;
@@ -1009,10 +1042,17 @@ static struct hc_error *global_roots(struct builder *b)
 			err = &hc_enomem;
 			break;
 		}
-		err = hc_memory_read(&b->prog->mem, bytes, sec->mask, (size_t)(sec->nbits + 7) / 8);
-		if (!err)
-			err = hc_memory_read(&b->prog->mem, sec->start, sec->words,
-					     (size_t)(sec->end - sec->start));
+		if (!hc_memory_peek(&b->prog->mem, bytes, sec->mask, (size_t)(sec->nbits + 7) / 8)) {
+			/* Every word may then be a pointer: heap_target() keeps those
+			 * that point into an object. */
+			hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "pointer mask", bytes,
+					"roots from the data and bss sections come from a conservative "
+					"scan (a word that looks like a pointer counts as one)",
+					"the %s section's pointer mask at 0x%" PRIx64 " is not in the core; "
+					"the section is scanned conservatively", sec->what, bytes);
+			memset(sec->mask, 0xff, (size_t)(sec->nbits + 7) / 8);
+		}
+		read_section_words(b, sec);
 		if (err)
 			err = hc_error_prefix(err, "reading the %s section and its pointer mask",
 					      sec->what);
@@ -1243,7 +1283,8 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		    !gl_peek_field(b->prog, gp, L->g_goid, &goid) ||
 		    !gl_peek_field(b->prog, gp, L->g_m, &m) ||
 		    !gl_peek_field(b->prog, gp, L->g_waitreason, &reason)) {
-			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "goroutine at 0x%" PRIx64 " is unreadable", gp);
+			hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "goroutine", gp, AFF_STACK_ROOTS,
+					"goroutine at 0x%" PRIx64 " is unreadable", gp);
 			continue;
 		}
 		status &= ~0x1000ULL; /* _Gscan */
@@ -1267,9 +1308,10 @@ static struct hc_error *goroutine_roots(struct builder *b)
 		const struct hc_go_span *ss = si == SIZE_MAX ? NULL : &b->go->spans[si];
 		if (!ss || ss->state != GO_SPAN_MANUAL || hi < lo ||
 		    hi > ss->base + (uint64_t)ss->npages * b->go->page_size) {
-			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
-				"goroutine %" PRIu64 ": stack [0x%" PRIx64 ", 0x%" PRIx64
-				") is not in a stack span; not scanned", goid, lo, hi);
+			hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "goroutine stack", lo,
+					AFF_STACK_ROOTS,
+					"goroutine %" PRIu64 ": stack [0x%" PRIx64 ", 0x%" PRIx64
+					") is not in a stack span; not scanned", goid, lo, hi);
 			continue;
 		}
 		uint64_t pc = 0;
@@ -1296,7 +1338,9 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			/* A running goroutine's thread may be on another stack (g0, a
 			 * signal stack, C code); any other g saved its own sp. */
 			if (status != 2)
-				hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
+				hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "goroutine", gp,
+					"roots of these goroutines are their whole stacks, scanned "
+					"conservatively, not their frames",
 					"goroutine %" PRIu64 ": saved stack pointer 0x%" PRIx64
 					" is outside its stack [0x%" PRIx64 ", 0x%" PRIx64
 					"); the whole stack is scanned conservatively",
@@ -1305,11 +1349,20 @@ static struct hc_error *goroutine_roots(struct builder *b)
 			pc = 0;
 		}
 		if (hi - sp > b->stack_budget) {
-			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
-				"goroutine stacks add up to more than the stack spans hold; the rest are not scanned");
+			hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "runtime.allgs", gp,
+					AFF_STACK_ROOTS,
+					"goroutine stacks add up to more than the stack spans hold; the rest are not scanned");
 			break;
 		}
 		b->stack_budget -= hi - sp;
+		uint64_t probe;
+		if (hi > sp && (!hc_memory_peek_u64(&b->prog->mem, sp & ~7ULL, &probe) ||
+				!hc_memory_peek_u64(&b->prog->mem, (hi - 8) & ~7ULL, &probe)))
+			hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "goroutine stack", sp,
+					AFF_STACK_ROOTS,
+					"goroutine %" PRIu64 ": its stack [0x%" PRIx64 ", 0x%" PRIx64
+					") is not (wholly) in the core; what it holds is not scanned",
+					goid, sp, hi);
 		char why[64];
 		wait_reason(b, reason, why, sizeof(why));
 		struct stack_walk w = {.b = b, .goid = goid, .dw = dw, .root = NONE,
@@ -1407,8 +1460,8 @@ static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t
 		n = (uint32_t)n;
 		uint64_t words = n * entry_size <= (1u << 16) ? n * entry_size / 8 : 0;
 		if (words > budget) {
-			hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "the %s is longer than any real one; the rest is not read",
-				name);
+			hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], name, blk, AFF_SPECIALS,
+					"the %s is longer than any real one; the rest is not read", name);
 			break;
 		}
 		budget -= words;
@@ -1450,8 +1503,9 @@ static struct hc_error *special_roots(struct builder *b)
 			unsigned k = 0, most = s->nelems * 8u + 8;
 			for (; sp && k < most; k++) {
 				if (!budget) {
-					hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "more special records than the heap could "
-						"hold; the rest are not read");
+					hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "special record", sp,
+							AFF_SPECIALS, "more special records than the heap could "
+							"hold; the rest are not read");
 					break;
 				}
 				budget--;
@@ -1459,8 +1513,9 @@ static struct hc_error *special_roots(struct builder *b)
 				if (!gl_peek_field(b->prog, sp, L->sp_next, &next) ||
 				    !gl_peek_field(b->prog, sp, L->sp_offset, &off) ||
 				    !gl_peek_field(b->prog, sp, L->sp_kind, &kind)) {
-					hc_warn(&b->prog->warnings[HC_PHASE_GRAPH], "span 0x%" PRIx64 ": special record at 0x%" PRIx64
-						" is unreadable", s->base, sp);
+					hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "special record", sp,
+							AFF_SPECIALS, "span 0x%" PRIx64 ": special record at 0x%"
+							PRIx64 " is unreadable", s->base, sp);
 					break;
 				}
 				uint64_t obj = s->base + (s->elemsize ? off / s->elemsize * s->elemsize : 0);
@@ -1498,7 +1553,8 @@ static struct hc_error *special_roots(struct builder *b)
 				sp = next;
 			}
 			if (sp && k == most)
-				hc_warn(&b->prog->warnings[HC_PHASE_GRAPH],
+				hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], "specials list", s->mspan,
+					AFF_SPECIALS,
 					"span 0x%" PRIx64 " (mspan 0x%" PRIx64 "): its specials list does not "
 					"end after %u records (cyclic or damaged); the rest are not read",
 					s->base, s->mspan, most);

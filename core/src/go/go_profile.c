@@ -37,6 +37,9 @@
 #include "target/program.h"
 #include "util/profile.h"
 
+/* What the profile lacks when a record is damaged (hc_warn_damaged()). */
+#define AFF_PROFILE "the profile leaves out these memory-profile records"
+
 /* Bounds for a damaged core: an expanded inline chain, a record's stack. */
 #define MAX_EXPAND 1024
 #define MAX_STACK_BOUND 4096
@@ -213,7 +216,8 @@ static struct hc_error *read_records(struct hc_program *prog, const struct prof_
 	uint64_t n = 0;
 	while (b) {
 		if (n++ == bound) {
-			hc_warn(&prog->warnings[HC_PHASE_PROFILE], "runtime.mbuckets lists more buckets than BuckHashSys "
+			hc_warn_damaged(&prog->warnings[HC_PHASE_PROFILE], "runtime.mbuckets", b, AFF_PROFILE,
+				"runtime.mbuckets lists more buckets than BuckHashSys "
 				"(%" PRIu64 " bytes) could hold: a cycle?  The rest is not read",
 				L->buckhash_sys);
 			break;
@@ -222,7 +226,8 @@ static struct hc_error *read_records(struct hc_program *prog, const struct prof_
 		size_t before = rs->n;
 		const char *why = read_bucket(prog, L, rs, b, &next);
 		if (why) {
-			hc_warn(&prog->warnings[HC_PHASE_PROFILE], "memory-profile bucket at 0x%" PRIx64 " is unusable: "
+			hc_warn_damaged(&prog->warnings[HC_PHASE_PROFILE], "memory-profile bucket", b,
+				AFF_PROFILE, "memory-profile bucket at 0x%" PRIx64 " is unusable: "
 				"%s; %s", b, why, next ? "left out" : "the rest of the list is lost");
 		} else if (rs->n == before) {
 			return &hc_enomem;
@@ -282,14 +287,16 @@ static struct hc_error *count_live(struct hc_program *prog, const struct prof_la
 			uint64_t next, kind, b, at;
 			if (!gl_peek_field(prog, sp, L->sp_next, &next) ||
 			    !gl_peek_field(prog, sp, L->sp_kind, &kind)) {
-				hc_warn(&prog->warnings[HC_PHASE_PROFILE], "span 0x%" PRIx64 ": special record at 0x%" PRIx64
-					" is unreadable", s->base, sp);
+				hc_warn_damaged(&prog->warnings[HC_PHASE_PROFILE], "special record", sp, AFF_PROFILE,
+						"span 0x%" PRIx64 ": special record at 0x%" PRIx64
+						" is unreadable", s->base, sp);
 				break;
 			}
 			if ((int64_t)kind == L->kind_profile) {
 				if (!gl_peek_field(prog, sp, L->spp_b, &b) ||
 				    !hc_u64map_get(&rs->by_bucket, b, &at))
-					hc_warn(&prog->warnings[HC_PHASE_PROFILE], "span 0x%" PRIx64 ": profile special at 0x%"
+					hc_warn_damaged(&prog->warnings[HC_PHASE_PROFILE], "special record", sp,
+						AFF_PROFILE, "span 0x%" PRIx64 ": profile special at 0x%"
 						PRIx64 " points to 0x%" PRIx64 ", which is no memory-profile "
 						"bucket", s->base, sp, b);
 				else

@@ -30,8 +30,17 @@ void hc_json_add_string(json_object *obj, const char *key, const char *s, bool *
 void hc_report_begin(struct hc_program *prog, unsigned phases);
 /** The warnings of the program as a JSON array. */
 json_object *hc_json_warnings(const struct hc_program *prog);
-/** Append the warnings as text lines "warning: ...". */
+/**
+ * Append the warnings as text lines "warning: ...", then the lines
+ * hc_text_incomplete() gives.
+ */
 void hc_text_warnings(struct hc_strbuf *sb, const struct hc_program *prog);
+/**
+ * When the answer is incomplete, one line per part of it that lacks
+ * something: "incomplete: WHAT (STRUCTURE at 0x..., ... and N more)"; past
+ * @p max lines, one line counting the rest.
+ */
+void hc_text_incomplete(struct hc_strbuf *sb, const struct hc_program *prog, size_t max);
 /** "SIGABRT" or "signal 77". */
 const char *hc_signal_name(int sig, char buf[static 16]);
 

@@ -58,7 +58,8 @@ static struct hc_error *leaks_or_goroutines(struct hc_program *prog, struct hc_g
 		return &hc_enomem;
 	}
 	l->gs = gs;
-	hc_warn(&prog->warnings[HC_PHASE_GOROUTINES],
+	hc_warn_damaged(&prog->warnings[HC_PHASE_GOROUTINES], "heap", 0,
+		"no goroutine is judged leaked",
 		"the heap could not be analysed, so no goroutine is judged leaked: %s",
 		hc_error_message(err));
 	hc_error_destroy(err);
@@ -982,12 +983,14 @@ json_done:
 	}
 	if (l->ngroups > TRIAGE_LEAKS)
 		hc_strbuf_printf(&sb, "  ... %zu more groups\n", l->ngroups - TRIAGE_LEAKS);
+	/* An incomplete answer's line takes one warning's place. */
 	size_t nwarn = hc_program_num_warnings(prog);
-	for (size_t i = 0; i < nwarn && i < TRIAGE_WARNINGS; i++)
+	size_t shown = TRIAGE_WARNINGS - (hc_program_incomplete(prog) ? 1 : 0);
+	for (size_t i = 0; i < nwarn && i < shown; i++)
 		hc_strbuf_printf(&sb, "warning: %s\n", hc_program_warning(prog, i));
-	if (nwarn > TRIAGE_WARNINGS)
-		hc_strbuf_printf(&sb, "... %zu more warnings (--json lists them)\n",
-				 nwarn - TRIAGE_WARNINGS);
+	if (nwarn > shown)
+		hc_strbuf_printf(&sb, "... %zu more warnings (--json lists them)\n", nwarn - shown);
+	hc_text_incomplete(&sb, prog, 1);
 	free_suspects(s, ns);
 	hc_go_leaks_destroy(l);
 	hc_go_crash_deinit(&crash);

@@ -456,18 +456,18 @@ static struct hc_error *read_segments(struct hc_core *core, bool force,
 			hc_strbuf_deinit(&ranges);
 			return &hc_enomem;
 		}
+		/*
+		 * A truncated core yields what it still holds: the ranges it lost
+		 * are named here once, and each answer that needed bytes of them
+		 * names what it lacks and is marked incomplete.
+		 */
+		(void)force;
+		hc_warn(warnings,
+			"core is truncated: %zu of %" PRIu64 " bytes present; missing: %s; "
+			"answers that need those bytes are incomplete, and each read of them "
+			"is named (\"was cut off when the core was truncated\")",
+			core->size, core->needed_size, ranges.str);
 		struct hc_error *err = NULL;
-		if (!force)
-			err = hc_error_format(HC_ERROR_BAD_DATA,
-					      "%s is truncated: it has %zu bytes but its segments need %" PRIu64
-					      "; missing: %s (--force reads what is there)",
-					      core->path, core->size, core->needed_size, ranges.str);
-		else
-			hc_warn(warnings,
-				"core is truncated: %zu of %" PRIu64 " bytes present; missing: %s; "
-				"answers that need those bytes are incomplete, and each read of them "
-				"is named (\"was cut off when the core was truncated\")",
-				core->size, core->needed_size, ranges.str);
 		hc_strbuf_deinit(&ranges);
 		return err;
 	}

@@ -193,11 +193,20 @@ struct hc_warning_kind {
 	size_t count;                /* distinct messages of this kind */
 	size_t shown[HC_WARN_SHOWN]; /* indexes of its first messages */
 	char *line;                  /* its summary line, built on demand */
+	bool incomplete;             /* its messages name damage (hc_warn_damaged()) */
 };
 
 struct hc_warning_msg {
 	char *text;
 	size_t kind; /* index into kinds */
+	/*
+	 * For damage (hc_warn_damaged()): what could not be used, where, and
+	 * which part of the answer lacks it; NULL for a warning that only
+	 * informs.
+	 */
+	char *structure;
+	char *affects;
+	uint64_t address;
 };
 
 struct hc_warnings {
@@ -225,8 +234,21 @@ void hc_warn(struct hc_warnings *w, const char *fmt, ...) HC_PRINTF(2, 3);
  * and the analysis is marked transient (not to be cached).
  */
 void hc_warn_oom(struct hc_warnings *w, const char *fmt, ...) HC_PRINTF(2, 3);
+/**
+ * A warning that makes the answer incomplete: the analysis had to skip or
+ * guess at @p structure (a short noun: "mspan", "goroutine stack") at
+ * @p address, which it needed; @p affects says which part of the answer
+ * lacks it ("object counts and types").  The message (@p fmt) says what was
+ * wrong, as hc_warn()'s.  A report whose warnings hold one is marked
+ * incomplete (JSON "incomplete", text "incomplete: ...", the CLI's exit 5).
+ */
+void hc_warn_damaged(struct hc_warnings *w, const char *structure, uint64_t address,
+		     const char *affects, const char *fmt, ...) HC_PRINTF(5, 6);
 /** Add @p msg as a warning of kind @p key (a cache's saved warnings). */
 void hc_warn_kind(struct hc_warnings *w, const char *key, const char *msg);
+/** As hc_warn_kind(), for damage saved by a cache (@p structure NULL: none). */
+void hc_warn_kind_damaged(struct hc_warnings *w, const char *key, const char *msg,
+			  const char *structure, uint64_t address, const char *affects);
 void hc_warnings_deinit(struct hc_warnings *w);
 /** Number of lines hc_warnings_line() gives: one per kind, and one for lost warnings. */
 size_t hc_warnings_nlines(const struct hc_warnings *w);

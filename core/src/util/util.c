@@ -326,8 +326,12 @@ static size_t warning_kind(struct hc_warnings *w, const char *key)
 	return w->nkinds++;
 }
 
-/* Add @p msg (owned from here on) as a warning of kind @p key. */
-static void warn_add(struct hc_warnings *w, const char *key, char *msg)
+/*
+ * Add @p msg (owned from here on) as a warning of kind @p key; with
+ * @p structure, damage at @p address that leaves @p affects incomplete.
+ */
+static void warn_add(struct hc_warnings *w, const char *key, char *msg,
+		     const char *structure, uint64_t address, const char *affects)
 {
 	if (!w->ready) {
 		hc_u64map_init(&w->by_text);
@@ -342,13 +346,26 @@ static void warn_add(struct hc_warnings *w, const char *key, char *msg)
 			return;
 		}
 	}
-	size_t k = warning_kind(w, key);
+	char *st = structure ? strdup(structure) : NULL;
+	char *af = structure ? strdup(affects ? affects : "") : NULL;
+	size_t k = structure && (!st || !af) ? SIZE_MAX : warning_kind(w, key);
 	if (k == SIZE_MAX || !hc_grow(&w->msgs, &w->cap, w->count + 1, sizeof(*w->msgs)) ||
 	    !hc_u64map_put(&w->by_text, h, w->count)) {
 		free(msg);
+		free(st);
+		free(af);
 		w->lost++;
 		w->transient = true;
 		return;
+	}
+	struct hc_warning_msg *m = &w->msgs[w->count];
+	m->structure = st;
+	m->affects = af;
+	m->address = address;
+	if (st) {
+		hc_text_sanitize(st);
+		hc_text_sanitize(af);
+		w->kinds[k].incomplete = true;
 	}
 	struct hc_warning_kind *kind = &w->kinds[k];
 	if (kind->count < HC_WARN_SHOWN)
@@ -356,8 +373,9 @@ static void warn_add(struct hc_warnings *w, const char *key, char *msg)
 	kind->count++;
 	free(kind->line);
 	kind->line = NULL;
-	w->msgs[w->count].text = msg;
-	w->msgs[w->count++].kind = k;
+	m->text = msg;
+	m->kind = k;
+	w->count++;
 }
 
 static void warn_va(struct hc_warnings *w, const char *fmt, va_list ap)
@@ -368,7 +386,23 @@ static void warn_va(struct hc_warnings *w, const char *fmt, va_list ap)
 		w->transient = true;
 		return;
 	}
-	warn_add(w, fmt, msg);
+	warn_add(w, fmt, msg, NULL, 0, NULL);
+}
+
+void hc_warn_damaged(struct hc_warnings *w, const char *structure, uint64_t address,
+		     const char *affects, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg;
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		w->lost++;
+		w->transient = true;
+		return;
+	}
+	warn_add(w, fmt, msg, structure, address, affects);
 }
 
 void hc_warn(struct hc_warnings *w, const char *fmt, ...)
@@ -390,19 +424,28 @@ void hc_warn_oom(struct hc_warnings *w, const char *fmt, ...)
 
 void hc_warn_kind(struct hc_warnings *w, const char *key, const char *msg)
 {
+	hc_warn_kind_damaged(w, key, msg, NULL, 0, NULL);
+}
+
+void hc_warn_kind_damaged(struct hc_warnings *w, const char *key, const char *msg,
+			  const char *structure, uint64_t address, const char *affects)
+{
 	char *copy = strdup(msg);
 	if (!copy) {
 		w->lost++;
 		w->transient = true;
 		return;
 	}
-	warn_add(w, key, copy);
+	warn_add(w, key, copy, structure, address, affects);
 }
 
 void hc_warnings_deinit(struct hc_warnings *w)
 {
-	for (size_t i = 0; i < w->count; i++)
+	for (size_t i = 0; i < w->count; i++) {
 		free(w->msgs[i].text);
+		free(w->msgs[i].structure);
+		free(w->msgs[i].affects);
+	}
 	free(w->msgs);
 	for (size_t i = 0; i < w->nkinds; i++) {
 		free(w->kinds[i].key);
