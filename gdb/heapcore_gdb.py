@@ -675,7 +675,8 @@ class HeapDiff(gdb.Command):
 
 Usage: heap-diff OTHER_CORE [--json] [--threshold BYTES] [--force]
 The same text as `heapcore diff OTHER_CORE CORE [EXE]`: MemStats fields,
-types by growth, roots by growth of what they retain."""
+types by growth, roots by growth of what they retain, accumulation points
+by growth of their elements, goroutine groups whose size changed."""
 
     def __init__(self):
         super().__init__("heap-diff", gdb.COMMAND_DATA, gdb.COMPLETE_FILENAME)

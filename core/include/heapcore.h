@@ -454,13 +454,16 @@ HC_PUBLIC struct hc_error *hc_report_pprof(struct hc_program *prog, enum hc_ppro
 
 /**
  * What changed between two cores of one executable (checked by build ID):
- * every runtime.MemStats field, the objects and bytes of every type, and
- * what every root retains, matched by name, biggest growth first; with
+ * every runtime.MemStats field, the objects and bytes of every type, what
+ * every root retains, and the elements of every root's accumulation point,
+ * matched by name, biggest growth first; and the goroutines in groups
+ * (status, start, creator, blocking frame) whose size changed.  With
  * HC_REPORT_JSON, {"old", "new", "memstats": {FIELD: {"old", "new",
- * "delta"}}, "types": [...], "roots": [...], "warnings"}.
+ * "delta"}}, "types": [...], "roots": [...], "accumulations": [...],
+ * "goroutines": [...] or null, "not_compared", "warnings"} (README).
  *
- * @param threshold leave out types and roots whose bytes changed by less
- *        (0: every one that changed).
+ * @param threshold leave out types, roots and accumulation points whose
+ *        bytes changed by less (0: every one that changed).
  * @param ret on success, the text; free it with hc_free().
  *
  * Diffing two big heaps needs one object graph at a time: @p before's graph

@@ -222,9 +222,64 @@ out:
 
 /* ---- leak suspects ---- */
 
+/* Per-type tallies (zero between calls, reset through the touched list)
+ * and the depth-first stacks, sized once for the graph: a caller asking
+ * for every root's accumulation point pays for each root's subtree only. */
+struct hc_graph_acc_work {
+	uint32_t *active, *touched, *stack, *leave;
+	uint64_t *count, *bytes;
+	uint32_t ntouched;
+};
+
+void hc_graph_acc_work_destroy(struct hc_graph_acc_work *w)
+{
+	if (!w)
+		return;
+	hc_array_free(w->active);
+	hc_array_free(w->touched);
+	hc_array_free(w->stack);
+	hc_array_free(w->leave);
+	hc_array_free(w->count);
+	hc_array_free(w->bytes);
+	free(w);
+}
+
+struct hc_error *hc_graph_acc_work_create(const struct hc_graph *g,
+					  struct hc_graph_acc_work **ret)
+{
+	struct hc_graph_acc_work *w = calloc(1, sizeof(*w));
+	if (!w)
+		return &hc_enomem;
+	w->active = hc_array_new(g->ntypes + 1, 4);
+	w->touched = hc_array_new(g->ntypes + 1, 4);
+	w->count = hc_array_new(g->ntypes + 1, 8);
+	w->bytes = hc_array_new(g->ntypes + 1, 8);
+	w->stack = hc_array_new(g->nobjects + 1, 4);
+	w->leave = hc_array_new(g->nobjects + 1, 4);
+	if (!w->active || !w->touched || !w->count || !w->bytes || !w->stack || !w->leave) {
+		hc_graph_acc_work_destroy(w);
+		return &hc_enomem;
+	}
+	*ret = w;
+	return NULL;
+}
+
 struct hc_error *hc_graph_accumulation(const struct hc_graph *g, const uint32_t *first,
 				       const uint32_t *next, uint32_t from,
 				       struct hc_graph_accumulation *ret)
+{
+	struct hc_graph_acc_work *w;
+	struct hc_error *err = hc_graph_acc_work_create(g, &w);
+	if (err)
+		return err;
+	hc_graph_accumulation_with(g, first, next, from, w, ret);
+	hc_graph_acc_work_destroy(w);
+	return NULL;
+}
+
+void hc_graph_accumulation_with(const struct hc_graph *g, const uint32_t *first,
+				const uint32_t *next, uint32_t from, struct hc_graph_acc_work *w,
+				struct hc_graph_accumulation *ret)
 {
 	ret->point = NONE;
 	ret->elem_type = NONE;
@@ -245,34 +300,19 @@ struct hc_error *hc_graph_accumulation(const struct hc_graph *g, const uint32_t 
 		v = best;
 	}
 	if (v >= g->nobjects)
-		return NULL;
+		return;
 	ret->point = v;
 	/* The topmost objects of each type under the point. */
-	uint32_t *active = hc_array_new(g->ntypes + 1, 4);
-	uint64_t *count = hc_array_new(g->ntypes + 1, 8), *bytes = hc_array_new(g->ntypes + 1, 8);
-	uint32_t *stack = hc_array_new(g->nobjects + 1, 4);
-	if (!active || !count || !bytes || !stack) {
-		hc_array_free(active);
-		hc_array_free(count);
-		hc_array_free(bytes);
-		hc_array_free(stack);
-		return &hc_enomem;
-	}
+	uint32_t *active = w->active, *stack = w->stack, *leave = w->leave;
+	uint64_t *count = w->count, *bytes = w->bytes;
+	w->ntouched = 0;
 	/* Depth first; a node is pushed on entry and again, tagged, to leave. */
 	size_t top = 0;
 	for (uint32_t c = first[v]; c != NONE; c = next[c])
 		stack[top++] = c;
 	/* Each object is pushed once, as its parent's child, and stays while
 	 * its own subtree is walked; leave[] is the current branch. */
-	uint32_t *leave = hc_array_new(g->nobjects + 1, 4);
 	size_t ntop = 0;
-	if (!leave) {
-		hc_array_free(active);
-		hc_array_free(count);
-		hc_array_free(bytes);
-		hc_array_free(stack);
-		return &hc_enomem;
-	}
 	while (top) {
 		uint32_t u = stack[top - 1];
 		if (ntop && leave[ntop - 1] == u) {
@@ -287,6 +327,8 @@ struct hc_error *hc_graph_accumulation(const struct hc_graph *g, const uint32_t 
 		}
 		uint32_t t = g->type[u];
 		if (!active[t]) {
+			if (!count[t])
+				w->touched[w->ntouched++] = t;
 			count[t]++;
 			bytes[t] += g->retained[u];
 		}
@@ -295,32 +337,34 @@ struct hc_error *hc_graph_accumulation(const struct hc_graph *g, const uint32_t 
 		for (uint32_t c = first[u]; c != NONE; c = next[c])
 			stack[top++] = c;
 	}
+	/* The most numerous type holding half, else the one holding most; ties
+	 * to the lower type index. */
 	uint64_t all = g->retained[v];
-	for (uint32_t t = 0; t < g->ntypes; t++) {
+	for (uint32_t i = 0; i < w->ntouched; i++) {
+		uint32_t t = w->touched[i];
 		if (count[t] < 2 || bytes[t] * 2 < all)
 			continue;
 		if (ret->elem_type == NONE || count[t] > ret->count ||
-		    (count[t] == ret->count && bytes[t] > ret->bytes)) {
+		    (count[t] == ret->count &&
+		     (bytes[t] > ret->bytes || (bytes[t] == ret->bytes && t < ret->elem_type)))) {
 			ret->elem_type = t;
 			ret->count = count[t];
 			ret->bytes = bytes[t];
 		}
 	}
 	if (ret->elem_type == NONE) {
-		for (uint32_t t = 0; t < g->ntypes; t++) {
-			if (count[t] && bytes[t] > ret->bytes) {
+		for (uint32_t i = 0; i < w->ntouched; i++) {
+			uint32_t t = w->touched[i];
+			if (bytes[t] > ret->bytes ||
+			    (bytes[t] && bytes[t] == ret->bytes && t < ret->elem_type)) {
 				ret->elem_type = t;
 				ret->count = count[t];
 				ret->bytes = bytes[t];
 			}
 		}
 	}
-	hc_array_free(active);
-	hc_array_free(count);
-	hc_array_free(bytes);
-	hc_array_free(stack);
-	hc_array_free(leave);
-	return NULL;
+	for (uint32_t i = 0; i < w->ntouched; i++)
+		count[w->touched[i]] = bytes[w->touched[i]] = 0;
 }
 
 struct hc_error *hc_graph_path_between(const struct hc_graph *g, uint32_t from, uint32_t to,

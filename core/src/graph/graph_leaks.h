@@ -61,6 +61,18 @@ struct hc_graph_accumulation {
 struct hc_error *hc_graph_accumulation(const struct hc_graph *g, const uint32_t *first,
 				       const uint32_t *next, uint32_t from,
 				       struct hc_graph_accumulation *ret);
+/*
+ * The same for many nodes of one graph: a workspace sized for @p g once
+ * (hc_graph_acc_work_destroy() frees it), after which each call costs the
+ * walk of the node's subtree only.
+ */
+struct hc_graph_acc_work;
+struct hc_error *hc_graph_acc_work_create(const struct hc_graph *g,
+					  struct hc_graph_acc_work **ret);
+void hc_graph_acc_work_destroy(struct hc_graph_acc_work *w);
+void hc_graph_accumulation_with(const struct hc_graph *g, const uint32_t *first,
+				const uint32_t *next, uint32_t from, struct hc_graph_acc_work *w,
+				struct hc_graph_accumulation *ret);
 /**
  * The shortest path from node @p from to node @p to (both included) in
  * *@p ret (hc_array_free()), its length in *@p n; NOT_FOUND if none.
