@@ -84,13 +84,33 @@ class PidTest(unittest.TestCase):
         # A PID no process has: one past the highest in use, without reuse races.
         with open("/proc/sys/kernel/pid_max") as f:
             error(("stats", "--pid", int(f.read()) - 1), 2, "no process with PID")
+        # A C program on glibc malloc (sleep) is read by the glibc backend.
         sleeper = subprocess.Popen(["sleep", "60"])
         try:
-            error(("stats", "--pid", sleeper.pid), 2, "is not a Go program")
+            doc = json.loads(run("stats", "--json", "--pid", sleeper.pid)[1])
+            self.assertEqual(doc["allocator"], "glibc")
+            self.assertEqual(doc["warnings"], [])
             self.assertIsNone(sleeper.poll())
         finally:
             sleeper.kill()
             sleeper.wait()
+        # Neither Go nor glibc: a static program without a C library.
+        if shutil.which("gcc"):
+            src = os.path.join(self.tmp, "bare.c")
+            with open(src, "w") as f:
+                f.write("void _start(void) { for (;;) __asm__ volatile(\"syscall\" :: "
+                        "\"a\"(34L) : \"rcx\", \"r11\", \"memory\"); }\n")
+            bare = os.path.join(self.tmp, "bare")
+            subprocess.run(["gcc", "-static", "-nostdlib", "-O1", "-o", bare, src], check=True,
+                           capture_output=True, timeout=120)
+            p = subprocess.Popen([bare])
+            try:
+                error(("stats", "--pid", p.pid), 2, "is not a Go program")
+                error(("stats", "--pid", p.pid), 2, "maps no glibc libc.so.6")
+                self.assertIsNone(p.poll())
+            finally:
+                p.kill()
+                p.wait()
         # Another tracer holds it: said, and the process is left to it.
         gdb = subprocess.Popen(["gdb", "-nx", "-batch", "-p", str(self.prog.pid), "-ex",
                                 "shell sleep 30"], stdin=subprocess.DEVNULL,

@@ -62,25 +62,12 @@ static bool rd(struct walk *w, uint64_t addr, uint64_t *ret)
 	return hc_memory_peek_u64(&w->prog->mem, addr, ret);
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
-static bool is_libc(const char *path)
-{
-	const char *b = base_name(path);
-	return strcmp(b, "libc.so.6") == 0 || (strncmp(b, "libc-2.", 7) == 0 &&
-					       strstr(b, ".so") != NULL);
-}
-
 /* The C library's mapping at file offset 0 (its load address), or NULL. */
 static const struct hc_file_mapping *libc_mapping(struct hc_program *prog)
 {
 	for (size_t i = 0; i < prog->core->nfiles; i++) {
 		const struct hc_file_mapping *f = &prog->core->files[i];
-		if (f->offset == 0 && is_libc(f->path))
+		if (f->offset == 0 && hc_is_libc_path(f->path))
 			return f;
 	}
 	return NULL;

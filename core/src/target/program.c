@@ -688,6 +688,34 @@ static struct hc_error *live_exe_path(int pid, char **ret)
 	return *ret ? NULL : &hc_enomem;
 }
 
+bool hc_is_libc_path(const char *path)
+{
+	const char *b = base_name(path);
+	return strcmp(b, "libc.so.6") == 0 || (strncmp(b, "libc-2.", 7) == 0 &&
+					       strstr(b, ".so") != NULL);
+}
+
+/* Whether /proc/PID/maps names a glibc C library (a C or C++ program on
+ * glibc malloc, which the glibc backend reads).  Read once, bounded by the
+ * file's size. */
+static bool process_maps_libc(int pid)
+{
+	char path[64], line[4096 + 128];
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *nl = strchr(line, '\n'), *name = strchr(line, '/');
+		if (nl)
+			*nl = '\0';
+		found = name && hc_is_libc_path(name);
+	}
+	fclose(f);
+	return found;
+}
+
 struct hc_error *hc_target_open_pid(struct hc_program *prog, int pid,
 				    const struct hc_process_access *how,
 				    const char *exe_path, unsigned flags)
@@ -713,11 +741,12 @@ struct hc_error *hc_target_open_pid(struct hc_program *prog, int pid,
 	free(path);
 	if (err)
 		return err;
-	/* Before stopping anything: heapcore reads Go heaps only (for now). */
-	if (!prog->exe->go_build_id.note && !hc_exe_symbol(prog->exe, "runtime.buildVersion"))
+	/* Before stopping anything: heapcore reads Go heaps and glibc malloc's. */
+	if (!prog->exe->go_build_id.note && !hc_exe_symbol(prog->exe, "runtime.buildVersion") &&
+	    !process_maps_libc(pid))
 		return hc_error_format(HC_ERROR_UNSUPPORTED,
-				       "process %d (%s) is not a Go program (no Go build ID, no runtime.buildVersion); "
-				       "heapcore reads Go heaps only",
+				       "process %d (%s) is not a Go program (no Go build ID, no runtime.buildVersion) "
+				       "and maps no glibc libc.so.6; heapcore reads Go and glibc malloc heaps only",
 				       pid, prog->exe->path);
 	err = hc_core_snapshot(pid, how, &prog->core, NULL);
 	if (err)

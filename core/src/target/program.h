@@ -82,7 +82,8 @@ struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
 				const char *exe_path, unsigned flags);
 /**
  * Open running process @p pid as the target: its executable (@p exe_path,
- * else /proc/PID/exe), checked to be Go before the process is stopped, and
+ * else /proc/PID/exe), checked to be Go or to map glibc's C library before
+ * the process is stopped, and
  * a snapshot of it (target/live.h), through @p access when a debugger holds
  * it, else with ptrace.  On failure, what was opened stays for
  * hc_target_close().
@@ -90,6 +91,8 @@ struct hc_error *hc_target_open(struct hc_program *prog, const char *core_path,
 struct hc_error *hc_target_open_pid(struct hc_program *prog, int pid,
 				    const struct hc_process_access *access,
 				    const char *exe_path, unsigned flags);
+/** Whether @p path names glibc's C library (libc.so.6, libc-2.NN.so). */
+bool hc_is_libc_path(const char *path);
 /** Free what hc_target_open() opened. */
 void hc_target_close(struct hc_program *prog);
 /**
