@@ -11,7 +11,7 @@ static const char help[] =
 	"then every field.  The counters are cross-checked against a walk of every\n"
 	"heap span; a disagreement or an inconsistent span is a warning.\n\n"
 	"  --json     print {\"go_version\", \"MemStats\": {every field, named as in\n"
-	"             Go}, \"warnings\": [...]}\n"
+	"             Go}, \"warnings\": [...], \"incomplete\", \"damaged\": [...]}\n"
 	"  --by-size  add the per-size-class table of the span walk: spans,\n"
 	"             objects, bytes in use and free\n"
 	"  --force    use a mismatched executable or a truncated core anyway\n\n"

@@ -336,7 +336,9 @@ HC_PUBLIC void hc_object_iterator_destroy(struct hc_object_iterator *it);
 
 /**
  * Format the `stats` report: runtime.MemStats with a readable summary first,
- * or (HC_REPORT_JSON) {"go_version", "MemStats", "warnings"}; with
+ * or (HC_REPORT_JSON) {"go_version", "MemStats", "warnings", "incomplete",
+ * "damaged"} (every report's JSON has the last two, see
+ * hc_program_incomplete()); with
  * HC_REPORT_BY_SIZE also the per-size-class table of the span walk.
  */
 HC_PUBLIC struct hc_error *hc_report_stats(struct hc_program *prog,

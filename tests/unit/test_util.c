@@ -128,6 +128,34 @@ static void test_warnings_dedup(void **state)
 }
 
 /* Warnings are counted by kind (their format); the text names a kind once. */
+/* Damage is a warning that also says what, where and what it costs; the
+ * kind carries the severity, informative warnings stay informative. */
+static void test_warnings_damaged(void **state)
+{
+	(void)state;
+	struct hc_warnings w = {0};
+	hc_warn(&w, "counters differ by %d", 3);
+	hc_warn_damaged(&w, "mspan", 0x1000, "object counts", "mspan at 0x%x is unreadable", 0x1000);
+	hc_warn_damaged(&w, "mspan", 0x2000, "object counts", "mspan at 0x%x is unreadable", 0x2000);
+	hc_warn_damaged(&w, "mspan", 0x2000, "object counts", "mspan at 0x%x is unreadable", 0x2000);
+	assert_int_equal(w.count, 3);
+	assert_int_equal(w.nkinds, 2);
+	assert_false(w.kinds[0].incomplete);
+	assert_true(w.kinds[1].incomplete);
+	assert_null(w.msgs[0].structure);
+	assert_string_equal(w.msgs[2].structure, "mspan");
+	assert_string_equal(w.msgs[2].affects, "object counts");
+	assert_int_equal(w.msgs[2].address, 0x2000);
+	/* As a cache restores it. */
+	struct hc_warnings c = {0};
+	hc_warn_kind_damaged(&c, w.kinds[1].key, w.msgs[1].text, "mspan", 0x1000, "object counts");
+	hc_warn_kind(&c, w.kinds[0].key, w.msgs[0].text);
+	assert_true(c.kinds[0].incomplete);
+	assert_false(c.kinds[1].incomplete);
+	hc_warnings_deinit(&c);
+	hc_warnings_deinit(&w);
+}
+
 static void test_warnings_kinds(void **state)
 {
 	(void)state;
@@ -184,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_warnings_dedup),
+		cmocka_unit_test(test_warnings_damaged),
 		cmocka_unit_test(test_warnings_kinds),
 		cmocka_unit_test(test_warnings_linear),
 	};
