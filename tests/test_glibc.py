@@ -3,7 +3,9 @@ mallinfo2() each program stored before it aborted (glibc's own count),
 malloc_info()'s per-arena XML, and the blocks it lost on purpose."""
 import os
 import json
+import re
 import shutil
+import subprocess
 import struct
 import tempfile
 import unittest
@@ -247,6 +249,209 @@ class TestGlibcDamaged(unittest.TestCase):
         self.assertTrue(any("chunk 0x%x has a bad size 0x7" % first in w
                             for w in doc["warnings"]), doc["warnings"])
         self.assertEqual(len(doc["arenas"]), len(self.fx.truth["arenas"]))
+
+
+GDB_FRAMES = """
+f = gdb.newest_frame()
+while f is not None:
+    if f.type() != gdb.TAILCALL_FRAME:
+        print("@@FRAME %s" % f.name())
+    f = f.older()
+"""
+
+
+def gdb_frames(exe, core, tmp):
+    """The function names of gdb's backtrace of the core's first thread
+    (the one that crashed), without the tail-call frames gdb adds from
+    DWARF call-site information (no physical frame holds them)."""
+    script = os.path.join(tmp, "frames.py")
+    with open(script, "w") as f:
+        f.write(GDB_FRAMES)
+    p = subprocess.run(["gdb", "-nx", "-batch", "-iex", "set auto-load no", "-x", script,
+                        exe, core], capture_output=True, text=True, timeout=300)
+    return [line[8:] for line in p.stdout.splitlines() if line.startswith("@@FRAME ")]
+
+
+def plain(name):
+    """A function name without symbol version or parameter list."""
+    name = (name or "None").split("@")[0]
+    if name.endswith(")") and "(" in name:
+        depth = 0
+        for i in range(len(name) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(name[i], 0)
+            if depth == 0:
+                return name[:i]
+    return name
+
+
+CRASH_C = r"""
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+void *keep[100];
+__attribute__((noinline)) static void deeper(int n)
+{
+	if (n == 0)
+		abort();
+	deeper(n - 1);
+	__asm__ volatile("");
+}
+__attribute__((noinline)) void level1(void)
+{
+	for (int i = 0; i < 100; i++)
+		keep[i] = malloc(32 + i);
+	deeper(2);
+}
+int main(void)
+{
+	level1();
+	return 0;
+}
+"""
+
+CRASH_CXX = r"""
+#include <cstdlib>
+#include <vector>
+namespace shapes {
+struct Shape {
+	virtual ~Shape() {}
+	virtual void fail(int n) = 0;
+};
+struct Circle : Shape {
+	double r = 1;
+	__attribute__((noinline)) void fail(int n) override
+	{
+		if (n == 0)
+			std::abort();
+		fail(n - 1);
+		__asm__ volatile("");
+	}
+};
+}
+template <typename T> struct Holder {
+	std::vector<T *> items;
+	__attribute__((noinline)) void crash() { items.back()->fail(1); }
+};
+Holder<shapes::Shape> holder;
+int main()
+{
+	for (int i = 0; i < 20; i++)
+		holder.items.push_back(new shapes::Circle);
+	holder.crash();
+}
+"""
+
+
+class TestGlibcTriage(unittest.TestCase):
+    def test_signal_and_heap(self):
+        for fx in fixtures(allocator="glibc"):
+            with self.subTest(fx=fx):
+                doc, _ = run_json("triage", "--json", fx.core)
+                self.assertEqual(doc["allocator"], "glibc")
+                sig = doc["signal"]
+                # abort(): raise() sends SIGABRT to its own thread with tgkill
+                self.assertEqual((sig["number"], sig["name"]), (6, "SIGABRT"))
+                self.assertEqual((sig["code"], sig["code_name"]), (-6, "SI_TKILL"))
+                self.assertIsNone(sig["address"])
+                self.assertEqual(doc["thread"]["tid"], fx.truth["threads"][0])
+                self.assertEqual(sig["sender_pid"], fx.truth["threads"][0])
+                self.assertEqual(doc["mallinfo2"], fx.truth["mallinfo2"])
+                lo = doc["leaked_objects"]
+                self.assertEqual(lo["count"], len(fx.truth["leaked"]))
+                self.assertEqual(lo["bytes"], sum(e["usable_size"] for e in fx.truth["leaked"]))
+                self.assertLessEqual(len(lo["groups"]), 5)
+                self.assertTrue(doc["types"])
+                # The first frame is where the thread stopped.
+                info, _ = run_json("info", "--json", fx.core)
+                pc = [t["pc"] for t in info["threads"] if t["tid"] == doc["thread"]["tid"]][0]
+                self.assertEqual(int(doc["thread"]["frames"][0]["pc"], 16),
+                                 pc if isinstance(pc, int) else int(pc, 16))
+
+    def crash(self, tmp, compiler, source, name):
+        src = os.path.join(tmp, name)
+        with open(src, "w") as f:
+            f.write(source)
+        exe = os.path.join(tmp, "prog")
+        subprocess.run([compiler, "-O1", "-g", "-pthread", "-o", exe, src], check=True,
+                       timeout=120, capture_output=True)
+        p = subprocess.run(["sh", "-c", "ulimit -c unlimited; exec %s" % exe], cwd=tmp,
+                           capture_output=True)
+        core = os.path.join(tmp, "core")
+        if not os.path.exists(core):
+            self.skipTest("no core written (core_pattern is not 'core')")
+        return exe, core, p.returncode
+
+    def test_backtrace_is_gdbs(self):
+        # A C and a C++ program that abort() a few calls deep: the crashed
+        # thread's frames, named as gdb names them (inlined calls too).
+        for compiler, source, name in (("gcc", CRASH_C, "crash.c"),
+                                       ("g++", CRASH_CXX, "crash.cc")):
+            if not shutil.which(compiler) or not shutil.which("gdb"):
+                continue
+            with self.subTest(compiler=compiler):
+                tmp = tempfile.mkdtemp()
+                try:
+                    exe, core, status = self.crash(tmp, compiler, source, name)
+                    self.assertEqual(status, -6)
+                    doc, _ = run_json("triage", "--json", core, exe)
+                    got = [plain(f["function"]) for f in doc["thread"]["frames"]]
+                    want = [plain(n) for n in gdb_frames(exe, core, tmp)]
+                    self.assertIn("main", want)
+                    self.assertEqual(got, want)
+                    self.assertIsNone(doc["thread"]["unwind_stopped"])
+                    self.assertEqual(doc["thread"]["frames"][-1]["function"], "main")
+                    if compiler == "gcc":
+                        self.assertEqual(got[-5:], ["deeper"] * 3 + ["level1", "main"])
+                        leaks, _ = run_json("leaks", "--json", core, exe)
+                        self.assertEqual(doc["leaked_objects"]["count"],
+                                         leaks["leaked_objects"]["count"])
+                    else:
+                        self.assertIn("shapes::Circle::fail", got)
+                        self.assertIn("Holder<shapes::Shape>::crash", got)
+                        types = {t["type"] for t in doc["types"]}
+                        self.assertIn("shapes::Circle", " ".join(types))
+                finally:
+                    shutil.rmtree(tmp)
+
+    def test_text_first_screen(self):
+        for fx in fixtures(allocator="glibc"):
+            with self.subTest(fx=fx):
+                _, out, _ = run("triage", fx.core)
+                lines = out.splitlines()
+                self.assertLessEqual(len(lines), 60, out)
+                self.assertTrue(lines[0].startswith("killed by SIGABRT (signal 6): sent by tkill"),
+                                lines[0])
+                self.assertIn("from process %d (itself)" % fx.truth["threads"][0], lines[0])
+                self.assertEqual(lines[2], "thread %d (crashed, 1 of %d):" % (
+                    fx.truth["threads"][0], len(fx.truth["threads"])))
+                self.assertIn(" in use (uordblks)", out)
+                self.assertIn("leaked: %d blocks" % len(fx.truth["leaked"]), out)
+
+    def test_segfault_fault_address(self):
+        # A C program that writes through a wild pointer: SIGSEGV, its
+        # code and fault address from NT_SIGINFO, and the faulting frame.
+        if not shutil.which("gcc"):
+            self.skipTest("needs gcc")
+        tmp = tempfile.mkdtemp()
+        try:
+            source = ("#include <stdlib.h>\n"
+                      "__attribute__((noinline)) void poke(long *p) { *p = 42; }\n"
+                      "int main(void) { free(malloc(100)); poke((long *)0x1234); return 0; }\n")
+            exe, core, status = self.crash(tmp, "gcc", source, "segv.c")
+            self.assertEqual(status, -11)
+            doc, _ = run_json("triage", "--json", core, exe)
+            sig = doc["signal"]
+            self.assertEqual((sig["name"], sig["code_name"], sig["address"]),
+                             ("SIGSEGV", "SEGV_MAPERR", "0x1234"))
+            self.assertIsNone(sig["sender_pid"])
+            frames = [f["function"] for f in doc["thread"]["frames"]]
+            self.assertEqual(frames, ["poke", "main"])
+            self.assertEqual(doc["thread"]["frames"][0]["line"], 2)
+            _, out, _ = run("triage", core, exe)
+            self.assertTrue(out.startswith("killed by SIGSEGV (signal 11): address not mapped to "
+                                           "object (SEGV_MAPERR) at address 0x1234\n"), out)
+        finally:
+            shutil.rmtree(tmp)
 
 
 @unittest.skipIf(SANITIZE, "gdb cannot load an ASan-instrumented library")

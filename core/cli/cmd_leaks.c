@@ -71,7 +71,11 @@ static const char triage_help[] =
 	"a signal raised, or a fatal signal's lines), the goroutine that panicked\n"
 	"or crashed with its frames, the goroutines by status, the MemStats\n"
 	"headline, the types retaining the most, the leak suspects and the leaked\n"
-	"goroutines (heapcore leaks tells more).\n\n" COMMON_HELP;
+	"goroutines (heapcore leaks tells more).\n\n"
+	"On a C or C++ program on glibc malloc: the signal (name, si_code, fault\n"
+	"address or sender), the crashed thread's backtrace (as gdb's bt, to main),\n"
+	"the mallinfo2() headline, the types retaining the most and the leaked\n"
+	"blocks by type and size.\n\n" COMMON_HELP;
 
 static struct hc_error *triage(struct hc_program *prog, const struct cli_common *opts, char **ret)
 {

@@ -18,4 +18,12 @@ struct hc_error *hc_report_glibc_stats(struct hc_program *prog, unsigned flags, 
 struct hc_error *hc_report_glibc_leaks(struct hc_program *prog, unsigned flags, size_t top,
 				       char **ret);
 
+/**
+ * `triage` for a C or C++ program: the signal (NT_SIGINFO: name, code,
+ * fault address or sender), the crashed thread's backtrace (libdwfl), the
+ * mallinfo2() headline, the types retaining the most and the leak groups;
+ * at most 60 lines of text.
+ */
+struct hc_error *hc_report_glibc_triage(struct hc_program *prog, unsigned flags, char **ret);
+
 #endif /* HC_REPORT_GLIBC_H */

@@ -822,6 +822,8 @@ static const struct hc_go_goroutine *crashed_goroutine(const struct hc_go_gorout
 struct hc_error *hc_report_triage(struct hc_program *prog, unsigned flags, char **ret)
 {
 	hc_report_begin(prog, HC_PHASES_GOROUTINES);
+	if (!prog->go_version && hc_glibc_present(prog)) /* a C or C++ program */
+		return hc_report_glibc_triage(prog, flags, ret);
 	struct hc_go_crash crash;
 	struct hc_error *err = hc_go_crash_get(prog, &crash);
 	if (err)

@@ -238,6 +238,10 @@ static struct hc_error *parse_notes(struct hc_core *core, const uint8_t *p,
 				core->has_siginfo = true;
 				core->signal = (int)get_u32(desc);
 				core->si_code = (int)get_u32(desc + 8);
+				if (descsz >= 24) {
+					core->sig_word = get_u64(desc + 16);
+					core->has_sig_word = true;
+				}
 			}
 		} else if (is_core && type == NT_AUXV) {
 			if (first_note(seen, SEEN_AUXV, "NT_AUXV", warnings))

@@ -66,6 +66,8 @@ struct hc_core {
 	int signal;     /* from NT_SIGINFO, else the first thread's cursig */
 	int si_code;
 	bool has_siginfo;
+	uint64_t sig_word; /* siginfo's union's first word: si_addr of a fault, si_pid | si_uid << 32 of a kill */
+	bool has_sig_word; /* the note was long enough to hold it */
 	int32_t pid;
 	char fname[17];
 	char psargs[81];
