@@ -5,9 +5,11 @@
  * Every g on runtime.allgs that is not dead (and not an M's g0: goid 0):
  * its status is the runtime's own gStatusStrings / waitReasonStrings text
  * (read from the core, so each version's words); the minutes it has waited
- * are (now - g.waitsince) / 60 s, "now" being the latest monotonic time the
- * core records (the waits themselves, sched.lastpoll, the last GC), so a
- * lower bound.  Frames start where the runtime's unwinder starts
+ * are (now - g.waitsince) / 60 s as goroutineheader computes them, but
+ * where Go calls nanotime() a core has no clock: "now" is the latest
+ * monotonic time it records (the waits themselves, sched.lastpoll, the last
+ * GC's memstats.last_gc_nanotime, sysmon's last look at each P), so a lower
+ * bound, short of Go's by the time since that record.  Frames start where the runtime's unwinder starts
  * (traceback.go:(*unwinder).initAt): g.syscallpc/sp for a goroutine in a
  * system call, g.sched otherwise, and for a goroutine running on a thread
  * that thread's registers or, when a signal stopped it, the context in its
@@ -46,7 +48,7 @@ struct layout {
 	uint64_t waitreasons, nwaitreasons, gstatus, ngstatus;
 	uint64_t semtable, sema_stride, sema_n;
 	struct gf sr_treap;
-	uint64_t lastpoll, last_gc;
+	uint64_t lastpoll, last_gc, sysmon;
 	struct gf cond_notify, nl_head; /* sync.Cond.notify, runtime.notifyList.head */
 };
 
@@ -131,6 +133,25 @@ static struct hc_error *load_layout(struct hc_program *prog, struct layout *L)
 	struct gf lg = gl_field_opt(&in, "runtime.mstats", "last_gc_nanotime", false);
 	if (!ms || !lg.present || !gl_peek_field(prog, ms, lg, &L->last_gc))
 		L->last_gc = 0;
+	/* sysmon's last look at each P (proc.go:retake stores its nanotime()
+	 * in p.sysmontick.schedwhen and syscallwhen when the P has moved on),
+	 * refreshed every 20 us to 10 ms while the program runs. */
+	L->sysmon = 0;
+	uint64_t allp = hc_program_symbol_addr(prog, "runtime.allp", NULL), parr, plen;
+	struct gf sw = gl_field_opt(&in, "runtime.p", "sysmontick.schedwhen", false);
+	struct gf cw = gl_field_opt(&in, "runtime.p", "sysmontick.syscallwhen", false);
+	if (allp && sw.present && cw.present && hc_memory_peek_u64(&prog->mem, allp, &parr) &&
+	    hc_memory_peek_u64(&prog->mem, allp + 8, &plen) && plen <= 4096) {
+		for (uint64_t i = 0; i < plen; i++) {
+			uint64_t pp, w;
+			if (!hc_memory_peek_u64(&prog->mem, parr + 8 * i, &pp) || !pp)
+				continue;
+			if (gl_peek_field(prog, pp, sw, &w) && (int64_t)w > (int64_t)L->sysmon)
+				L->sysmon = w;
+			if (gl_peek_field(prog, pp, cw, &w) && (int64_t)w > (int64_t)L->sysmon)
+				L->sysmon = w;
+		}
+	}
 	hc_error_destroy(in.err);
 	return NULL;
 }
@@ -646,6 +667,8 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		has_wg_reason = !strcmp(s, "sync.WaitGroup.Wait");
 	}
 	uint64_t now = L.lastpoll > L.last_gc ? L.lastpoll : L.last_gc;
+	if (L.sysmon > now)
+		now = L.sysmon;
 	/* Which thread took the fatal signal: the core's first with a signal. */
 	int32_t crash_tid = -1;
 	for (size_t i = 0; i < prog->core->nthreads && crash_tid < 0; i++) {
