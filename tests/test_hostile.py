@@ -173,5 +173,104 @@ class HostileCoreTest(unittest.TestCase):
                                 self.assertEqual(code == 5, "\nincomplete: " in out, out[-2000:])
 
 
+def locate_sudogs(exe, core):
+    p = subprocess.run(["gdb", "-nx", "-batch", "-iex", "set auto-load no",
+                        "-x", os.path.join(SOURCE, "tests", "locate_sudogs.py"), exe, core],
+                       capture_output=True, text=True, timeout=300)
+    for line in p.stdout.splitlines():
+        if line.startswith("@@SUDOGS "):
+            return json.loads(line[len("@@SUDOGS "):])
+    raise AssertionError("gdb could not locate the sudogs: " + p.stderr[-2000:])
+
+
+class SudogCycleTest(unittest.TestCase):
+    """Sudog lists made cyclic in the leak program's cores: a blocked
+    goroutine's g.waiting list (a select's two cases, and one sudog linked
+    to itself), and the receive queue of a channel four goroutines wait on.
+    goroutines, leaks and triage end within the bounds; the goroutines
+    whose list was damaged are named with the reason; every other
+    goroutine's status, frames and leak verdict, and the leaked groups of
+    the undamaged, are the intact core's.  heapcore never walks a channel's
+    queues (the leak rule needs only g.waiting), so a cyclic recvq changes
+    no answer at all."""
+
+    CMDS = ("goroutines", "leaks", "triage")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = [f for f in fixtures("leaks") if f.dirname in ("go1.22", "go1.26")]
+        cls.where = {f.dirname: locate_sudogs(f.exe, f.core) for f in cls.fx}
+
+    def mutants(self, where, intact):
+        """(name, words [(addr, value)], the goroutines it damages)."""
+        gs = where["goroutines"]
+        # A sync waiter's list is not walked (Go 1.26 reads only its first
+        # sudog's elem): a channel waiter's is.
+        two = next(g for g in gs if len(g["sudogs"]) == 2 and
+                   intact[g["goid"]]["status"] == "select")
+        one = next(g for g in gs if len(g["sudogs"]) == 1 and
+                   intact[g["goid"]]["status"] in ("chan receive", "chan send"))
+        q = where["recvq"]
+        self.assertGreaterEqual(len(q), 2)
+        return [
+            ("cyclic g.waiting", [(two["sudogs"][1]["waitlink_at"], two["sudogs"][0]["addr"]),
+                                  (one["sudogs"][0]["waitlink_at"], one["sudogs"][0]["addr"])],
+             {two["goid"], one["goid"]}),
+            ("cyclic recvq", [(q[-1]["next_at"], q[0]["addr"])], set()),
+        ]
+
+    @staticmethod
+    def answer(fx, core):
+        out = {}
+        for cmd in SudogCycleTest.CMDS:
+            code, text, err, secs, rss = measure([cmd, "--json", core, fx.exe])
+            out[cmd] = (code, json.loads(text) if code == 0 else None, err, secs, rss)
+        return out
+
+    def test_cycles_named_and_bounded(self):
+        for fx in self.fx:
+            with open(fx.core, "rb") as f:
+                data = f.read()
+            segs = loads(data)
+            base = self.answer(fx, fx.core)
+            intact = {g["id"]: g for g in base["goroutines"][1]["goroutines"]}
+            for name, words, victims in self.mutants(self.where[fx.dirname], intact):
+                buf = bytearray(data)
+                for a, v in words:
+                    put(buf, segs, a, v)
+                with tempfile.TemporaryDirectory(prefix="heapcore-sudogs-") as tmp:
+                    core = os.path.join(tmp, "core")
+                    with open(core, "wb") as f:
+                        f.write(buf)
+                    got = self.answer(fx, core)
+                for cmd in self.CMDS:
+                    with self.subTest(fixture=repr(fx), mutant=name, cmd=cmd):
+                        code, doc, err, secs, rss = got[cmd]
+                        self.assertEqual(code, 0, err[-2000:])
+                        self.assertNotIn("Sanitizer", err)
+                        self.assertLessEqual(secs, 10 * base[cmd][3] + 2.0)
+                        self.assertLessEqual(rss, 2 * len(data) + SLACK)
+                        said = "\n".join(doc["warnings"]).lower()
+                        for goid in victims:
+                            self.assertIn("goroutine %d: its list of sudogs" % goid, said)
+                        if not victims:
+                            self.assertEqual(doc, base[cmd][1])
+                with self.subTest(fixture=repr(fx), mutant=name, cmd="goroutines"):
+                    mine = {g["id"]: g for g in got["goroutines"][1]["goroutines"]}
+                    self.assertEqual(sorted(mine), sorted(intact))
+                    for goid, g in intact.items():
+                        m = mine[goid]
+                        if goid in victims:
+                            self.assertIn("cycle", m["error"])
+                        else:
+                            self.assertEqual(m, g)
+                        # The damaged keep their status, frames and verdict:
+                        # the channels found before the cycle are real.
+                        self.assertEqual((m["status"], m["frames"], m["leaked"]),
+                                         (g["status"], g["frames"], g["leaked"]))
+                    self.assertEqual(got["leaks"][1]["leaked_goroutines"],
+                                     base["leaks"][1]["leaked_goroutines"])
+
+
 if __name__ == "__main__":
     unittest.main()

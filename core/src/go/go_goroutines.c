@@ -5,9 +5,11 @@
  * Every g on runtime.allgs that is not dead (and not an M's g0: goid 0):
  * its status is the runtime's own gStatusStrings / waitReasonStrings text
  * (read from the core, so each version's words); the minutes it has waited
- * are (now - g.waitsince) / 60 s, "now" being the latest monotonic time the
- * core records (the waits themselves, sched.lastpoll, the last GC), so a
- * lower bound.  Frames start where the runtime's unwinder starts
+ * are (now - g.waitsince) / 60 s as goroutineheader computes them, but
+ * where Go calls nanotime() a core has no clock: "now" is the latest
+ * monotonic time it records (the waits themselves, sched.lastpoll, the last
+ * GC's memstats.last_gc_nanotime, sysmon's last look at each P), so a lower
+ * bound, short of Go's by the time since that record.  Frames start where the runtime's unwinder starts
  * (traceback.go:(*unwinder).initAt): g.syscallpc/sp for a goroutine in a
  * system call, g.sched otherwise, and for a goroutine running on a thread
  * that thread's registers or, when a signal stopped it, the context in its
@@ -49,7 +51,8 @@ struct layout {
 	uint64_t waitreasons, nwaitreasons, gstatus, ngstatus;
 	uint64_t semtable, sema_stride, sema_n;
 	struct gf sr_treap;
-	uint64_t lastpoll, last_gc;
+	uint64_t lastpoll, last_gc, sysmon;
+	struct gf cond_notify, nl_head; /* sync.Cond.notify, runtime.notifyList.head */
 };
 
 static uint64_t string_table(struct gl_init *in, const char *name, uint64_t *n)
@@ -120,6 +123,11 @@ static struct hc_error *load_layout(struct hc_program *prog, struct layout *L)
 		L->sema_stride = tabsize / L->sema_n;
 	hc_error_destroy(in.err);
 	in.err = NULL;
+	/* Where a Cond keeps its waiters (absent when nothing uses a Cond). */
+	L->cond_notify = gl_field_opt(&in, "sync.Cond", "notify", false);
+	L->nl_head = gl_field_opt(&in, "runtime.notifyList", "head", false);
+	hc_error_destroy(in.err);
+	in.err = NULL;
 	uint64_t sched = hc_program_symbol_addr(prog, "runtime.sched", NULL);
 	struct gf lp = gl_field_opt(&in, "runtime.schedt", "lastpoll", false);
 	if (!sched || !lp.present || !gl_peek_field(prog, sched, lp, &L->lastpoll))
@@ -128,6 +136,25 @@ static struct hc_error *load_layout(struct hc_program *prog, struct layout *L)
 	struct gf lg = gl_field_opt(&in, "runtime.mstats", "last_gc_nanotime", false);
 	if (!ms || !lg.present || !gl_peek_field(prog, ms, lg, &L->last_gc))
 		L->last_gc = 0;
+	/* sysmon's last look at each P (proc.go:retake stores its nanotime()
+	 * in p.sysmontick.schedwhen and syscallwhen when the P has moved on),
+	 * refreshed every 20 us to 10 ms while the program runs. */
+	L->sysmon = 0;
+	uint64_t allp = hc_program_symbol_addr(prog, "runtime.allp", NULL), parr, plen;
+	struct gf sw = gl_field_opt(&in, "runtime.p", "sysmontick.schedwhen", false);
+	struct gf cw = gl_field_opt(&in, "runtime.p", "sysmontick.syscallwhen", false);
+	if (allp && sw.present && cw.present && hc_memory_peek_u64(&prog->mem, allp, &parr) &&
+	    hc_memory_peek_u64(&prog->mem, allp + 8, &plen) && plen <= 4096) {
+		for (uint64_t i = 0; i < plen; i++) {
+			uint64_t pp, w;
+			if (!hc_memory_peek_u64(&prog->mem, parr + 8 * i, &pp) || !pp)
+				continue;
+			if (gl_peek_field(prog, pp, sw, &w) && (int64_t)w > (int64_t)L->sysmon)
+				L->sysmon = w;
+			if (gl_peek_field(prog, pp, cw, &w) && (int64_t)w > (int64_t)L->sysmon)
+				L->sysmon = w;
+		}
+	}
 	hc_error_destroy(in.err);
 	return NULL;
 }
@@ -303,6 +330,197 @@ static void sema_collect(struct hc_program *prog, const struct layout *L, struct
 	}
 }
 
+/*
+ * Brent's cycle detection for a list in the target: step() is given each
+ * next address and says when it has come round to one seen before.
+ */
+struct cycle {
+	uint64_t mark;
+	uint64_t power, lam;
+};
+
+static void cycle_init(struct cycle *c, uint64_t first)
+{
+	*c = (struct cycle){first, 1, 0};
+}
+
+static bool cycle_step(struct cycle *c, uint64_t next)
+{
+	if (next == c->mark)
+		return true;
+	if (++c->lam == c->power) {
+		c->mark = next;
+		c->power *= 2;
+		c->lam = 0;
+	}
+	return false;
+}
+
+/* ---- sync.Cond waiters before Go 1.26 ---- */
+
+/*
+ * Before Go 1.26, runtime.notifyListWait (sema.go) queues its sudog on the
+ * Cond's notifyList (l.head, linked by sudog.next) and sets neither
+ * g.waiting nor sudog.elem: nothing reachable from the g names the Cond.
+ * Go 1.26 stores l in sudog.elem and the sudog in g.waiting for its leak
+ * detector.  Here the Cond is found on the waiter's stack:
+ * sync.(*Cond).Wait keeps c live across runtime_notifyListWait (it locks
+ * c.L afterwards), so c is among the live pointer words the stack maps give
+ * for that frame at that call.  (Its DWARF location list does not help: Go
+ * 1.22-1.25 describe c only while it is in AX at the entry.)  A word is
+ * taken only when the notifyList it points to (c + the offset of notify, or
+ * the word itself) queues a sudog whose g is this goroutine: the proof
+ * that this is what it waits on; and that list names every goroutine on it.
+ */
+#define MAX_COND_CANDIDATES 64
+
+struct cond_stack {
+	struct hc_pcln *pcln;
+	uint64_t cand[MAX_COND_CANDIDATES];
+	size_t ncand;
+	bool trap;
+	bool last; /* the frame just visited holds sync.(*Cond).Wait */
+};
+
+static bool cond_frame(void *arg, const struct hc_go_frame *fr)
+{
+	struct cond_stack *cs = arg;
+	if (cs->last)
+		return false;
+	struct hc_go_logical buf[64];
+	size_t n = hc_pcln_logical_frames(cs->pcln, fr->pc, cs->trap, buf, HC_ARRAY_SIZE(buf));
+	for (size_t i = 0; i < n; i++)
+		cs->last |= named(buf[i].name, "sync.(*Cond).Wait");
+	cs->trap = named(fr->func, "runtime.sigpanic") || named(fr->func, "runtime.asyncPreempt");
+	return true;
+}
+
+static bool cond_word(void *arg, uint64_t addr, uint64_t value)
+{
+	struct cond_stack *cs = arg;
+	(void)addr;
+	if (value && cs->ncand < MAX_COND_CANDIDATES)
+		cs->cand[cs->ncand++] = value;
+	return true;
+}
+
+/* A goroutine by its g's address. */
+struct g_index {
+	uint64_t gp;
+	size_t i;
+};
+
+static int g_index_cmp(const void *a, const void *b)
+{
+	const struct g_index *x = a, *y = b;
+	return x->gp < y->gp ? -1 : x->gp > y->gp;
+}
+
+struct cond_find {
+	struct hc_program *prog;
+	const struct layout *L;
+	struct hc_go_goroutines *gs;
+	struct g_index *by_gp;  /* gs->n, sorted by gp */
+	uint64_t *list, *sudog; /* per goroutine: its notifyList and sudog, or 0 */
+	bool *tried, *cycle;
+	uint64_t budget;        /* sudogs the walks may still read */
+};
+
+/*
+ * Walk the notifyList at @p l; if it queues a sudog of the goroutine at
+ * @p gp, record the list for every goroutine it queues.  A list that does
+ * not end (a cycle, or longer than the goroutines) is walked once around
+ * and sets *@p cycle.
+ */
+static bool cond_list_claim(struct cond_find *cf, uint64_t l, uint64_t gp, bool *cycle)
+{
+	const struct layout *L = cf->L;
+	uint64_t s;
+	if (!gl_peek_field(cf->prog, l, L->nl_head, &s) || !s)
+		return false;
+	uint64_t first = s;
+	bool found = false;
+	size_t k = 0;
+	struct cycle cyc;
+	cycle_init(&cyc, s);
+	for (; s && cf->budget; k++, cf->budget--) {
+		uint64_t owner;
+		if (!gl_peek_field(cf->prog, s, L->sg_g, &owner))
+			return false;
+		found |= owner == gp;
+		if (!gl_peek_field(cf->prog, s, L->sg_next, &s))
+			return false;
+		if (k > cf->gs->n || cycle_step(&cyc, s)) {
+			*cycle = found;
+			break;
+		}
+	}
+	if (!found)
+		return false;
+	s = first;
+	for (size_t j = 0; j < k && s; j++) {
+		struct g_index key = {0}, *hit;
+		if (!gl_peek_field(cf->prog, s, L->sg_g, &key.gp))
+			break;
+		if ((hit = bsearch(&key, cf->by_gp, cf->gs->n, sizeof(*hit), g_index_cmp)) &&
+		    !cf->list[hit->i]) {
+			cf->list[hit->i] = l;
+			cf->sudog[hit->i] = s;
+		}
+		if (!gl_peek_field(cf->prog, s, L->sg_next, &s))
+			break;
+	}
+	return true;
+}
+
+/* Find the notifyList goroutine @p i waits on (see above). */
+static void cond_resolve(struct cond_find *cf, size_t i)
+{
+	const struct hc_go_goroutine *g = &cf->gs->g[i];
+	if (cf->tried[i] || cf->list[i])
+		return;
+	cf->tried[i] = true;
+	if (!g->pc || !cf->L->cond_notify.present || !cf->L->nl_head.present)
+		return;
+	struct cond_stack cs = {.pcln = cf->gs->pcln, .trap = g->trap};
+	struct hc_go_stack_visitor v = {.arg = &cs, .frame = cond_frame, .word = cond_word};
+	hc_go_walk_stack(cf->gs->pcln, g->pc, g->sp, g->stack_lo, g->stack_hi, g->trap, &v);
+	if (!cs.last)
+		return;
+	for (size_t k = 0; k < cs.ncand && !cf->list[i]; k++) {
+		uint64_t c = cs.cand[k];
+		if (!cond_list_claim(cf, c + cf->L->cond_notify.off, g->gp, &cf->cycle[i]))
+			cond_list_claim(cf, c, g->gp, &cf->cycle[i]);
+	}
+}
+
+static bool cond_init(struct cond_find *cf, struct hc_program *prog, const struct layout *L,
+		      struct hc_go_goroutines *gs)
+{
+	*cf = (struct cond_find){.prog = prog, .L = L, .gs = gs,
+				 .budget = 16 * ((uint64_t)gs->n + 64)};
+	cf->by_gp = malloc((gs->n + 1) * sizeof(*cf->by_gp));
+	cf->list = calloc(gs->n + 1, sizeof(*cf->list));
+	cf->sudog = calloc(gs->n + 1, sizeof(*cf->sudog));
+	cf->tried = calloc(gs->n + 1, sizeof(*cf->tried));
+	cf->cycle = calloc(gs->n + 1, sizeof(*cf->cycle));
+	if (!cf->by_gp || !cf->list || !cf->sudog || !cf->tried || !cf->cycle)
+		return false;
+	for (size_t i = 0; i < gs->n; i++)
+		cf->by_gp[i] = (struct g_index){gs->g[i].gp, i};
+	hc_qsort(cf->by_gp, gs->n, sizeof(*cf->by_gp), g_index_cmp);
+	return true;
+}
+
+static void cond_deinit(struct cond_find *cf)
+{
+	free(cf->by_gp);
+	free(cf->list);
+	free(cf->sudog);
+	free(cf->tried);
+	free(cf->cycle);
+}
+
 static bool has_frame(const struct hc_go_goroutines *gs, const struct hc_go_goroutine *g,
 		      const char *name)
 {
@@ -452,6 +670,8 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 		has_wg_reason = !strcmp(s, "sync.WaitGroup.Wait");
 	}
 	uint64_t now = L.lastpoll > L.last_gc ? L.lastpoll : L.last_gc;
+	if (L.sysmon > now)
+		now = L.sysmon;
 	/* Which thread took the fatal signal: the core's first with a signal. */
 	int32_t crash_tid = -1;
 	for (size_t i = 0; i < prog->core->nthreads && crash_tid < 0; i++) {
@@ -522,6 +742,9 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 				g.error = g.status == 2 ? "running on a thread the core does not show"
 					  : "its stack pointer is outside its stack";
 			} else {
+				g.pc = pc;
+				g.sp = sp;
+				g.trap = trap;
 				struct frame_walk w = {.gs = gs, .trap = trap, .first = gs->nframes,
 						       .cut = SIZE_MAX};
 				struct hc_go_stack_visitor v = {.arg = &w, .frame = walk_frame};
@@ -573,6 +796,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 	/* What the blocked ones wait on. */
 	/* A treap holds one sudog per blocked goroutine: more is a damaged one. */
 	struct sema_walk sw = {.budget = 4 * (uint64_t)gs->n + 64};
+	struct cond_find cf = {0};
 	bool sema_read = false;
 	for (size_t i = 0; i < gs->n && !oom; i++) {
 		struct hc_go_goroutine *g = &gs->g[i];
@@ -585,7 +809,9 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 			s = 0;
 		if (g->block == HC_GO_BLOCK_CHAN) {
 			/* Every case of a select, linked by waitlink; a cycle ends
-			 * the walk at the bound. */
+			 * the walk once around it, and a list too long at the bound. */
+			struct cycle cyc;
+			cycle_init(&cyc, s);
 			for (unsigned k = 0; s && k < MAX_SUDOGS_PER_G; k++) {
 				uint64_t c, next;
 				if (!gl_peek_field(prog, s, L.sg_c, &c) ||
@@ -600,8 +826,15 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 					break;
 				}
 				s = next;
+				if (s && cycle_step(&cyc, s)) {
+					g->error = "its list of sudogs (g.waiting) has a cycle";
+					hc_warn_damaged(&prog->warnings[HC_PHASE_GOROUTINES], "sudog list", g->gp,
+							AFF_GOROUTINES, "goroutine %" PRIu64 ": %s", g->goid,
+							g->error);
+					break;
+				}
 				if (k + 1 == MAX_SUDOGS_PER_G && s) {
-					g->error = "its sudog list does not end (a cycle?)";
+					g->error = "its list of sudogs (g.waiting) does not end";
 					hc_warn_damaged(&prog->warnings[HC_PHASE_GOROUTINES], "sudog list", g->gp,
 							AFF_GOROUTINES, "goroutine %" PRIu64 ": %s", g->goid,
 							g->error);
@@ -611,6 +844,25 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 			uint64_t elem;
 			if (gl_peek_field(prog, s, L.sg_elem, &elem) && !add_wait(gs, &cap_waits, s, elem))
 				oom = true;
+		} else if (!strcmp(g->state, "sync.Cond.Wait")) {
+			/* Before Go 1.26: its Cond, from its stack. */
+			if (!cf.by_gp && !cond_init(&cf, prog, &L, gs)) {
+				oom = true;
+				break;
+			}
+			cond_resolve(&cf, i);
+			if (cf.list[i] && !add_wait(gs, &cap_waits, cf.sudog[i], cf.list[i]))
+				oom = true;
+			if (cf.cycle[i]) {
+				g->error = "its sync.Cond's list of sudogs does not end (a cycle)";
+				hc_warn_damaged(&prog->warnings[HC_PHASE_GOROUTINES], "sudog list", g->gp,
+						AFF_GOROUTINES, "goroutine %" PRIu64 ": %s", g->goid,
+						g->error);
+			} else if (!cf.list[i]) {
+				hc_warn(&prog->warnings[HC_PHASE_GOROUTINES], "goroutine %" PRIu64
+					": the sync.Cond it waits on is not found (judged not leaked)",
+					g->goid);
+			}
 		} else {
 			/* Before Go 1.26: look for it in the semaphore table. */
 			if (!sema_read) {
@@ -634,6 +886,7 @@ struct hc_error *hc_go_goroutines_get(struct hc_program *prog, struct hc_go_goro
 			g->block = HC_GO_BLOCK_NONE;
 	}
 	free(sw.w);
+	cond_deinit(&cf);
 	if (oom) {
 		hc_go_goroutines_destroy(gs);
 		return &hc_enomem;

@@ -38,6 +38,8 @@ struct hc_go_goroutine {
 	bool runtime_leaked;  /* _Gleaked: the runtime's own detector found it leaked (Go 1.26+) */
 	uint64_t stack_lo, stack_hi;
 	uint64_t startpc, gopc, m;
+	uint64_t pc, sp;      /* where its frames start (0 when they could not) */
+	bool trap;            /* pc is an interrupted instruction, not a return address */
 	/* Frames: frames[first_frame .. first_frame + nframes) of the set. */
 	size_t first_frame, nframes;
 	size_t elided;        /* frames left out between the first and last 50, as Go does */
