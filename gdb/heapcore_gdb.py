@@ -522,8 +522,9 @@ def _parse(command, arg, allowed, address=False):
         i += 1
     if address and opts["address"] is None:
         raise gdb.GdbError("%s: an address is needed" % command)
-    if opts["depth"] == 0:
-        raise gdb.GdbError("%s: --depth must be at least 1" % command)
+    # The depth's range is the library's to check (HC_TOP_DEPTH_MAX), as for
+    # the CLI; beyond an unsigned int it stays out of range, never wraps.
+    opts["depth"] = min(opts["depth"], 2 ** 32 - 1)
     return flags, (HC_OPEN_FORCE if force else 0) | (_NO_CACHE if no_cache else 0), opts
 
 

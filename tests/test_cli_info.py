@@ -2,6 +2,7 @@
 the same core when the fixture was generated (truth.json)."""
 import json
 import os
+import re
 import unittest
 
 from heapcore_test import SOURCE, fixtures, run, run_json
@@ -70,9 +71,23 @@ class InfoTest(unittest.TestCase):
         self.assertRegex(out, r"^heapcore \d+\.\d+\.\d+\n$")
         status, out, _ = run("--help")
         self.assertIn("exit status", out)
-        for cmd in ("info",):
-            status, out, _ = run(cmd, "--help")
-            self.assertTrue(out.startswith("usage: heapcore %s" % cmd))
+        # Every command README lists has a --help that takes every option
+        # README gives it, and the top-level help names it.
+        with open(os.path.join(SOURCE, "README.md")) as f:
+            usage = [l.split() for l in f.read().split("## Usage", 1)[1].splitlines()
+                     if l.startswith("    heapcore ")]
+        self.assertGreaterEqual(len(usage), 12)
+        _, top_help, _ = run("--help")
+        for words in usage:
+            cmd = words[1]
+            with self.subTest(cmd=cmd):
+                self.assertRegex(top_help, r"\n  %s +\S" % cmd)
+                status, out, err = run(cmd, "--help")
+                self.assertEqual((status, err), (0, ""))
+                self.assertTrue(out.startswith("usage: heapcore %s " % cmd), out)
+                for opt in re.findall(r"--[a-z-]+", " ".join(words[2:])):
+                    self.assertIn(opt, out)
+                self.assertEqual(run(cmd, "-h")[1], out)
         status, _, err = run("bogus", check=False)
         self.assertEqual(status, 1)
         status, _, err = run("info", check=False)

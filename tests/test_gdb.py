@@ -87,6 +87,23 @@ class GdbTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp)
 
+    def test_depth_limit_is_the_librarys(self):
+        # One limit for both front ends: gdb says what the CLI says, in one
+        # session, and a depth the CLI takes gdb takes too.
+        fx = fixtures("graph")[0]
+        depths = ("1001", "0", str(1 << 40), "1000")
+        outs, err = run_gdb([fx.exe, fx.core], ["heap-top --top 1 --depth " + d for d in depths])
+        gdb_errors = [l[len("heapcore: "):] for l in err.splitlines() if "out of range" in l]
+        cli_errors = []
+        for d in depths[:-1]:
+            code, _, cli_err = run("top", "--top", "1", "--depth", d, fx.core, fx.exe, check=False)
+            self.assertEqual(code, 1, cli_err)
+            self.assertTrue(cli_err.startswith("heapcore: error: depth "), cli_err)
+            cli_errors.append(cli_err[len("heapcore: error: "):].rstrip("\n"))
+        self.assertEqual(gdb_errors, cli_errors)
+        self.assertEqual(outs[:3], ["", "", ""])
+        self.assertEqual(outs[3], run("top", "--top", "1", "--depth", "1000", fx.core, fx.exe)[1])
+
     @staticmethod
     def list_head(fx):
         p = subprocess.run(["gdb", "-nx", "-batch", "-iex", "set auto-load no", "-ex",

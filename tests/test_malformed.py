@@ -430,6 +430,38 @@ class EscapesTest(unittest.TestCase):
                         json.loads(out)
 
 
+def load_segments(data):
+    """(file offset, vaddr, filesz, writable) of each PT_LOAD with bytes."""
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    out = []
+    for i in range(phnum):
+        p_type, flags, off, vaddr, _, filesz = struct.unpack_from("<IIQQQQ", data,
+                                                                  phoff + i * phentsize)
+        if p_type == 1 and filesz >= 8:
+            out.append((off, vaddr, filesz, bool(flags & 2)))
+    return out
+
+
+def heap_segment(data, addr):
+    """The saved segment holding heap address @p addr: (file offset,
+    vaddr, size).  Heap objects are there and, with Green Tea, the spans'
+    inline bits."""
+    for off, vaddr, size, writable in load_segments(data):
+        if writable and vaddr <= addr < vaddr + size:
+            return off, vaddr, size
+    raise AssertionError("no saved segment holds 0x%x" % addr)
+
+
+def corrupted_fixtures():
+    """The graph program with Green Tea (go1.27) and without."""
+    return [fx for fx in fixtures("graph") if fx.dirname in ("go1.27", "go1.27-nogreenteagc")]
+
+
+def without_warnings(doc):
+    return {k: v for k, v in doc.items() if k != "warnings"}
+
+
 class CorruptedMemoryTest(unittest.TestCase):
     """Damaged runtime data in the core (spans, goroutines and their stacks,
     type descriptors, specials, heap words) never crashes or hangs the graph
@@ -437,28 +469,24 @@ class CorruptedMemoryTest(unittest.TestCase):
     with a one-line error.  The mutants are reproducible (fixed seed); each
     overwrites 64 words of the core's memory segments, half with random
     values and half with words copied from elsewhere (plausible pointers),
-    half of them in the runtime's small mappings."""
+    half of them in the runtime's small mappings.  What does not depend on
+    the damaged words stays exact."""
 
-    MUTANTS = 60
+    MUTANTS = 30  # per fixture
 
     def segments(self, data):
-        phoff, = struct.unpack_from("<Q", data, 32)
-        phentsize, phnum = struct.unpack_from("<HH", data, 54)
-        out = []
-        for i in range(phnum):
-            p_type, _, off, _, _, filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
-            if p_type == 1 and filesz >= 8:
-                out.append((off, filesz))
-        return out
+        return [(off, size) for off, _, size, _ in load_segments(data)]
 
     def test_mutants(self):
         import random
-        fx = fixtures("graph")[-1]
+        for fx in corrupted_fixtures():
+            self.mutants(fx, random.Random(20261126))
+
+    def mutants(self, fx, rng):
         with open(fx.core, "rb") as f:
             data = f.read()
         segs = self.segments(data)
         weights = [size for _, size in segs]
-        rng = random.Random(20261126)
         with tempfile.TemporaryDirectory(prefix="heapcore-mutants-") as tmp:
             core = os.path.join(tmp, "core")
             for m in range(self.MUTANTS):
@@ -479,7 +507,7 @@ class CorruptedMemoryTest(unittest.TestCase):
                 with open(core, "wb") as f:
                     f.write(buf)
                 for cmd in (["roots", "--json"], ["types"], ["top", "--depth", "3"]):
-                    with self.subTest(mutant=m, cmd=cmd[0]):
+                    with self.subTest(fixture=repr(fx), mutant=m, cmd=cmd[0]):
                         code, out, err = run(*cmd, core, fx.exe, check=False, timeout=120)
                         self.assertIn(code, (0, 2, 5), err[-2000:])
                         if code == 2:
@@ -491,6 +519,50 @@ class CorruptedMemoryTest(unittest.TestCase):
                             if cmd[0] == "roots":  # --json: exit 5 iff "incomplete"
                                 self.assertEqual(code == 5, json.loads(out)["incomplete"])
 
+    def test_heap_words_damaged(self):
+        # Words of the heap damaged (objects' words and, with Green
+        # Tea, the inline bits at the end of spans), none of one object's:
+        # that object's path and report are the intact core's, which match
+        # the program's shape (expect.json).  (stats is not among them: the
+        # runtime's P's, whose caches it reads, are heap objects.)
+        import random
+        from test_graph import gdb_facts
+        rng = random.Random(1919)
+        for fx in corrupted_fixtures():
+            shared = fx.truth["expect"]["shared"]
+            addr = gdb_facts(fx)["shared"]
+            lo, hi = addr, addr + shared["size"]
+            intact_path, _ = run_json("path", "--json", hex(addr), fx.core, fx.exe)
+            intact_obj, _ = run_json("object", "--json", hex(addr), fx.core, fx.exe)
+            self.assertIn(intact_path["path"][0]["root"], shared["globals"], intact_path)
+            self.assertEqual(intact_obj["size"], shared["size"], intact_obj)
+            self.assertEqual(intact_obj["retained"], shared["size"], intact_obj)
+            with open(fx.core, "rb") as f:
+                data = f.read()
+            off, vaddr, size = heap_segment(data, addr)
+            # Words in use (not zero), none of the object's own.
+            words = memoryview(data)[off:off + size // 8 * 8].cast("Q")
+            used = [i for i, w in enumerate(words) if w and not lo <= vaddr + 8 * i < hi]
+            self.assertGreater(len(used), 10000)
+            with tempfile.TemporaryDirectory(prefix="heapcore-heapwords-") as tmp:
+                core = os.path.join(tmp, "core")
+                for m in range(4):
+                    buf = bytearray(data)
+                    for k in range(256):
+                        # Random values, or a plausible pointer: a word from
+                        # elsewhere in the heap; never one into the object.
+                        word = rng.getrandbits(64) if k % 2 else words[rng.choice(used)]
+                        if not lo <= word < hi:
+                            at = off + 8 * rng.choice(used)
+                            buf[at:at + 8] = word.to_bytes(8, "little")
+                    with open(core, "wb") as f:
+                        f.write(buf)
+                    with self.subTest(fixture=repr(fx), mutant=m):
+                        path, _ = run_json("path", "--json", hex(addr), core, fx.exe)
+                        self.assertEqual(without_warnings(path), without_warnings(intact_path))
+                        obj, _ = run_json("object", "--json", hex(addr), core, fx.exe)
+                        self.assertEqual(without_warnings(obj), without_warnings(intact_obj))
+
 
 class CorruptedStacksTest(unittest.TestCase):
     """Damaged goroutine stacks: words that hold code addresses (return
@@ -499,7 +571,7 @@ class CorruptedStacksTest(unittest.TestCase):
     stack pointers out of range.  The analysis answers or fails in one line,
     never a crash, a hang or a sanitizer report."""
 
-    MUTANTS = 20
+    MUTANTS = 10  # per fixture
 
     @staticmethod
     def text_range(exe):
@@ -515,7 +587,13 @@ class CorruptedStacksTest(unittest.TestCase):
 
     def test_mutants(self):
         import random
-        fx = fixtures("goroutines")[-1]
+        from test_stats import ARRAYS, SCALARS, differences, expected
+        rng = random.Random(7)
+        for fx in fixtures("goroutines"):
+            if fx.dirname in ("go1.27", "go1.27-nogreenteagc"):  # Green Tea and not
+                self.mutants(fx, rng, lambda ms: differences(ms, expected(fx), SCALARS + ARRAYS))
+
+    def mutants(self, fx, rng, memstats_differences):
         lo, hi = self.text_range(fx.exe)
         with open(fx.core, "rb") as f:
             data = f.read()
@@ -523,7 +601,6 @@ class CorruptedStacksTest(unittest.TestCase):
         words = [i for i in range(0, len(data) - 7, 8)
                  if lo <= int.from_bytes(data[i:i + 8], "little") < hi]
         self.assertGreater(len(words), 1000)
-        rng = random.Random(7)
         with tempfile.TemporaryDirectory(prefix="heapcore-stacks-") as tmp:
             core = os.path.join(tmp, "core")
             for m in range(self.MUTANTS):
@@ -536,7 +613,11 @@ class CorruptedStacksTest(unittest.TestCase):
                     buf[at:at + 8] = value.to_bytes(8, "little")
                 with open(core, "wb") as f:
                     f.write(buf)
-                with self.subTest(mutant=m):
+                with self.subTest(fixture=repr(fx), mutant=m):
+                    # MemStats come from the runtime's counters and spans,
+                    # which hold no code address: still ReadMemStats'.
+                    stats, _ = run_json("stats", "--json", core, fx.exe)
+                    self.assertEqual(memstats_differences(stats["MemStats"]), [])
                     code, out, err = run("roots", "--json", "--top", "0", core, fx.exe,
                                          check=False, timeout=120)
                     self.assertIn(code, (0, 2, 5), err[-2000:])

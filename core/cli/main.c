@@ -2,6 +2,7 @@
  * heapcore: the command table and the pieces every command shares.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,11 @@ int cli_fail(struct hc_error *err)
 		status = EXIT_OS;
 		break;
 	case HC_ERROR_NO_MEMORY:
-	case HC_ERROR_INVALID_ARGUMENT:
 		status = EXIT_INTERNAL;
+		break;
+	case HC_ERROR_INVALID_ARGUMENT:
+		/* The library checks what the CLI passes on from the command line (--depth). */
+		status = EXIT_USAGE;
 		break;
 	default:
 		status = EXIT_INPUT;
@@ -74,6 +78,9 @@ int cli_fail(struct hc_error *err)
 static bool parse_number(const char *s, unsigned long long *ret)
 {
 	char *end;
+	/* strtoull takes "-1" as ULLONG_MAX: digits only. */
+	if (*s < '0' || *s > '9')
+		return false;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 0);
 	if (errno || end == s || *end)
@@ -132,9 +139,10 @@ int cli_parse_common(int argc, char **argv, const char *help,
 				ret->top = (unsigned long)n;
 				i++;
 			} else if ((allowed & OPT_DEPTH) && strcmp(a, "--depth") == 0) {
-				if (!val || !parse_number(val, &n) || n == 0 || n > 1000)
+				/* Its range is the library's to check (HC_TOP_DEPTH_MAX). */
+				if (!val || !parse_number(val, &n))
 					goto bad_value;
-				ret->depth = (unsigned)n;
+				ret->depth = n > UINT_MAX ? UINT_MAX : (unsigned)n;
 				i++;
 			} else if ((allowed & OPT_ALL) && strcmp(a, "--all") == 0) {
 				ret->all = true;

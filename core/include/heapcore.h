@@ -357,7 +357,13 @@ HC_PUBLIC struct hc_error *hc_report_types(struct hc_program *prog, unsigned fla
 /** Roots (globals, goroutine stacks, thread registers) by retained size. */
 HC_PUBLIC struct hc_error *hc_report_roots(struct hc_program *prog, unsigned flags,
 					   size_t top, char **ret);
-/** The dominator tree, biggest retainers first, unfolded @p depth levels. */
+/** The deepest hc_report_top() unfolds the dominator tree: 1000 levels. */
+#define HC_TOP_DEPTH_MAX 1000u
+
+/**
+ * The dominator tree, biggest retainers first, unfolded @p depth levels
+ * (1 to HC_TOP_DEPTH_MAX; HC_ERROR_INVALID_ARGUMENT otherwise).
+ */
 HC_PUBLIC struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags,
 					 size_t top, unsigned depth, char **ret);
 /** The shortest path from a root to the object containing @p address. */

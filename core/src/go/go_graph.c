@@ -1446,30 +1446,57 @@ static struct hc_error *queue_root(struct builder *b, const char *name, uint64_t
 				   struct gf link, struct gf count, uint64_t entries,
 				   uint64_t entry_size)
 {
+	struct hc_warnings *w = &b->prog->warnings[HC_PHASE_GRAPH];
 	uint64_t blk;
-	if (!head || !entry_size || !hc_memory_peek_u64(&b->prog->mem, head, &blk))
+	if (!head || !entry_size)
 		return NULL;
+	if (!hc_memory_peek_u64(&b->prog->mem, head, &blk)) {
+		hc_warn_damaged(w, name, head, AFF_SPECIALS,
+				"the %s's head at 0x%" PRIx64 " is unreadable; its blocks are not read",
+				name, head);
+		return NULL;
+	}
 	/* A damaged (say, cyclic) list ends after 2^24 words, far more than the
 	 * runtime ever queues. */
 	uint64_t budget = 1u << 24;
-	for (unsigned k = 0; blk && k < (1u << 20); k++) {
+	unsigned k = 0;
+	for (; blk && k < (1u << 20); k++) {
 		uint64_t n, next;
 		struct hc_error *err;
-		if (!gl_peek_field(b->prog, blk, count, &n) || !gl_peek_field(b->prog, blk, link, &next))
-			break;
+		if (!gl_peek_field(b->prog, blk, count, &n) || !gl_peek_field(b->prog, blk, link, &next)) {
+			hc_warn_damaged(w, name, blk, AFF_SPECIALS,
+					"the %s's block at 0x%" PRIx64 " is unreadable; it and the blocks "
+					"after it are not read", name, blk);
+			return NULL;
+		}
 		n = (uint32_t)n;
-		uint64_t words = n * entry_size <= (1u << 16) ? n * entry_size / 8 : 0;
+		if (n * entry_size > (1u << 16)) {
+			hc_warn_damaged(w, name, blk, AFF_SPECIALS,
+					"the %s's block at 0x%" PRIx64 " counts %" PRIu64 " entries, more "
+					"than a block holds; its entries are not read", name, blk, n);
+			blk = next;
+			continue;
+		}
+		uint64_t words = n * entry_size / 8;
 		if (words > budget) {
-			hc_warn_damaged(&b->prog->warnings[HC_PHASE_GRAPH], name, blk, AFF_SPECIALS,
+			hc_warn_damaged(w, name, blk, AFF_SPECIALS,
 					"the %s is longer than any real one; the rest is not read", name);
-			break;
+			return NULL;
 		}
 		budget -= words;
-		if ((err = words_root(b, name, HC_ROOT_OTHER, target_words(b, blk + entries, words),
-				      words)))
+		const void *entry_words = target_words(b, blk + entries, words);
+		if (words && !entry_words)
+			hc_warn_damaged(w, name, blk, AFF_SPECIALS,
+					"the %s's block at 0x%" PRIx64 ": its %" PRIu64 " entries are "
+					"unreadable and not read", name, blk, n);
+		if ((err = words_root(b, name, HC_ROOT_OTHER, entry_words, words)))
 			return err;
 		blk = next;
 	}
+	if (blk)
+		hc_warn_damaged(w, name, blk, AFF_SPECIALS,
+				"the %s does not end after %u blocks (cyclic or damaged); the rest "
+				"is not read", name, k);
 	return NULL;
 }
 

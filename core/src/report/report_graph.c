@@ -386,61 +386,113 @@ static const struct hc_root *holding_root(const struct hc_graph *g, uint32_t v)
 	return d != NONE && d > g->nobjects ? &g->roots[d - g->nobjects - 1] : NULL;
 }
 
-static void tree_json(const struct hc_graph *g, const struct tree *t, json_object *arr,
-		      uint32_t v, unsigned depth, size_t top, bool *oom)
-{
-	json_object *e = object_json(g, v, oom);
-	if (!e)
-		return;
-	if (g->idom[v] != NONE && g->idom[v] >= g->nobjects) {
-		const struct hc_root *r = holding_root(g, v);
-		hc_json_add_string(e, "root", r ? r->name : NULL, oom);
-	}
-	if (depth > 1) {
-		json_object *kids = json_object_new_array();
-		size_t n;
-		uint32_t *c = children(g, t, v, false, &n);
-		if (!c)
-			*oom = true;
-		for (size_t k = 0; c && kids && k < n && (!top || k < top); k++)
-			tree_json(g, t, kids, c[k], depth - 1, top, oom);
-		free(c);
-		hc_json_add(e, "dominated", kids, oom);
-	}
-	json_object_array_add(arr, e);
-}
+/*
+ * One level of the dominator tree being unfolded: the children of a node,
+ * biggest first, the next to print, and (JSON) the array they go in.
+ */
+struct tree_frame {
+	uint32_t *c;
+	size_t n, k;
+	json_object *kids;
+};
 
-static void tree_text(struct hc_strbuf *sb, const struct hc_graph *g, const struct tree *t,
-		      uint32_t v, unsigned depth, unsigned indent, size_t top)
+/*
+ * Print the subtree under top-level object @p v, @p depth levels, into @p sb
+ * (text) or @p arr (JSON).  Iterative, with an explicit stack of at most
+ * @p depth frames: a dominator chain is as long as the longest linked list
+ * in the heap, and one C stack frame per level would overflow the stack
+ * on a deep one.
+ */
+static void tree_print(const struct hc_graph *g, const struct tree *t, uint32_t v,
+		       unsigned depth, size_t top, struct hc_strbuf *sb, json_object *arr,
+		       bool *oom)
 {
-	bytes_col(sb, g->retained[v], 12);
-	hc_strbuf_puts(sb, " ");
-	bytes_col(sb, hc_graph_size(g, v), 10);
-	hc_strbuf_printf(sb, "  %*s0x%" PRIx64 " %s", 2 * indent, "", hc_graph_addr(g, v),
-			 type_name_of(g, v));
-	if (g->idom[v] != NONE && g->idom[v] >= g->nobjects) {
-		const struct hc_root *r = holding_root(g, v);
-		hc_strbuf_printf(sb, "  (%s)", r ? r->name : "several roots");
-	}
-	hc_strbuf_puts(sb, "\n");
-	if (depth <= 1)
-		return;
-	size_t n;
-	uint32_t *c = children(g, t, v, false, &n);
-	if (!c) {
-		sb->oom = true;
+	struct tree_frame *stack = calloc(depth, sizeof(*stack));
+	if (!stack) {
+		*oom = true;
 		return;
 	}
-	for (size_t k = 0; k < n && (!top || k < top); k++)
-		tree_text(sb, g, t, c[k], depth - 1, indent + 1, top);
-	if (top && n > top)
-		hc_strbuf_printf(sb, "%24s  %*s... %zu more\n", "", 2 * (indent + 1), "", n - top);
-	free(c);
+	size_t sp = 0;
+	json_object *into = arr;
+	for (;;) {
+		/* Print v, at level sp, into `into`; then unfold it if depth allows. */
+		unsigned level = (unsigned)sp;
+		bool unfold = level + 1 < depth;
+		json_object *kids = NULL;
+		if (sb) {
+			bytes_col(sb, g->retained[v], 12);
+			hc_strbuf_puts(sb, " ");
+			bytes_col(sb, hc_graph_size(g, v), 10);
+			hc_strbuf_printf(sb, "  %*s0x%" PRIx64 " %s", 2 * level, "",
+					 hc_graph_addr(g, v), type_name_of(g, v));
+			if (g->idom[v] != NONE && g->idom[v] >= g->nobjects) {
+				const struct hc_root *r = holding_root(g, v);
+				hc_strbuf_printf(sb, "  (%s)", r ? r->name : "several roots");
+			}
+			hc_strbuf_puts(sb, "\n");
+		} else {
+			json_object *e = object_json(g, v, oom);
+			if (!e) {
+				unfold = false;
+			} else {
+				if (g->idom[v] != NONE && g->idom[v] >= g->nobjects) {
+					const struct hc_root *r = holding_root(g, v);
+					hc_json_add_string(e, "root", r ? r->name : NULL, oom);
+				}
+				if (unfold) {
+					kids = json_object_new_array();
+					/* e holds kids from here: freeing e frees them. */
+					hc_json_add(e, "dominated", kids, oom);
+					if (!kids || *oom)
+						unfold = false;
+				}
+				if (json_object_array_add(into, e) != 0) {
+					json_object_put(e);
+					*oom = true;
+					unfold = false;
+				}
+			}
+		}
+		if (unfold) {
+			size_t n;
+			uint32_t *c = children(g, t, v, false, &n);
+			if (!c) {
+				*oom = true;
+				if (sb)
+					sb->oom = true;
+			} else {
+				stack[sp++] = (struct tree_frame){.c = c, .n = n, .kids = kids};
+			}
+		}
+		/* The next node: the next child of the innermost level that has one. */
+		v = NONE;
+		while (sp) {
+			struct tree_frame *f = &stack[sp - 1];
+			if (f->k < f->n && (!top || f->k < top)) {
+				v = f->c[f->k++];
+				into = f->kids;
+				break;
+			}
+			if (sb && top && f->n > top)
+				hc_strbuf_printf(sb, "%24s  %*s... %zu more\n", "", 2 * (int)sp, "",
+						 f->n - top);
+			free(f->c);
+			sp--;
+		}
+		if (v == NONE)
+			break;
+	}
+	free(stack);
 }
 
 struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t top,
 			       unsigned depth, char **ret)
 {
+	/* Checked here, for every front end alike, before any work. */
+	if (depth < 1 || depth > HC_TOP_DEPTH_MAX)
+		return hc_error_format(HC_ERROR_INVALID_ARGUMENT,
+				       "depth %u is out of range: 1 to %u levels", depth,
+				       HC_TOP_DEPTH_MAX);
 	hc_report_begin(prog, HC_PHASES_GRAPH);
 	struct hc_graph *g;
 	struct hc_error *err = hc_graph_get(prog, &g);
@@ -449,8 +501,6 @@ struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t t
 	struct tree t = {0};
 	if (!hc_graph_dominator_children(g, &t.first, &t.next))
 		return &hc_enomem;
-	if (!depth)
-		depth = 1;
 	/* The objects directly under the roots: the top of the dominator tree. */
 	size_t n;
 	uint32_t *tops = children(g, &t, g->nobjects, true, &n);
@@ -464,7 +514,7 @@ struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t t
 		bool oom = false;
 		json_object *doc = json_object_new_object(), *objs = json_object_new_array();
 		for (size_t i = 0; doc && objs && i < shown; i++)
-			tree_json(g, &t, objs, tops[i], depth, top, &oom);
+			tree_print(g, &t, tops[i], depth, top, NULL, objs, &oom);
 		if (!doc || !objs)
 			oom = true;
 		else
@@ -477,8 +527,11 @@ struct hc_error *hc_report_top(struct hc_program *prog, unsigned flags, size_t t
 	struct hc_strbuf sb;
 	hc_strbuf_init(&sb);
 	hc_strbuf_printf(&sb, "%12s %10s  %s\n", "retained", "size", "object");
-	for (size_t i = 0; i < shown; i++)
-		tree_text(&sb, g, &t, tops[i], depth, 0, top);
+	bool oom = false;
+	for (size_t i = 0; i < shown && !oom; i++)
+		tree_print(g, &t, tops[i], depth, top, &sb, NULL, &oom);
+	if (oom)
+		sb.oom = true;
 	if (shown < n)
 		hc_strbuf_printf(&sb, "... %zu more (--top 0 shows all)\n", n - shown);
 	hc_text_warnings(&sb, prog);

@@ -148,17 +148,40 @@ DEFINE_READ(hc_memory_read_u32, uint32_t)
 DEFINE_READ(hc_memory_read_u16, uint16_t)
 DEFINE_READ(hc_memory_read_u8, uint8_t)
 
+/*
+ * hc_memory_read() without its error: probes run in hot loops (the
+ * signal-frame search probes up to 32k words, conservative scans probe
+ * every word), where building and freeing a message per failed probe costs
+ * more than the probe.  Only a callback segment's failed read allocates
+ * (its error, freed here).
+ */
 bool hc_memory_peek(struct hc_memory *mem, uint64_t addr, void *buf,
 		    size_t count)
 {
-	const uint8_t *p = hc_memory_ptr(mem, addr, count);
-	if (p) {
-		memcpy(buf, p, count);
-		return true;
+	uint8_t *out = buf;
+	while (count) {
+		const struct hc_memory_segment *s = find_seg(mem, addr);
+		if (!s)
+			return false;
+		uint64_t avail = s->end - addr;
+		size_t n = count < avail ? count : (size_t)avail;
+		if (s->data) {
+			memcpy(out, s->data + (addr - s->start), n);
+		} else {
+			struct hc_error *err = s->read(s->arg, out,
+						       s->offset + (addr - s->start), n);
+			if (err) {
+				hc_error_destroy(err);
+				return false;
+			}
+		}
+		out += n;
+		addr += n;
+		count -= n;
+		if (count && addr == 0) /* wrapped around the address space */
+			return false;
 	}
-	struct hc_error *err = hc_memory_read(mem, addr, buf, count);
-	hc_error_destroy(err);
-	return err == NULL;
+	return true;
 }
 
 bool hc_memory_peek_u64(struct hc_memory *mem, uint64_t addr, uint64_t *ret)

@@ -68,8 +68,9 @@ struct hc_error *hc_memory_read_u8(struct hc_memory *mem, uint64_t addr,
 /*
  * For readers to whom an unreadable address is an answer rather than an
  * error (probing a damaged core, walking until a mapping ends): true when
- * every byte was read.  Nothing is allocated on failure; @p buf may then
- * hold part of the bytes, *@p ret is untouched.
+ * every byte was read.  Nothing is allocated on failure (but by a callback
+ * segment's read function, whose error is freed before returning); @p buf
+ * may then hold part of the bytes, *@p ret is untouched.
  */
 bool hc_memory_peek(struct hc_memory *mem, uint64_t addr, void *buf,
 		    size_t count);
