@@ -328,12 +328,6 @@ static bool check_emptymspan(struct ctx *c, uint64_t a)
 	return ok && read_u64(c, a + so, &start) && start == 0;
 }
 
-static bool check_allgs(struct ctx *c, uint64_t a)
-{
-	uint64_t arr, len;
-	return slice_ok(c, a, 1ULL << 32, &arr, &len) && len > 0;
-}
-
 static uint64_t nclasses(struct ctx *c)
 {
 	const struct gl_table_field *f =
@@ -420,9 +414,6 @@ static const struct recipe recipes[] = {
 	{"runtime.allm", false, 1, check_allm,
 	 {{"runtime.mcommoninit", NULL, NULL}, {"runtime.mexit", NULL, NULL},
 	  {"runtime.schedtrace", NULL, NULL}}},
-	/* proc.go:allgadd and forEachG read allgs (array, len, cap). */
-	{"runtime.allgs", false, 24, check_allgs,
-	 {{"runtime.forEachG", NULL, NULL}, {"runtime.allgadd", NULL, NULL}}},
 	/* The size of a class: mheap.go:(*mheap).initSpan, mstats.go:readmemstats_m,
 	 * slice.go:growslice (roundupsize, inlined). */
 	{"runtime.class_to_size", true, 1, check_class_to_size,
