@@ -29,7 +29,7 @@ class Fixture:
 def fixtures(program=None, allocator="go"):
     """Every decompressed fixture of @p allocator's programs ("go", or
     "glibc": the C and C++ programs of fixtures/glibc/), optionally of one
-    program."""
+    program; the ones built with -s -w only when asked for by name."""
     out = []
     if not FIXTURES or not os.path.isdir(FIXTURES):
         raise RuntimeError("HEAPCORE_FIXTURES is not set or missing: %r" % FIXTURES)
@@ -39,7 +39,11 @@ def fixtures(program=None, allocator="go"):
         for tc in sorted(os.listdir(os.path.join(FIXTURES, prog))):
             if os.path.exists(os.path.join(FIXTURES, prog, tc, "truth.json")) and \
                     tc.startswith("glibc") == (allocator == "glibc"):
-                out.append(Fixture(prog, tc))
+                fx = Fixture(prog, tc)
+                # Executables built with -s -w have tests of their own
+                # (test_stripped.py): what works without DWARF is less.
+                if program or not fx.truth.get("stripped"):
+                    out.append(fx)
     if not out:
         raise RuntimeError("no fixtures found under %s" % FIXTURES)
     return out

@@ -17,6 +17,10 @@ static void test_version_picks_table(void **state)
 	t = gl_table_for("go1.27.3-X:nogreenteagc");
 	assert_non_null(t);
 	assert_string_equal(t->tag, "go1.27-nogreenteagc");
+	/* " X:" after a version with a dash, and before Go 1.26. */
+	t = gl_table_for("go1.27rc1 X:nogreenteagc");
+	assert_non_null(t);
+	assert_string_equal(t->tag, "go1.27-nogreenteagc");
 	t = gl_table_for("go1.27.3");
 	assert_non_null(t);
 	assert_string_equal(t->tag, "go1.27");

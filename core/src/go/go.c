@@ -24,6 +24,7 @@
 #include "debuginfo/dwarf_index.h"
 #include "go/go.h"
 #include "go/go_layout.h"
+#include "go/go_layout_tables.h"
 #include "target/program.h"
 
 struct go_layout {
@@ -57,8 +58,8 @@ struct go_layout {
 
 static struct hc_error *load_layout(struct hc_program *prog, struct go_layout *L)
 {
-	struct gl_init in = {.prog = prog};
-	struct hc_error *err = hc_dwarf_index_get(prog, &in.dw);
+	struct gl_init in;
+	struct hc_error *err = gl_begin(prog, &in);
 	if (err)
 		return err;
 	L->mheap = gl_symbol(&in, "runtime.mheap_", NULL);
@@ -470,12 +471,22 @@ struct hc_error *hc_go_get(struct hc_program *prog, struct hc_go **ret)
 	err = load_layout(prog, go->layout);
 	if (err)
 		goto fail;
-	struct hc_dwarf_index *dw;
-	err = hc_dwarf_index_get(prog, &dw);
+	if (gl_without_dwarf(prog))
+		hc_warn(&prog->warnings[HC_PHASE_OPEN],
+			"%s has no DWARF%s and no separate debug info was found (%s): the runtime's "
+			"layouts come from heapcore's table for %s%s; what needs DWARF (types of "
+			"objects and globals, names of globals) is not available",
+			prog->exe->path, prog->exe->nsyms ? "" : " and no symbol table",
+			prog->exe->debug_search ? prog->exe->debug_search : "none searched",
+			gl_table_for(prog->go_version)->tag,
+			prog->exe->nsyms ? "" : ", its globals from the code of the runtime functions "
+						"that use them");
+	struct gl_init in;
+	err = gl_begin(prog, &in);
 	if (err)
 		goto fail;
-	int64_t page;
-	err = hc_dwarf_constant(dw, "runtime._PageSize", &page);
+	int64_t page = gl_constant(&in, "runtime._PageSize", 0, true);
+	err = in.err;
 	if (err)
 		goto fail;
 	if (page < 4096 || page > (1 << 20) || (page & (page - 1))) {
@@ -1076,6 +1087,16 @@ void hc_object_iterator_destroy(struct hc_object_iterator *it)
 void hc_go_read_version(struct hc_program *prog)
 {
 	uint64_t addr = hc_program_symbol_addr(prog, "runtime.buildVersion", NULL);
+	char bi[256];
+	/* Without a symbol table (-ldflags=-s), the version the linker wrote in
+	 * the build info, experiments included (cmd/go: runtime.Version() of the
+	 * binary, "go1.27.3-X:nogreenteagc"). */
+	if (!addr && hc_exe_stripped_go(prog->exe) &&
+	    hc_exe_buildinfo_version(prog->exe, bi, sizeof(bi))) {
+		prog->go_version = strdup(bi);
+		prog->go_version_oom = !prog->go_version;
+		return;
+	}
 	if (!addr)
 		return;
 	uint64_t ptr, len;

@@ -16,11 +16,23 @@ struct gf {
 	bool present;
 };
 
+struct gl_table;
+
 struct gl_init {
 	struct hc_program *prog;
-	struct hc_dwarf_index *dw;
+	struct hc_dwarf_index *dw;    /* NULL when the layouts come from a table */
+	const struct gl_table *table; /* without DWARF: the toolchain's (go_layout_tables.h) */
 	struct hc_error *err; /* the first failure; later lookups do nothing */
 };
+
+/**
+ * Start reading @p prog's runtime layouts: from its DWARF, or, when the
+ * executable has none, from the table generated for its Go version and
+ * experiments (an error when there is no such table).
+ */
+struct hc_error *gl_begin(struct hc_program *prog, struct gl_init *in);
+/** Whether @p prog's runtime layouts come from a table (no DWARF). */
+bool gl_without_dwarf(struct hc_program *prog);
 
 /** Read a field of width 1, 2, 4 or 8 from a copy of a struct. */
 uint64_t gl_get(const uint8_t *p, struct gf f);

@@ -24,7 +24,11 @@ const struct gl_table *gl_table_for(const char *version)
 	tag[n] = '\0';
 	/* Experiments that change layouts have their own table
 	 * (fixtures/generate.py builds go1.27 with GOEXPERIMENT=nogreenteagc). */
+	/* "-X:", or " X:" after a version with a dash and before Go 1.26
+	 * (cmd/link/internal/ld/main.go). */
 	const char *x = strstr(version, "-X:");
+	if (!x)
+		x = strstr(version, " X:");
 	const struct gl_table *plain = NULL;
 	for (size_t i = 0; i < gl_ntables; i++) {
 		const char *t = gl_tables[i].tag;

@@ -150,10 +150,12 @@ static struct hc_error *info_text(struct hc_program *prog, char **ret)
 			unknown = biv;
 		}
 	}
+	/* Without symbols, prog->go_version is the build info's (go.c). */
+	bool from_bi = unknown == biv && prog->go_version && strcmp(prog->go_version, bi) == 0;
 	hc_strbuf_printf(&sb, "go version:  %s%s\n",
-			 prog->go_version ? prog->go_version : unknown,
+			 from_bi ? biv : prog->go_version ? prog->go_version : unknown,
 			 prog->go_version && prog->exe_mismatch ? " (read through the mismatched executable)" : "");
-	if (!prog->go_version && unknown == biv) {
+	if ((!prog->go_version || from_bi) && unknown == biv) {
 		/* No symbols: the module data found by its contents (go_module.c). */
 		struct hc_go_module_loc loc;
 		struct hc_error *e = hc_go_locate_module(prog->exe, bi, &loc);
