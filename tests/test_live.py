@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from heapcore_test import run, run_gdb, GDB_LOADER
+from heapcore_test import SANITIZE, run, run_gdb, GDB_LOADER
 from test_sources import GO, LIVE_NODES, LiveProgram, build_live, check_memstats
 
 COMMANDS = (("stats", "--json"), ("types", "--json", "--top", "0"),
@@ -160,6 +160,7 @@ def node_count(types_json):
 
 
 @unittest.skipUnless(GO and shutil.which("gdb") and GDB_LOADER, "needs Go, gdb and the gdb module")
+@unittest.skipIf(SANITIZE, "gdb cannot load an ASan-instrumented library")
 class GdbLiveTest(unittest.TestCase):
     """The heap- commands in gdb holding the process: the same text as the
     CLI on a gcore taken at the same stop, and a new heap after continue."""

@@ -183,24 +183,26 @@ static void test_warnings_kinds(void **state)
 /*
  * Adding a warning is constant time: 400,000 distinct ones (which took
  * minutes when each was compared with every earlier one) take a fraction of
- * a second; the bound leaves room for a loaded machine and the sanitizers.
+ * a second.  CPU time, not wall time, with a bound far below the quadratic
+ * cost and far above the linear one: a loaded machine or the sanitizers do
+ * not make it fail.
  */
 static void test_warnings_linear(void **state)
 {
 	(void)state;
 	struct hc_warnings w = {0};
 	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	for (unsigned i = 0; i < 400000; i++) {
 		hc_warn(&w, "object at 0x%x is not in the core", 0x1000 + 8 * i);
 		hc_warn(&w, "object at 0x%x is not in the core", 0x1000 + 8 * i); /* once */
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	assert_int_equal(w.count, 400000);
 	assert_int_equal(hc_warnings_nlines(&w), 1);
 	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	assert_true(s < 10.0);
 	hc_warnings_deinit(&w);
+	assert_true(s < 60.0);
 }
 
 int main(void)
