@@ -75,20 +75,24 @@ def heap_unsaved(data):
     return bytes(out)
 
 
-def run(*args, check=True, timeout=300, env=None):
+INCOMPLETE = 5  # the exit status of an answer marked incomplete (README)
+
+
+def run(*args, check=True, timeout=300, env=None, status=0):
     """Run heapcore (with @p env added to the environment); returns
-    (status, stdout, stderr)."""
+    (status, stdout, stderr).  With @p check, the exit status must be
+    @p status (INCOMPLETE for a core damaged on purpose)."""
     p = subprocess.run([HEAPCORE] + [str(a) for a in args], capture_output=True,
                        text=True, timeout=timeout,
                        env=dict(os.environ, **env) if env else None)
-    if check and p.returncode != 0:
+    if check and p.returncode != status:
         raise AssertionError("heapcore %s failed (%d): %s" % (
             " ".join(map(str, args)), p.returncode, p.stderr))
     return p.returncode, p.stdout, p.stderr
 
 
-def run_json(*args):
-    _, out, err = run(*args)
+def run_json(*args, status=0):
+    _, out, err = run(*args, status=status)
     return json.loads(out), err
 
 
